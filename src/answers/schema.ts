@@ -1,0 +1,256 @@
+// The single definition of the answers file. The Answers type, the JSON Schema that editors use
+// (`bucketeer-install schema`) and the wizard's inline validation all come from here.
+import { z } from 'zod';
+
+export const CHART_REF = 'oci://ghcr.io/bucketeer-io/chart/bucketeer';
+export const CHART_VERSION = 'v2.3.0';
+
+// RFC 1123 label: what Kubernetes accepts for a namespace; helm's release name rule is the same
+// with a 53-character cap.
+const dnsLabel = (what: string, max = 63) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .max(max, { error: `${what} must be at most ${max} characters` })
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+      error: `${what} must be lower-case letters, digits and '-', starting and ending with a letter or digit`,
+    });
+
+// An RFC 1123 host name, as Ingress hosts require (no wildcard, no port, no scheme).
+const hostName = z
+  .string()
+  .max(253, { error: 'a host name is at most 253 characters' })
+  .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, {
+    error: 'must be a DNS name such as bucketeer.example.com (lower case, no scheme, no port)',
+  });
+
+// A host or IP a service can dial, without a port.
+const networkHost = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$|^\[?[0-9a-fA-F:]+\]?$/, {
+    error: 'must be a host name or IP address, without scheme or port',
+  });
+
+const port = z
+  .number({ error: 'must be a port number' })
+  .int({ error: 'must be a whole number' })
+  .min(1, { error: 'must be between 1 and 65535' })
+  .max(65535, { error: 'must be between 1 and 65535' });
+
+const hostPort = z.string().regex(/^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:([0-9]{1,5})$/, {
+  error: 'must be HOST:PORT, e.g. 10.0.1.5:6379',
+}).refine((v) => {
+  const p = Number(v.split(':').pop());
+  return p >= 1 && p <= 65535;
+}, { error: 'the port must be between 1 and 65535' });
+
+const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name such as BUCKETEER_DB_PASSWORD' });
+
+const LITERAL_SECRET_MESSAGE =
+  'a literal secret is not allowed in the answers file; write {env: VAR_NAME}, {file: PATH} or {secret: {name, key}} instead';
+
+/** Where a secret's value comes from; the value itself never appears in an answers file. */
+export const SecretRef = z.union(
+  [
+    z.strictObject({ env: envVarName }).describe('read from an environment variable'),
+    z.strictObject({ file: z.string().min(1) }).describe('read from a file (relative to the answers file)'),
+    z
+      .strictObject({
+        secret: z.strictObject({ name: dnsLabel('secret.name', 253), key: z.string().min(1).regex(/^[-._a-zA-Z0-9]+$/, { error: 'must be a Secret data key' }) }),
+      })
+      .describe('an existing Kubernetes Secret in the release namespace'),
+  ],
+  {
+    error: (issue) =>
+      typeof issue.input === 'string' || typeof issue.input === 'number'
+        ? LITERAL_SECRET_MESSAGE
+        : 'must be {env: VAR_NAME}, {file: PATH} or {secret: {name, key}}',
+  },
+);
+export type SecretRef = z.infer<typeof SecretRef>;
+
+const Gcp = z.strictObject({
+  project: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, { error: 'must be a GCP project id (6-30 lower-case letters, digits, hyphens)' }),
+  region: z.string().regex(/^[a-z]+-[a-z]+[0-9]$/, { error: 'must be a GCP region such as asia-northeast1' }),
+  /** Google service account the four workloads run as (Workload Identity). */
+  workloadIdentity: z
+    .strictObject({ serviceAccount: z.string().regex(/^[^@\s]+@[-a-z0-9]+\.iam\.gserviceaccount\.com$/, { error: 'must be a service account email ending in .iam.gserviceaccount.com' }) })
+    .optional(),
+});
+
+const Aws = z.strictObject({
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, { error: 'must be an AWS region such as ap-northeast-1' }),
+  profile: z.string().min(1).optional(),
+});
+
+const Kubernetes = z.strictObject({
+  context: z.string().min(1).optional().describe('kubeconfig context; default: the current context'),
+  namespace: dnsLabel('kubernetes.namespace').default('bucketeer'),
+});
+
+const Release = z.strictObject({
+  name: dnsLabel('release.name', 53).default('bucketeer'),
+  chart: z.string().min(1).default(CHART_REF).describe('OCI reference, local directory or .tgz'),
+  version: z
+    .string()
+    .regex(/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { error: 'must be a chart version such as v2.3.0' })
+    .default(CHART_VERSION),
+});
+
+const Database = z
+  .strictObject({
+    mode: z.enum(['external', 'in-cluster']).describe('external: Cloud SQL, RDS or any MySQL 8; in-cluster: a MySQL 8 StatefulSet next to Bucketeer'),
+    host: networkHost.optional().describe('required when mode is external'),
+    port: port.default(3306),
+    name: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, { error: 'must be a MySQL database name (letters, digits, _)' }).default('bucketeer'),
+    user: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, { error: 'must be a MySQL user name (letters, digits, _ . -; at most 32)' }).default('bucketeer'),
+    password: SecretRef.optional().describe('required when mode is external; in-cluster generates one when unset'),
+    /** Atlas revision already applied; unset for a new, empty database (see chart docs 2.12). */
+    baseline: z.string().regex(/^\d{14}$/, { error: 'must be an atlas revision such as 20240626022133' }).optional(),
+    storage: z.string().regex(/^\d+(Gi|Mi|Ti)$/, { error: 'must be a size such as 20Gi' }).default('20Gi').describe('in-cluster only: PVC size'),
+  })
+  .superRefine((db, ctx) => {
+    if (db.mode === 'external') {
+      if (!db.host) ctx.addIssue({ code: 'custom', path: ['host'], message: 'database.host is required when database.mode is external' });
+      if (!db.password) ctx.addIssue({ code: 'custom', path: ['password'], message: 'database.password is required when database.mode is external' });
+    }
+  });
+
+const Redis = z
+  .strictObject({
+    mode: z.enum(['external', 'in-cluster']).describe('external: Memorystore, ElastiCache or any Redis >= 6.2 with maxmemory-policy noeviction'),
+    addr: hostPort.optional().describe('HOST:PORT; required when mode is external'),
+    clusterMode: z.boolean().default(false),
+    storage: z.string().regex(/^\d+(Gi|Mi|Ti)$/, { error: 'must be a size such as 10Gi' }).default('10Gi').describe('in-cluster only: PVC size'),
+  })
+  .superRefine((r, ctx) => {
+    if (r.mode === 'external' && !r.addr) ctx.addIssue({ code: 'custom', path: ['addr'], message: 'redis.addr is required when redis.mode is external' });
+  });
+
+const Messaging = z
+  .strictObject({
+    backend: z.enum(['google-pubsub', 'redis-stream']),
+    ordering: z
+      .enum(['none', 'per-partition', 'per-key'])
+      .default('none')
+      .describe('none; per-partition (redis-stream: ordered within each of `partitions` streams); per-key (google-pubsub: subscriptions created with enableMessageOrdering)'),
+    partitions: z.number().int().min(1, { error: 'must be between 1 and 256' }).max(256, { error: 'must be between 1 and 256' }).default(16),
+    /** Expected events per second, used to advise on ordering cost and sizing. */
+    expectedEventsPerSecond: z.number().int().min(0).optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.backend === 'google-pubsub' && m.ordering === 'per-partition') {
+      ctx.addIssue({ code: 'custom', path: ['ordering'], message: 'per-partition is a redis-stream guarantee; with google-pubsub use none or per-key' });
+    }
+    if (m.backend === 'redis-stream' && m.ordering === 'per-key') {
+      ctx.addIssue({ code: 'custom', path: ['ordering'], message: 'per-key needs google-pubsub ordered subscriptions; with redis-stream use per-partition or none' });
+    }
+  });
+
+const Warehouse = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('mysql') }).describe('tables in the operational MySQL database'),
+  z.strictObject({
+    type: z.literal('bigquery'),
+    project: z.string().min(1).optional().describe('default: gcp.project'),
+    dataset: z.string().regex(/^[A-Za-z0-9_]{1,1024}$/, { error: 'must be a BigQuery dataset id (letters, digits, _)' }),
+    location: z.string().min(2).describe('e.g. asia-northeast1 or US'),
+  }),
+  z.strictObject({
+    type: z.literal('postgres'),
+    host: networkHost,
+    port: port.default(5432),
+    database: z.string().min(1),
+    user: z.string().min(1),
+    password: SecretRef,
+  }),
+], { error: 'warehouse.type must be mysql, bigquery or postgres' });
+
+const Ingress = z.strictObject({
+  webHost: hostName.describe('host of the admin console'),
+  apiHost: hostName.describe('host SDKs call'),
+  tls: z
+    .union([z.literal('self-signed'), z.strictObject({ secretName: dnsLabel('ingress.tls.secretName', 253) })])
+    .default('self-signed')
+    .describe('self-signed: the generated service certificate through ssl-passthrough; or an existing TLS Secret for both hosts'),
+  /** GCP only: reserved global static IP names for the gce Ingress. */
+  staticIPNames: z.strictObject({ web: z.string().min(1), api: z.string().min(1) }).optional(),
+});
+
+const Auth = z.strictObject({
+  google: z
+    .strictObject({
+      clientId: z.string().regex(/^[^\s"\\]+$/, { error: 'must be an OAuth client id without spaces or quotes' }),
+      clientSecret: SecretRef,
+    })
+    .optional(),
+  demoSignIn: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      email: z.email().optional(),
+      password: SecretRef.optional(),
+    })
+    .default({ enabled: false }),
+  /** Email of the first system administrator. */
+  adminEmail: z.email().optional(),
+});
+
+const ExistingSecrets = z.strictObject({
+  serviceCert: dnsLabel('existingSecrets.serviceCert', 253).optional().describe('Secret with tls.crt and tls.key'),
+  oauthKey: dnsLabel('existingSecrets.oauthKey', 253).optional().describe('Secret with public.pem and private.pem'),
+  serviceToken: dnsLabel('existingSecrets.serviceToken', 253).optional().describe('Secret with token'),
+});
+
+export const AnswersSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    version: z.literal(1, { error: 'version must be 1' }),
+    platform: z.enum(['gcp', 'aws', 'other']),
+    gcp: Gcp.optional(),
+    aws: Aws.optional(),
+    kubernetes: Kubernetes.default({ namespace: 'bucketeer' }),
+    release: Release.default({ name: 'bucketeer', chart: CHART_REF, version: CHART_VERSION }),
+    database: Database,
+    redis: Redis,
+    messaging: Messaging,
+    warehouse: Warehouse,
+    ingress: Ingress,
+    auth: Auth.default({ demoSignIn: { enabled: false } }),
+    existingSecrets: ExistingSecrets.default({}),
+    sizing: z.enum(['small', 'medium', 'large']).default('small'),
+  })
+  .superRefine((a, ctx) => {
+    if (a.platform === 'gcp' && !a.gcp) ctx.addIssue({ code: 'custom', path: ['gcp'], message: 'gcp: {project, region} is required when platform is gcp' });
+    if (a.platform === 'aws' && !a.aws) ctx.addIssue({ code: 'custom', path: ['aws'], message: 'aws: {region} is required when platform is aws' });
+    if (a.messaging.backend === 'google-pubsub' && !a.gcp) {
+      ctx.addIssue({ code: 'custom', path: ['messaging', 'backend'], message: 'google-pubsub needs gcp: {project, region} (the project that holds the topics)' });
+    }
+    if (a.warehouse.type === 'bigquery' && !a.warehouse.project && !a.gcp) {
+      ctx.addIssue({ code: 'custom', path: ['warehouse', 'project'], message: 'warehouse.project (or gcp.project) is required for bigquery' });
+    }
+    if (a.warehouse.type === 'bigquery' && a.platform !== 'gcp') {
+      ctx.addIssue({ code: 'custom', path: ['warehouse', 'type'], message: 'bigquery needs platform gcp (Bucketeer reaches it with GCP credentials)' });
+    }
+    if (a.ingress.webHost === a.ingress.apiHost) {
+      ctx.addIssue({ code: 'custom', path: ['ingress', 'apiHost'], message: 'ingress.apiHost must differ from ingress.webHost' });
+    }
+    if (a.platform === 'gcp' && !a.ingress.staticIPNames) {
+      ctx.addIssue({ code: 'custom', path: ['ingress', 'staticIPNames'], message: 'on gcp the gce Ingress needs staticIPNames: {web, api} (reserved global static IPs)' });
+    }
+    if (a.auth.demoSignIn.enabled && (!a.auth.demoSignIn.email || !a.auth.demoSignIn.password)) {
+      ctx.addIssue({ code: 'custom', path: ['auth', 'demoSignIn'], message: 'demo sign-in needs email and password' });
+    }
+    if (!a.auth.google && !a.auth.demoSignIn.enabled) {
+      ctx.addIssue({ code: 'custom', path: ['auth'], message: 'no way to sign in: set auth.google {clientId, clientSecret} or auth.demoSignIn {enabled: true, email, password}' });
+    }
+  });
+
+export type Answers = z.infer<typeof AnswersSchema>;
+export type AnswersInput = z.input<typeof AnswersSchema>;
+
+export function answersJsonSchema(): object {
+  return {
+    ...z.toJSONSchema(AnswersSchema, { io: 'input', unrepresentable: 'any' }),
+    $id: 'https://github.com/bucketeer-io/bucketeer-install/answers.schema.json',
+    title: 'bucketeer-install answers file',
+  };
+}

@@ -1,0 +1,67 @@
+// Resolving secret references. Values are read only when a command really needs them (install,
+// render --include-secrets); plain render never reads them, so it runs with nothing set.
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { EnvironmentError, UsageError } from '../errors.js';
+import type { Answers, SecretRef } from './schema.js';
+
+export interface SecretSources {
+  env: NodeJS.ProcessEnv;
+  /** Folder of the answers file: {file: ...} paths are relative to it. */
+  baseDir: string;
+  /** Reads a key of an existing Secret in the release namespace; absent when there is no cluster. */
+  readClusterSecret?: (name: string, key: string) => Promise<string | undefined>;
+}
+
+export function describeRef(ref: SecretRef): string {
+  if ('env' in ref) return `env ${ref.env}`;
+  if ('file' in ref) return `file ${ref.file}`;
+  return `Secret ${ref.secret.name} key ${ref.secret.key}`;
+}
+
+export async function resolveSecretRef(ref: SecretRef, key: string, src: SecretSources): Promise<string> {
+  if ('env' in ref) {
+    const v = src.env[ref.env];
+    if (v === undefined || v === '') {
+      throw new UsageError(`${key}: environment variable ${ref.env} is not set`, `export ${ref.env}=... (or point ${key} at {file: PATH}) and run again`);
+    }
+    return v;
+  }
+  if ('file' in ref) {
+    const path = resolve(src.baseDir, ref.file);
+    try {
+      if (statSync(path).isDirectory()) throw new UsageError(`${key}: ${ref.file} is a directory`, `point ${key} at a file holding only the secret`);
+      const v = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+      if (v === '') throw new UsageError(`${key}: ${ref.file} is empty`, `write the secret into ${ref.file}`);
+      return v;
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      throw new UsageError(`${key}: cannot read ${ref.file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, `check the path (relative to the answers file) and its permissions`);
+    }
+  }
+  if (!src.readClusterSecret) {
+    throw new EnvironmentError(
+      `${key} refers to Secret ${ref.secret.name}, which can only be read from the cluster`,
+      'run install (which reads it in the cluster), or use {env: NAME} for render --include-secrets',
+    );
+  }
+  const v = await src.readClusterSecret(ref.secret.name, ref.secret.key);
+  if (v === undefined || v === '') {
+    throw new UsageError(`${key}: Secret ${ref.secret.name} has no key ${ref.secret.key}`, `create it: kubectl create secret generic ${ref.secret.name} --from-literal=${ref.secret.key}=...`);
+  }
+  return v;
+}
+
+/** Every secret reference in the answers, with its key path, in a stable order. */
+export function secretRefsOf(answers: Answers): { key: string; ref: SecretRef }[] {
+  const out: { key: string; ref: SecretRef }[] = [];
+  if (answers.database.password) out.push({ key: 'database.password', ref: answers.database.password });
+  if (answers.auth.google) out.push({ key: 'auth.google.clientSecret', ref: answers.auth.google.clientSecret });
+  if (answers.auth.demoSignIn.password) out.push({ key: 'auth.demoSignIn.password', ref: answers.auth.demoSignIn.password });
+  if (answers.warehouse.type === 'postgres') out.push({ key: 'warehouse.password', ref: answers.warehouse.password });
+  return out;
+}
+
+export function answersBaseDir(answersPath: string): string {
+  return dirname(answersPath);
+}

@@ -1,0 +1,126 @@
+// The CLI entry. It must stay light: no Ink, React or cloud SDK at module scope (a test checks
+// this); commands are imported only when they run.
+import { commands, globalFlags, type CommandSpec } from './cli/commands.js';
+import { parseFlags, bool } from './cli/flags.js';
+import { UsageError, ExitCode, formatError, exitCodeOf } from './errors.js';
+import { closest } from './util/suggest.js';
+import { version } from './version.js';
+
+const exitCodesHelp = `Exit codes:
+  0    success
+  1    the install, upgrade or doctor found a failure
+  2    bad input (flags or answers file); nothing was changed
+  3    something the environment lacks (helm, cluster, credentials)
+  130  interrupted`;
+
+export function rootHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return `bucketeer-install ${version}: install and operate a self-hosted Bucketeer
+
+Usage:
+  bucketeer-install [command] [flags]
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Flags:
+  -h, --help     help for any command
+      --version  print the version
+      --debug    show stack traces
+
+Run 'bucketeer-install <command> --help' for a command's flags.
+
+${exitCodesHelp}
+`;
+}
+
+export function commandHelp(cmd: CommandSpec): string {
+  const all = [...cmd.flags, ...globalFlags];
+  const label = (fl: (typeof all)[number]) =>
+    `${fl.short ? `-${fl.short}, ` : '    '}--${fl.name}${fl.type === 'boolean' ? '' : ` ${fl.valueName ?? 'VALUE'}`}`;
+  const width = Math.max(...all.map((fl) => label(fl).length));
+  return `${cmd.summary}
+
+Usage:
+  ${cmd.usage}
+
+Flags:
+${all.map((fl) => `  ${label(fl).padEnd(width)}  ${fl.description}`).join('\n')}
+
+${exitCodesHelp}
+`;
+}
+
+function resolveCommand(argv: string[]): { spec: CommandSpec; rest: string[] } {
+  const first = argv[0];
+  if (first === undefined || first.startsWith('-')) {
+    return { spec: commands.find((c) => c.name === 'install')!, rest: argv };
+  }
+  const spec = commands.find((c) => c.name === first);
+  if (!spec) {
+    const guess = closest(first, commands.map((c) => c.name));
+    throw new UsageError(
+      `unknown command "${first}"${guess ? `; did you mean "${guess}"?` : ''}`,
+      `run \`bucketeer-install --help\` for the list of commands`,
+    );
+  }
+  return { spec, rest: argv.slice(1) };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    if (argv.length === 1 && argv[0] === '--version') {
+      process.stdout.write(`${version}\n`);
+      return ExitCode.ok;
+    }
+    if (argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help'))) {
+      // With no arguments on a terminal the wizard starts; without one, show help is not enough:
+      // the install command itself says which flag is missing.
+      if (argv.length === 0) return await runCommand(commands.find((c) => c.name === 'install')!, [], debug);
+      process.stdout.write(rootHelp());
+      return ExitCode.ok;
+    }
+    if (argv[0] === 'help' && argv[1]) {
+      const { spec } = resolveCommand([argv[1]]);
+      process.stdout.write(commandHelp(spec));
+      return ExitCode.ok;
+    }
+    const { spec, rest } = resolveCommand(argv);
+    return await runCommand(spec, rest, debug);
+  } catch (err) {
+    process.stderr.write(`${formatError(err, debug)}\n`);
+    return exitCodeOf(err);
+  }
+}
+
+async function runCommand(spec: CommandSpec, rest: string[], debug: boolean): Promise<number> {
+  const args = parseFlags(rest, [...spec.flags, ...globalFlags], spec.name);
+  if (bool(args.flags, 'help')) {
+    process.stdout.write(commandHelp(spec));
+    return ExitCode.ok;
+  }
+  if (args.positionals.length > 0) {
+    throw new UsageError(
+      `unexpected argument "${args.positionals[0]}" for "${spec.name}"`,
+      `run \`bucketeer-install ${spec.name} --help\` for its usage`,
+    );
+  }
+  const mod = await spec.load();
+  const env = process.env;
+  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY) && !isCI(env);
+  return mod.run({
+    args,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env,
+    cwd: process.cwd(),
+    interactive,
+    debug,
+  });
+}
+
+export function isCI(env: NodeJS.ProcessEnv): boolean {
+  const v = env.CI;
+  return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
+}

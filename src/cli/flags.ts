@@ -1,0 +1,131 @@
+import { UsageError } from '../errors.js';
+import { closest } from '../util/suggest.js';
+
+export type FlagType = 'string' | 'boolean' | 'list';
+
+export interface FlagSpec {
+  name: string;
+  short?: string;
+  type: FlagType;
+  description: string;
+  valueName?: string;
+}
+
+export type ParsedFlags = Record<string, string | boolean | string[] | undefined>;
+
+export interface ParsedArgs {
+  flags: ParsedFlags;
+  positionals: string[];
+}
+
+/**
+ * A small argv parser: `--flag value`, `--flag=value`, `-n value`, `--no-x` is not supported on
+ * purpose (helm and kubectl do not have it either). Unknown flags are a usage error with a
+ * suggestion.
+ */
+export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[], command: string): ParsedArgs {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short!, s]));
+  const flags: ParsedFlags = {};
+  const positionals: string[] = [];
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    let spec: FlagSpec | undefined;
+    let inlineValue: string | undefined;
+    let shown = arg;
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+      inlineValue = eq === -1 ? undefined : arg.slice(eq + 1);
+      shown = `--${name}`;
+      spec = byName.get(name);
+      if (!spec) {
+        const guess = closest(name, specs.map((s) => s.name));
+        throw new UsageError(
+          `unknown flag ${shown} for "${command}"${guess ? `; did you mean --${guess}?` : ''}`,
+          `run \`bucketeer-install ${command} --help\` for the flags it accepts`,
+        );
+      }
+    } else if (arg.startsWith('-') && arg.length > 1) {
+      const short = arg.slice(1, 2);
+      shown = `-${short}`;
+      spec = byShort.get(short);
+      if (arg.length > 2) inlineValue = arg.slice(2).replace(/^=/, '');
+      if (!spec) {
+        throw new UsageError(
+          `unknown flag ${arg} for "${command}"`,
+          `run \`bucketeer-install ${command} --help\` for the flags it accepts`,
+        );
+      }
+    } else {
+      positionals.push(arg);
+      continue;
+    }
+
+    if (spec.type === 'boolean') {
+      if (inlineValue !== undefined && !['true', 'false'].includes(inlineValue)) {
+        throw new UsageError(`flag ${shown} takes no value (got "${inlineValue}")`, `write ${shown} alone`);
+      }
+      flags[spec.name] = inlineValue !== 'false';
+      continue;
+    }
+    let value = inlineValue;
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (next === undefined || (next.startsWith('-') && next !== '-')) {
+        throw new UsageError(
+          `flag ${shown} needs a value`,
+          `write ${shown} ${spec.valueName ?? 'VALUE'}`,
+        );
+      }
+      value = next;
+      i++;
+    }
+    if (value === '') {
+      throw new UsageError(`flag ${shown} needs a non-empty value`, `write ${shown} ${spec.valueName ?? 'VALUE'}`);
+    }
+    if (spec.type === 'list') {
+      const list = (flags[spec.name] as string[] | undefined) ?? [];
+      list.push(value);
+      flags[spec.name] = list;
+    } else {
+      flags[spec.name] = value;
+    }
+  }
+  return { flags, positionals };
+}
+
+export function str(flags: ParsedFlags, name: string): string | undefined {
+  const v = flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function bool(flags: ParsedFlags, name: string): boolean {
+  return flags[name] === true;
+}
+
+export function list(flags: ParsedFlags, name: string): string[] {
+  const v = flags[name];
+  return Array.isArray(v) ? v : [];
+}
+
+/** Parses a helm-style duration ("120s", "5m", "1m30s") into milliseconds. */
+export function parseDuration(value: string, flag: string): number {
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const m of value.matchAll(re)) {
+    const n = Number(m[1]);
+    total += n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+    consumed += m[0].length;
+  }
+  if (consumed !== value.length || consumed === 0 || total <= 0) {
+    throw new UsageError(`flag --${flag} has an invalid duration "${value}"`, `write it like helm does: 90s, 5m or 1m30s`);
+  }
+  return total;
+}

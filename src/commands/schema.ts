@@ -1,0 +1,7 @@
+import type { CommandContext } from '../cli/commands.js';
+import { answersJsonSchema } from '../answers/schema.js';
+
+export async function run(ctx: CommandContext): Promise<number> {
+  ctx.stdout.write(`${JSON.stringify(answersJsonSchema(), null, 2)}\n`);
+  return 0;
+}

@@ -1,0 +1,81 @@
+// Error kinds map one-to-one to exit codes (see README "Exit codes").
+// A user-caused error carries one line of cause and one line of what to do; no stack trace
+// unless --debug.
+
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  badInput: 2,
+  environment: 3,
+  interrupted: 130,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad flags or answers file: exit 2, nothing changed anywhere. */
+export class UsageError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.badInput, hint);
+  }
+}
+
+/** Something the environment lacks (helm, cluster, credentials): exit 3. */
+export class EnvironmentError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.environment, hint);
+  }
+}
+
+/** The install/upgrade/doctor ran and found a failure: exit 1. */
+export class OperationFailed extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.failure, hint);
+  }
+}
+
+export class Interrupted extends CliError {
+  constructor(message = 'interrupted', hint?: string) {
+    super(message, ExitCode.interrupted, hint);
+  }
+}
+
+/** Several answers-file problems reported at once. */
+export class AnswersError extends UsageError {
+  constructor(
+    readonly problems: string[],
+    readonly file: string,
+  ) {
+    super(
+      problems.length === 1
+        ? `${file}: ${problems[0]}`
+        : `${file}: ${problems.length} problems\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      'fix the answers file and run again (`bucketeer-install schema` prints what each key accepts)',
+    );
+  }
+}
+
+export function formatError(err: unknown, debug: boolean): string {
+  if (err instanceof CliError) {
+    const lines = [`Error: ${err.message}`];
+    if (err.hint) lines.push(`  ${err.hint}`);
+    if (debug && err.stack) lines.push(err.stack);
+    return lines.join('\n');
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  if (debug) return `Error: ${e.stack ?? e.message}`;
+  return `Error: ${e.message}\n  this is a bug in bucketeer-install; run again with --debug and report the output`;
+}
+
+export function exitCodeOf(err: unknown): ExitCode {
+  return err instanceof CliError ? err.exitCode : ExitCode.failure;
+}

@@ -1,0 +1,51 @@
+// Finding helm and learning what it supports. Helm 4 renamed --atomic to --rollback-on-failure;
+// callers ask this module for the flag instead of assuming a version.
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { EnvironmentError } from '../errors.js';
+import { exec } from '../util/exec.js';
+
+export interface HelmInfo {
+  bin: string;
+  version: string;
+  major: number;
+  minor: number;
+  /** `--atomic` on helm 3, `--rollback-on-failure` on helm 4. */
+  rollbackFlag: string;
+}
+
+export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      /* keep looking */
+    }
+  }
+  return undefined;
+}
+
+const INSTALL_HINT = 'install helm 3.14+ or 4.x (https://helm.sh/docs/intro/install/) or set HELM_BIN to its path';
+
+export async function detectHelm(env: NodeJS.ProcessEnv): Promise<HelmInfo> {
+  const bin = env.HELM_BIN || findOnPath('helm', env);
+  if (!bin) throw new EnvironmentError('helm is not on PATH', INSTALL_HINT);
+  const res = await exec(bin, ['version', '--template', '{{.Version}}'], { timeoutMs: 15_000, env });
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(res.stdout.trim());
+  if (res.exitCode !== 0 || !m) throw new EnvironmentError(`could not read helm's version from ${bin} (${(res.stderr || res.stdout).trim().split('\n')[0]})`, INSTALL_HINT);
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  if (major < 3 || (major === 3 && minor < 14)) {
+    throw new EnvironmentError(`helm ${res.stdout.trim()} is too old; bucketeer-install needs 3.14+ or 4.x`, INSTALL_HINT);
+  }
+  return { bin, version: res.stdout.trim(), major, minor, rollbackFlag: major >= 4 ? '--rollback-on-failure' : '--atomic' };
+}
+
+/** Arguments naming the chart: OCI and repo charts take --version; local folders and .tgz do not. */
+export function chartArgs(ref: string, version: string): string[] {
+  const local = ref.startsWith('.') || ref.startsWith('/') || ref.endsWith('.tgz') || !ref.includes('://');
+  return local ? [ref] : [ref, '--version', version];
+}

@@ -1,0 +1,80 @@
+// Manifests for the in-cluster MySQL and Redis, from the project's own templates/. Placeholders
+// are replaced in the parsed objects, never spliced into YAML text, so a value cannot change the
+// document's structure.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { Answers } from '../answers/schema.js';
+import { SIZING } from './sizing.js';
+
+export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
+
+export function templatesDir(): string {
+  // src/plan/ in development, dist/ when bundled: walk up to the folder that holds templates/.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    try {
+      readFileSync(join(dir, 'templates', 'mysql.yaml'));
+      return join(dir, 'templates');
+    } catch {
+      dir = dirname(dir);
+    }
+  }
+  throw new Error('templates/ folder not found next to the installed package');
+}
+
+function fill(node: unknown, vars: Record<string, unknown>): unknown {
+  if (typeof node === 'string') {
+    const whole = /^\$\{(\w+)\}$/.exec(node);
+    if (whole) {
+      if (!(whole[1] in vars)) throw new Error(`template placeholder \${${whole[1]}} has no value`);
+      return vars[whole[1]];
+    }
+    return node.replace(/\$\{(\w+)\}/g, (_, k: string) => {
+      if (!(k in vars)) throw new Error(`template placeholder \${${k}} has no value`);
+      return String(vars[k]);
+    });
+  }
+  if (Array.isArray(node)) return node.map((n) => fill(n, vars));
+  if (node && typeof node === 'object') {
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [fill(k, vars) as string, fill(v, vars)]));
+  }
+  return node;
+}
+
+export function renderTemplate(file: string, vars: Record<string, unknown>): Manifest[] {
+  const text = readFileSync(join(templatesDir(), file), 'utf8');
+  const docs = parseAllDocuments(text);
+  if (!Array.isArray(docs)) throw new Error(`templates/${file}: not a YAML stream`);
+  for (const d of docs) if (d.errors.length) throw new Error(`templates/${file}: ${d.errors[0].message}`);
+  return docs
+    .map((d) => d.toJS() as unknown)
+    .filter((d): d is object => d !== null)
+    .map((d) => fill(d, vars) as Manifest);
+}
+
+export const mysqlName = (a: Answers) => `${a.release.name}-mysql`;
+export const redisName = (a: Answers) => `${a.release.name}-redis`;
+
+export function inClusterManifests(answers: Answers): { mysql: Manifest[]; redis: Manifest[] } {
+  const sizing = SIZING[answers.sizing];
+  const ns = answers.kubernetes.namespace;
+  return {
+    mysql:
+      answers.database.mode === 'in-cluster'
+        ? renderTemplate('mysql.yaml', {
+            name: mysqlName(answers),
+            namespace: ns,
+            database: answers.database.name,
+            user: answers.database.user,
+            storage: answers.database.storage,
+            resources: sizing.mysql,
+          })
+        : [],
+    redis:
+      answers.redis.mode === 'in-cluster'
+        ? renderTemplate('redis.yaml', { name: redisName(answers), namespace: ns, storage: answers.redis.storage, resources: sizing.redis })
+        : [],
+  };
+}

@@ -1,0 +1,110 @@
+// plan(answers, secrets) -> what to create: chart values (masked and real), Secret manifests and
+// the in-cluster middleware. Pure apart from key generation, which callers may inject.
+import type { Answers } from '../answers/schema.js';
+import { resolveSecretRef, type SecretSources } from '../answers/secrets.js';
+import { inClusterManifests, mysqlName, type Manifest } from './in-cluster.js';
+import { generateMaterial, randomPassword, type Material } from './material.js';
+import { MASK, planValues, secretNamesFor, type InlineSecrets, type Values } from './values.js';
+
+export interface Plan {
+  answers: Answers;
+  namespace: string;
+  releaseName: string;
+  chart: { ref: string; version: string };
+  /** Values with every secret masked: safe to print, diff and write to disk. */
+  values: Values;
+  /** Only the secret-bearing keys, with real values; absent when secrets were not resolved. */
+  secretValues?: Values;
+  /** Secrets to create (generated material, in-cluster passwords); data present only when resolved. */
+  secrets: Manifest[];
+  /** In-cluster MySQL and Redis, in apply order. */
+  inCluster: Manifest[];
+}
+
+export const MASKED_SECRETS: InlineSecrets = { dbPassword: MASK, googleClientSecret: MASK, demoSignInPassword: MASK, warehousePassword: MASK };
+
+/** Reads every referenced secret; in-cluster MySQL without a reference gets a generated one. */
+export async function resolveInlineSecrets(answers: Answers, src: SecretSources): Promise<InlineSecrets> {
+  const db = answers.database.password
+    ? await resolveSecretRef(answers.database.password, 'database.password', src)
+    : randomPassword();
+  return {
+    dbPassword: db,
+    googleClientSecret: answers.auth.google ? await resolveSecretRef(answers.auth.google.clientSecret, 'auth.google.clientSecret', src) : undefined,
+    demoSignInPassword: answers.auth.demoSignIn.password ? await resolveSecretRef(answers.auth.demoSignIn.password, 'auth.demoSignIn.password', src) : undefined,
+    warehousePassword: answers.warehouse.type === 'postgres' ? await resolveSecretRef(answers.warehouse.password, 'warehouse.password', src) : undefined,
+  };
+}
+
+/** The leaves of `real` that differ from `masked`: the overlay helm gets from a 0600 file. */
+export function secretOverlay(masked: unknown, real: unknown): Values | undefined {
+  if (real && typeof real === 'object' && !Array.isArray(real)) {
+    const out: Values = {};
+    for (const [k, v] of Object.entries(real)) {
+      const sub = secretOverlay((masked as Values | undefined)?.[k], v);
+      if (sub !== undefined) out[k] = sub;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+  return JSON.stringify(masked) === JSON.stringify(real) ? undefined : (real as Values);
+}
+
+function secretManifest(name: string, namespace: string, type: string, data: Record<string, string> | undefined, purpose: string): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name,
+      namespace,
+      labels: { 'app.kubernetes.io/managed-by': 'bucketeer-install' },
+      annotations: { 'bucketeer.io/purpose': purpose },
+    },
+    type,
+    stringData: data ?? {},
+  };
+}
+
+export interface PlanOptions {
+  /** Real inline secrets; omit for a masked plan (render without --include-secrets). */
+  inlineSecrets?: InlineSecrets;
+  /** Generated material; omit to leave Secret data empty. */
+  material?: Material;
+  /** In-cluster MySQL root password (generated when omitted). */
+  mysqlRootPassword?: string;
+}
+
+export function buildPlan(answers: Answers, opts: PlanOptions = {}): Plan {
+  const ns = answers.kubernetes.namespace;
+  const values = planValues(answers, MASKED_SECRETS);
+  const real = opts.inlineSecrets ? planValues(answers, opts.inlineSecrets) : undefined;
+  const names = secretNamesFor(answers);
+  const m = opts.material;
+  const secrets: Manifest[] = [];
+  if (!answers.existingSecrets.serviceCert) {
+    secrets.push(secretManifest(names.serviceCert, ns, 'kubernetes.io/tls', m?.serviceCert && { 'tls.crt': m.serviceCert.crt, 'tls.key': m.serviceCert.key, 'ca.crt': m.serviceCert.caCrt }, 'service TLS certificate (all four services)'));
+  }
+  if (!answers.existingSecrets.oauthKey) {
+    secrets.push(secretManifest(names.oauthKey, ns, 'Opaque', m?.oauthKey && { 'public.pem': m.oauthKey.publicPem, 'private.pem': m.oauthKey.privatePem }, 'OAuth RSA key pair'));
+  }
+  if (!answers.existingSecrets.serviceToken) {
+    secrets.push(secretManifest(names.serviceToken, ns, 'Opaque', m?.serviceToken ? { token: m.serviceToken } : undefined, 'service token (RS256 JWT)'));
+  }
+  const ic = inClusterManifests(answers);
+  if (answers.database.mode === 'in-cluster') {
+    secrets.push(
+      secretManifest(mysqlName(answers), ns, 'Opaque', opts.inlineSecrets && { password: opts.inlineSecrets.dbPassword, 'root-password': opts.mysqlRootPassword ?? randomPassword() }, 'in-cluster MySQL passwords'),
+    );
+  }
+  return {
+    answers,
+    namespace: ns,
+    releaseName: answers.release.name,
+    chart: { ref: answers.release.chart, version: answers.release.version },
+    values,
+    secretValues: real ? secretOverlay(values, real) : undefined,
+    secrets,
+    inCluster: [...ic.mysql, ...ic.redis],
+  };
+}
+
+export { generateMaterial };
