@@ -97,7 +97,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], doc: Document, lc: 
     else if (issue.code === 'invalid_type') message = message.replace(/^Invalid input: /, '');
     // A missing key has no line of its own; point at its parent unless that is the whole file.
     const where = missing ? (path.length > 1 ? lineOf(doc, lc, path.slice(0, -1)) : '') : lineOf(doc, lc, path);
-    push(where, `${key}: ${message.replace(new RegExp(`^${escapeRe(key)} `), '')}`);
+    push(where, `${key}: ${message.replace(new RegExp(`^${escapeRe(key)}:? `), '')}`);
   }
   return out.sort((a, b) => a.line - b.line).map((o) => o.text);
 }

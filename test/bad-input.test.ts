@@ -1,0 +1,127 @@
+// Bad input of every kind: exit 2, a short message naming the key or flag (and the line), no
+// stack trace, and no file written.
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import { runCli } from './helpers/cli.js';
+import { repoRoot } from './helpers/tools.js';
+
+const example = (p: string) => readFileSync(join(repoRoot, 'examples/answers', `${p}.yaml`), 'utf8');
+
+/** The in-cluster example with one key changed (path in dot form; undefined deletes it). */
+function variant(edits: Record<string, unknown>, base = 'in-cluster'): string {
+  const doc = parseDocument(example(base));
+  for (const [path, value] of Object.entries(edits)) {
+    const p = path.split('.');
+    if (value === undefined) doc.deleteIn(p);
+    else doc.setIn(p, value);
+  }
+  return doc.toString();
+}
+
+interface Case {
+  name: string;
+  /** Answers file text, or a function that creates the input and returns the path to pass. */
+  answers?: string | Buffer | ((dir: string) => string);
+  args?: string[];
+  env?: Record<string, string>;
+  /** What stderr must mention: the key or flag, and the line where there is one. */
+  expect: RegExp[];
+}
+
+const secretEnv = { BUCKETEER_DB_PASSWORD: 'pw-ok-123', BUCKETEER_DEMO_PASSWORD: 'demo-ok-123' };
+
+const cases: Case[] = [
+  { name: 'YAML syntax error', answers: 'version: 1\nplatform: [other\ndatabase: {mode: in-cluster}\n', expect: [/YAML syntax/, /line \d+/] },
+  { name: 'bad indentation', answers: 'version: 1\n  platform: other\n', expect: [/line \d+/] },
+  { name: 'duplicate key', answers: example('in-cluster') + '\nsizing: large\n', expect: [/line \d+/, /[Dd]uplicate|unique/] },
+  { name: 'wrong type: port as text', answers: variant({ 'database.port': 'abc' }), expect: [/database\.port/, /line \d+/] },
+  { name: 'wrong type: partitions as text', answers: variant({ 'messaging.partitions': 'many' }), expect: [/messaging\.partitions/] },
+  { name: 'wrong type: clusterMode', answers: variant({ 'redis.clusterMode': 'yes' }), expect: [/redis\.clusterMode/] },
+  { name: 'unknown top-level key', answers: variant({ databse: { mode: 'in-cluster' } }), expect: [/databse: unknown key; did you mean "database"/, /line \d+/] },
+  { name: 'unknown nested key', answers: variant({ 'ingress.webhost': 'x.example.com' }), expect: [/ingress\.webhost: unknown key; did you mean "webHost"/] },
+  { name: 'missing required key', answers: variant({ messaging: undefined }), expect: [/messaging: is required/] },
+  { name: 'missing redis.addr for external', answers: variant({ 'redis.mode': 'external' }), expect: [/redis\.addr/] },
+  { name: 'missing database.host for external', answers: variant({ 'database.mode': 'external' }), expect: [/database\.host/] },
+  { name: 'literal secret: database.password', answers: variant({ 'database.password': 'hunter2' }), expect: [/database\.password: a literal secret is not allowed/, /\{env: VAR_NAME\}/] },
+  { name: 'literal secret: google clientSecret', answers: variant({ 'auth.google': { clientId: 'abc', clientSecret: 's3cret' } }), expect: [/auth\.google\.clientSecret: a literal secret/] },
+  { name: 'invalid enum: platform', answers: variant({ platform: 'azure' }), expect: [/platform: must be one of: gcp, aws, other/] },
+  { name: 'wrong version', answers: variant({ version: 2 }), expect: [/version/] },
+  { name: 'invalid namespace in file', answers: variant({ 'kubernetes.namespace': 'Bucketeer_NS' }), expect: [/kubernetes\.namespace/, /line \d+/] },
+  { name: 'invalid namespace flag', args: ['-n', 'Bad_NS'], expect: [/--namespace/] },
+  { name: 'invalid release name', answers: variant({ 'release.name': 'My-Release' }), expect: [/release\.name/] },
+  { name: 'release name too long', answers: variant({ 'release.name': 'a'.repeat(54) }), expect: [/release\.name.*53/] },
+  { name: 'host with scheme', answers: variant({ 'ingress.webHost': 'https://bucketeer.example.com' }), expect: [/ingress\.webHost: must be a DNS name/] },
+  { name: 'host with underscore', answers: variant({ 'ingress.apiHost': 'api_host.example.com' }), expect: [/ingress\.apiHost/] },
+  { name: 'port 0', answers: variant({ 'database.mode': 'external', 'database.host': 'db', 'database.port': 0 }), expect: [/database\.port: must be between 1 and 65535/] },
+  { name: 'port 70000', answers: variant({ 'database.mode': 'external', 'database.host': 'db', 'database.port': 70000 }), expect: [/database\.port: must be between 1 and 65535/] },
+  { name: 'redis addr port out of range', answers: variant({ 'redis.mode': 'external', 'redis.addr': '10.0.0.1:99999' }), expect: [/redis\.addr/] },
+  { name: 'ordering per-key with redis-stream', answers: variant({ 'messaging.ordering': 'per-key' }), expect: [/messaging\.ordering/] },
+  { name: 'partitions 0', answers: variant({ 'messaging.partitions': 0 }), expect: [/messaging\.partitions/] },
+  { name: 'gcp platform without gcp block', answers: variant({ platform: 'gcp' }), expect: [/gcp/] },
+  { name: 'top level is a list', answers: '- version: 1\n', expect: [/mapping/] },
+  { name: 'empty file', answers: '', expect: [/is empty/] },
+  { name: 'comments-only file', answers: '# nothing here\n# yet\n', expect: [/is empty/] },
+  { name: 'binary file', answers: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3, 0, 0]), expect: [/binary file/] },
+  { name: 'a 5 MB file', answers: 'x: ' + 'a'.repeat(5 * 1024 * 1024), expect: [/at most 1 MB/] },
+  { name: 'a directory as the file', answers: (dir) => { mkdirSync(join(dir, 'adir')); return join(dir, 'adir'); }, expect: [/--answers .*is a directory/] },
+  { name: 'a missing file', answers: (dir) => join(dir, 'nope.yaml'), expect: [/--answers .*no such file/] },
+  { name: 'unset env reference', args: ['--include-secrets'], env: { BUCKETEER_DEMO_PASSWORD: 'x' }, expect: [/database\.password: environment variable BUCKETEER_DB_PASSWORD is not set/] },
+  {
+    name: 'unreadable file reference',
+    answers: variant({ 'database.password': { file: 'missing-password.txt' } }),
+    args: ['--include-secrets'],
+    env: secretEnv,
+    expect: [/database\.password: cannot read missing-password\.txt/],
+  },
+  { name: 'double quote in password', args: ['--include-secrets'], env: { ...secretEnv, BUCKETEER_DB_PASSWORD: 'pa"ss' }, expect: [/database\.password contains a double quote/] },
+  { name: 'backslash in password', args: ['--include-secrets'], env: { ...secretEnv, BUCKETEER_DB_PASSWORD: 'pa\\ss' }, expect: [/database\.password contains a backslash/] },
+  { name: 'invalid --chart-version', args: ['--chart-version', 'latest!'], expect: [/--chart-version/] },
+  { name: 'unknown flag', args: ['--nmespace', 'x'], expect: [/unknown flag --nmespace.*did you mean --namespace/] },
+  { name: 'flag without a value', args: ['--output-dir'], expect: [/flag --output-dir needs a value/] },
+  { name: 'boolean flag with a value', args: ['--include-secrets=yes'], expect: [/--include-secrets takes no value/] },
+  { name: 'output dir is a file', args: ['--output-dir', 'afile'], expect: [/--output-dir .*not a folder/] },
+];
+
+describe('bad input exits 2 with a clear message and writes nothing', () => {
+  it.each(cases)('$name', async (c) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bad-input-'));
+    writeFileSync(join(dir, 'afile'), 'not a folder');
+    let answersPath = join(dir, 'answers.yaml');
+    if (typeof c.answers === 'function') answersPath = c.answers(dir);
+    else writeFileSync(answersPath, c.answers ?? example('in-cluster'));
+    const before = readdirSync(dir).sort();
+    const r = await runCli(['render', '--answers', answersPath, '--output-dir', join(dir, 'out'), ...(c.args ?? [])], { cwd: dir, env: c.env });
+    expect(r.code, r.stderr).toBe(2);
+    for (const re of c.expect) expect(r.stderr).toMatch(re);
+    expect(r.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/); // no stack trace
+    expect(r.stderr.split('\n').filter(Boolean).length).toBeLessThanOrEqual(12);
+    expect(r.stdout).toBe('');
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual(before);
+  });
+
+  it('unknown subcommand suggests the closest', async () => {
+    const r = await runCli(['rendr']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command "rendr"; did you mean "render"\?/);
+  });
+
+  it('reports every schema problem at once, each with its line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bad-input-'));
+    const file = join(dir, 'a.yaml');
+    writeFileSync(file, variant({ platform: 'azure', 'database.port': 'x', 'ingress.webHost': 'Not A Host', extra: 1 }));
+    const r = await runCli(['render', '--answers', file, '--output-dir', join(dir, 'out')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/4 problems/);
+    for (const key of ['platform', 'database.port', 'ingress.webHost', 'extra']) expect(r.stderr).toMatch(new RegExp(`line \\d+: ${key.replace('.', '\\.')}`));
+  });
+
+  it('--debug shows the stack trace that is otherwise hidden', async () => {
+    const r = await runCli(['render', '--answers', '/nonexistent/file.yaml', '--debug']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { binPath } from './helpers/cli.js';
+import { repoRoot } from './helpers/tools.js';
+
+const HEAVY = [/node_modules\/ink\//, /node_modules\/react\//, /node_modules\/@aws-sdk\//, /node_modules\/@google-cloud\//, /node_modules\/google-auth-library\//, /node_modules\/@kubernetes\//];
+
+function modulesLoadedBy(args: string[]): string[] {
+  const log = join(mkdtempSync(join(tmpdir(), 'imports-')), 'log');
+  const r = spawnSync(process.execPath, ['--import', join(repoRoot, 'test/helpers/import-log-register.mjs'), binPath, ...args], {
+    env: { PATH: process.env.PATH, IMPORT_LOG: log },
+    encoding: 'utf8',
+  });
+  expect(r.status).toBe(0);
+  expect(existsSync(log)).toBe(true);
+  return readFileSync(log, 'utf8').trim().split('\n');
+}
+
+describe('start-up path stays light', () => {
+  it.each([['--version'], ['--help'], ['render', '--help']])('%s loads no Ink, React or cloud SDK', (...args) => {
+    const loaded = modulesLoadedBy(args);
+    // The hook really saw the entry and the CLI bundle, so an empty list cannot pass by accident.
+    expect(loaded.some((u) => u.endsWith('/dist/cli.js'))).toBe(true);
+    const heavy = loaded.filter((u) => HEAVY.some((re) => re.test(u)));
+    expect(heavy).toEqual([]);
+  });
+});
