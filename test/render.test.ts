@@ -1,0 +1,95 @@
+// render of each example against the fixture chart with the real helm: every required setting
+// arrives non-empty in the Deployments' env, and every object lands in the chosen namespace.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { runCli } from './helpers/cli.js';
+import { helmBin, repoRoot } from './helpers/tools.js';
+
+const fixtureChart = join(repoRoot, 'test/fixtures/chart');
+const helm = helmBin();
+if (!helm) console.warn('SKIP render-with-chart tests: helm binary not found (.tools/helm/helm or HELM_BIN)');
+
+// bucketeer-chart.md section 4: flags that must be non-empty, per service.
+const REQUIRED_FLAGS: Record<string, { prefix: string; flags: string[] }> = {
+  web: {
+    prefix: 'BUCKETEER_WEB_',
+    flags: ['project', 'mysql-user', 'mysql-pass', 'mysql-host', 'mysql-port', 'mysql-db-name', 'persistent-redis-server-name', 'persistent-redis-addr', 'non-persistent-redis-server-name', 'non-persistent-redis-addr', 'domain-topic', 'bulk-segment-users-received-topic', 'timezone', 'cert', 'key', 'service-token', 'oauth-public-key', 'oauth-config-path', 'oauth-private-key', 'webhook-base-url', 'webhook-kms-resource-name', 'web-console-env-js-path'],
+  },
+  api: {
+    prefix: 'BUCKETEER_API_',
+    flags: ['project', 'mysql-user', 'mysql-pass', 'mysql-host', 'mysql-port', 'mysql-db-name', 'goal-topic', 'evaluation-topic', 'redis-server-name', 'redis-addr', 'cert', 'key', 'service-token'],
+  },
+  'batch-server': {
+    prefix: 'BUCKETEER_BATCH_',
+    flags: ['cert', 'key', 'service-token', 'timezone', 'web-url', 'oauth-public-key', 'oauth-audience', 'oauth-issuer', 'stan-model-id', 'mysql-user', 'mysql-pass', 'mysql-host', 'mysql-port', 'mysql-db-name', 'mysql-db-open-conns', 'persistent-redis-server-name', 'persistent-redis-addr', 'non-persistent-redis-server-name', 'non-persistent-redis-addr'],
+  },
+  subscriber: {
+    prefix: 'BUCKETEER_SUBSCRIBER_',
+    flags: ['cert', 'key', 'service-token', 'web-url', 'email-config-path', 'mysql-user', 'mysql-pass', 'mysql-host', 'mysql-port', 'mysql-db-name', 'mysql-db-open-conns', 'subscriber-config', 'on-demand-subscriber-config', 'processors-config', 'on-demand-processors-config', 'persistent-redis-server-name', 'persistent-redis-addr', 'non-persistent-redis-server-name', 'non-persistent-redis-addr'],
+  },
+};
+
+type Obj = { kind: string; metadata: { name: string; namespace?: string }; spec?: any; data?: Record<string, string> };
+
+describe.skipIf(!helm).each(['gcp', 'aws', 'in-cluster'])('render %s against the fixture chart', (profile) => {
+  const ns = `bk-${profile}`;
+  let objects: Obj[] = [];
+  let out = '';
+
+  it('exits 0 with no secret in the environment and writes values and manifests', async () => {
+    out = join(mkdtempSync(join(tmpdir(), 'render-')), 'out');
+    const r = await runCli(['render', '--answers', join(repoRoot, 'examples/answers', `${profile}.yaml`), '--chart', fixtureChart, '--namespace', ns, '--output-dir', out], { env: { HELM_BIN: helm! } });
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of ['values.yaml', 'manifests.yaml']) {
+      expect(existsSync(join(out, f))).toBe(true);
+      expect(statSync(join(out, f)).mode & 0o077).not.toBe(0); // public files are ordinary files
+    }
+    expect(existsSync(join(out, 'secrets.yaml'))).toBe(false);
+    objects = parseAllDocuments(readFileSync(join(out, 'manifests.yaml'), 'utf8'))
+      .map((d) => d.toJS() as Obj)
+      .filter(Boolean);
+    expect(objects.length).toBeGreaterThan(10);
+  });
+
+  it('puts every object in the chosen namespace', () => {
+    const elsewhere = objects.filter((o) => o.metadata.namespace !== undefined && o.metadata.namespace !== ns);
+    expect(elsewhere.map((o) => `${o.kind}/${o.metadata.name} in ${o.metadata.namespace}`)).toEqual([]);
+    expect(objects.filter((o) => o.metadata.namespace === ns).length).toBeGreaterThan(objects.length / 2);
+  });
+
+  it('every required setting arrives non-empty in the Deployments', () => {
+    for (const [deployment, req] of Object.entries(REQUIRED_FLAGS)) {
+      const d = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === deployment);
+      expect(d, `Deployment ${deployment}`).toBeDefined();
+      const env = new Map<string, string>();
+      for (const c of d!.spec.template.spec.containers) for (const e of c.env ?? []) env.set(e.name, e.value ?? (e.valueFrom ? '<from>' : ''));
+      const empty = req.flags.map((f) => req.prefix + f.toUpperCase().replaceAll('-', '_')).filter((name) => !env.get(name));
+      expect(empty, `${deployment}: empty or missing`).toEqual([]);
+    }
+  });
+
+  it('the CronJobs call web in this namespace, and the subscriber config has no empty topic', () => {
+    const cron = objects.filter((o) => o.kind === 'CronJob');
+    expect(cron.length).toBeGreaterThan(0);
+    for (const c of cron) expect(JSON.stringify(c.spec)).toContain(`web.${ns}.svc.cluster.local`);
+    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'subscriber-subscribers-config');
+    expect(cm).toBeDefined();
+    for (const key of ['subscribers.json', 'onDemandSubscribers.json']) {
+      const entries = Object.values(JSON.parse(cm!.data![key])) as { topic?: string; subscription?: string; pubSubType?: string }[];
+      expect(entries.length).toBeGreaterThan(3);
+      for (const e of entries) {
+        expect(e.topic).toBeTruthy();
+        expect(e.subscription).toBeTruthy();
+        expect(e.pubSubType).toBe(profile === 'gcp' ? 'google' : 'redis-stream');
+      }
+    }
+  });
+
+  it('manifests carry masked secrets only', () => {
+    const text = readFileSync(join(out, 'manifests.yaml'), 'utf8');
+    expect(text).toContain('********');
+  });
+});
