@@ -42,3 +42,16 @@ describe('CLI basics', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('answers.schema.json', () => {
+  it('the committed schema file matches `bucketeer-install schema` (editors read the file)', async () => {
+    const r = await runCli(['schema']);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(repoRoot, 'answers.schema.json'), 'utf8')).toBe(r.stdout);
+  });
+
+  it.each(['gcp', 'aws', 'in-cluster'])('examples/answers/%s.yaml points editors at it', (p) => {
+    const text = readFileSync(join(repoRoot, 'examples/answers', `${p}.yaml`), 'utf8');
+    expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=../../answers.schema.json');
+  });
+});
