@@ -1,5 +1,6 @@
 // Minimal decoder for the Kubernetes protobuf wire format, enough for the Secrets (and ConfigMaps)
-// in which Helm stores its releases. Helm's typed client sends them as
+// in which Helm stores its releases, Namespaces (`kubectl create namespace`) and access reviews
+// (`kubectl auth can-i`), plus DeleteOptions. Typed clients (Helm's release storage, kubectl's generators) send them as
 // `application/vnd.kubernetes.protobuf`, and a 415 reply does not make it retry in JSON.
 //
 // Envelope: the 4 magic bytes "k8s\0", then a runtime.Unknown message:
@@ -89,12 +90,12 @@ export function isProtobufEnvelope(body: Buffer): boolean {
   return body.length >= 4 && body.subarray(0, 4).equals(MAGIC);
 }
 
-/** Decodes an envelope holding a v1 Secret or ConfigMap into its JSON form. */
+/** Decodes an envelope holding one of the kinds above into its JSON form. */
 export function decodeProtobufObject(body: Buffer): KubeObject {
   if (!isProtobufEnvelope(body)) throw new Error('protobuf: missing k8s envelope');
   let apiVersion = '';
   let kind = '';
-  let raw = Buffer.alloc(0);
+  let raw: Buffer = Buffer.alloc(0);
   for (const f of fields(body.subarray(4))) {
     if (f.no === 1) {
       for (const t of fields(bytes(f))) {
@@ -125,6 +126,44 @@ export function decodeProtobufObject(body: Buffer): KubeObject {
         case 4: obj.immutable = (f.value as bigint) !== 0n; break;
       }
     }
+  } else if (apiVersion === 'v1' && kind === 'Namespace') {
+    // `kubectl create namespace` sends this one. NamespaceSpec is {1: repeated finalizers}.
+    for (const f of fields(raw)) {
+      if (f.no === 1) obj.metadata = decodeObjectMeta(bytes(f));
+      if (f.no === 2) obj.spec = { finalizers: fields(bytes(f)).filter((x) => x.no === 1).map(str) };
+    }
+  } else if (apiVersion === 'authorization.k8s.io/v1' && kind === 'SelfSubjectAccessReview') {
+    // `kubectl auth can-i`. spec {1: resourceAttributes {1: namespace, 2: verb, 3: group,
+    // 4: version, 5: resource, 6: subresource, 7: name}, 2: nonResourceAttributes {1: path, 2: verb}}
+    const names: Record<number, Record<number, string>> = {
+      1: { 1: 'namespace', 2: 'verb', 3: 'group', 4: 'version', 5: 'resource', 6: 'subresource', 7: 'name' },
+      2: { 1: 'path', 2: 'verb' },
+    };
+    const spec: Record<string, Record<string, string>> = {};
+    for (const f of fields(raw)) {
+      if (f.no === 1) obj.metadata = decodeObjectMeta(bytes(f));
+      if (f.no !== 2) continue;
+      for (const part of fields(bytes(f))) {
+        const key = part.no === 1 ? 'resourceAttributes' : 'nonResourceAttributes';
+        spec[key] = {};
+        for (const attr of fields(bytes(part))) {
+          const name = names[part.no]?.[attr.no];
+          if (name && attr.wire === 2) spec[key][name] = str(attr);
+        }
+      }
+    }
+    obj.spec = spec;
+  } else if (kind === 'DeleteOptions') {
+    // Helm deletes release Secrets with a protobuf DeleteOptions body:
+    // {1: gracePeriodSeconds, 2: preconditions {1: uid, 2: resourceVersion}, 4: propagationPolicy}
+    for (const f of fields(raw)) {
+      if (f.no === 4) obj.propagationPolicy = str(f);
+      if (f.no === 2) {
+        const pre: Record<string, string> = {};
+        for (const p of fields(bytes(f))) pre[p.no === 1 ? 'uid' : 'resourceVersion'] = str(p);
+        obj.preconditions = pre;
+      }
+    }
   } else {
     throw new UnsupportedProtobufKind(`${apiVersion}/${kind}`);
   }
@@ -133,6 +172,6 @@ export function decodeProtobufObject(body: Buffer): KubeObject {
 
 export class UnsupportedProtobufKind extends Error {
   constructor(readonly gvk: string) {
-    super(`kubesim decodes protobuf only for v1 Secret and ConfigMap, got ${gvk}; send JSON instead`);
+    super(`kubesim decodes protobuf only for Secret, ConfigMap, Namespace, SelfSubjectAccessReview and DeleteOptions, got ${gvk}; send JSON instead (e.g. kubectl apply -f rather than kubectl create <kind>)`);
   }
 }

@@ -68,6 +68,8 @@ export class ObjectStore {
   private readonly objects = new Map<string, Map<string, KubeObject>>();
   private readonly log: StoreEvent[] = [];
   private readonly listeners = new Set<Listener>();
+  /** typeKey -> ResourceType, learnt on put, so cascading deletes can resolve dependents' types. */
+  private readonly types = new Map<string, ResourceType>();
 
   get resourceVersion(): number {
     return this.rv;
@@ -103,6 +105,7 @@ export class ObjectStore {
     const key = objectKey(obj.metadata.namespace, obj.metadata.name);
     let bucket = this.objects.get(typeKey(rt));
     if (!bucket) this.objects.set(typeKey(rt), (bucket = new Map()));
+    this.types.set(typeKey(rt), rt);
     const previous = bucket.get(key);
     const meta = obj.metadata;
     if (previous) {
@@ -136,6 +139,23 @@ export class ObjectStore {
     // The DELETED event carries the final state with a fresh resourceVersion, like the real server.
     const gone: KubeObject = { ...previous, metadata: { ...previous.metadata, resourceVersion: String(this.rv) } };
     this.emit({ rv: this.rv, type: 'DELETED', typeKey: typeKey(rt), object: gone, previous });
+    return gone;
+  }
+
+  /**
+   * Deletes an object and, like the garbage collector with background propagation, everything
+   * that names it in ownerReferences (Deployment -> ReplicaSets -> Pods, Job -> Pods), and for a
+   * Namespace everything inside it.
+   */
+  removeCascade(rt: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
+    const gone = this.remove(rt, namespace, name);
+    if (!gone) return undefined;
+    const dependents = this.dependentsOf(gone.metadata.uid ?? '');
+    if (rt.kind === 'Namespace' && rt.group === '') dependents.push(...this.inNamespace(name));
+    for (const d of dependents) {
+      const drt = this.types.get(d.typeKey);
+      if (drt) this.removeCascade(drt, d.object.metadata.namespace, d.object.metadata.name);
+    }
     return gone;
   }
 
