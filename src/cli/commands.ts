@@ -37,6 +37,7 @@ const f = {
   includeSecrets: { name: 'include-secrets', type: 'boolean', description: 'also write secret values and Secret manifests (files of mode 0600)' },
   timeout: { name: 'timeout', type: 'string', valueName: 'DURATION', description: 'how long to wait for the release to become ready (default 10m)' },
   output: { name: 'output', short: 'o', type: 'string', valueName: 'FORMAT', description: 'output format: text, json or ndjson' },
+  healthWindow: { name: 'health-window', type: 'string', valueName: 'DURATION', description: 'how long restart counts must stay still after install (default 10s)' },
 } satisfies Record<string, FlagSpec>;
 
 export const globalFlags: FlagSpec[] = [
@@ -49,7 +50,7 @@ export const commands: CommandSpec[] = [
     name: 'install',
     summary: 'install Bucketeer (the wizard on a terminal; --answers FILE for no prompts)',
     usage: 'bucketeer-install install [--answers FILE] [flags]',
-    flags: [f.answers, f.yes, f.kubeContext, f.kubeconfig, f.namespace, f.chart, f.chartVersion, f.timeout, f.output, f.outputDir],
+    flags: [f.answers, f.yes, f.kubeContext, f.kubeconfig, f.namespace, f.chart, f.chartVersion, f.timeout, f.healthWindow, f.output, f.outputDir],
     load: () => import('../commands/install.js'),
   },
   {
@@ -58,6 +59,23 @@ export const commands: CommandSpec[] = [
     usage: 'bucketeer-install render --answers FILE [--output-dir DIR] [--chart REF] [flags]',
     flags: [f.answers, f.namespace, f.chart, f.chartVersion, f.outputDir, f.includeSecrets, f.kubeContext],
     load: () => import('../commands/render.js'),
+  },
+  {
+    name: 'doctor',
+    summary: 'read-only checks; --pre: preflight of credentials, middleware, quotas and capacity before an install',
+    usage: 'bucketeer-install doctor --pre [--platform aws|gcp|other] [--output json|text] [--probe-timeout DURATION] [flags]',
+    flags: [
+      { name: 'pre', type: 'boolean', description: 'preflight: check the cloud and cluster before installing (like linkerd check --pre)' },
+      { name: 'platform', type: 'string', valueName: 'NAME', description: 'aws, gcp or other (default: the answers file, else detected from the context and credentials)' },
+      { name: 'output', short: 'o', type: 'string', valueName: 'FORMAT', description: 'output format: text or json' },
+      { name: 'probe-timeout', type: 'string', valueName: 'DURATION', description: 'time each probe may take (default 10s)' },
+      { name: 'strict', type: 'boolean', description: 'exit 1 on warnings too' },
+      f.kubeContext,
+      f.kubeconfig,
+      f.namespace,
+      { ...f.answers, description: 'answers file (optional): sizing and messaging choices for capacity, quota and messaging advice' },
+    ],
+    load: () => import('../commands/doctor.js'),
   },
   {
     name: 'schema',

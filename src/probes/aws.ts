@@ -1,0 +1,501 @@
+// AWS probes: identity (STS), RDS MySQL, ElastiCache Redis, KMS, and the quotas for RDS instances
+// and ElastiCache nodes. The SDK clients are imported inside the probes (never at module scope) so
+// the CLI entry stays light. Endpoints follow AWS_ENDPOINT_URL_<SERVICE> > AWS_ENDPOINT_URL, read
+// from the env the probes are given (tests point them at moto and local peers).
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import type { Check } from '../checks/types.js';
+import { awsFixCommand, detectAws, type AwsDetection } from './detect.js';
+import { oneLine } from './runner.js';
+import type { ElastiCacheGroupFact, Probe, ProbeContext, ProbeOutput, QuotaFact, RdsInstanceFact } from './types.js';
+
+export type AwsService = 'sts' | 'rds' | 'elasticache' | 'kms' | 'service-quotas';
+
+export interface AwsProbeOptions {
+  env: NodeJS.ProcessEnv;
+  /** From the answers file (aws.profile / aws.region); they win over the environment. */
+  profile?: string;
+  region?: string;
+  /** Per-service endpoint overrides; otherwise AWS_ENDPOINT_URL_<SERVICE> > AWS_ENDPOINT_URL. */
+  endpoints?: Partial<Record<AwsService, string>>;
+  /** Tests: a credentials provider instead of the default chain. */
+  credentials?: () => Promise<AwsCredentialIdentity>;
+}
+
+/** Documented defaults, used (and marked as such) when Service Quotas does not answer. */
+export const AWS_QUOTAS = {
+  rdsInstances: { service: 'rds', code: 'L-7B6409FD', name: 'RDS DB instances', default: 40 },
+  elasticacheNodes: { service: 'elasticache', code: 'L-DFE45DF3', name: 'ElastiCache nodes per Region', default: 300 },
+} as const;
+
+const ENV_ID: Record<AwsService, string> = { sts: 'STS', rds: 'RDS', elasticache: 'ELASTICACHE', kms: 'KMS', 'service-quotas': 'SERVICE_QUOTAS' };
+
+export function awsEndpoint(service: AwsService, opts: Pick<AwsProbeOptions, 'env' | 'endpoints'>): string | undefined {
+  return opts.endpoints?.[service] || opts.env[`AWS_ENDPOINT_URL_${ENV_ID[service]}`] || opts.env.AWS_ENDPOINT_URL || undefined;
+}
+
+/** ElastiCache default parameter groups ship maxmemory-policy volatile-lru (AWS docs, Redis parameters). */
+const DEFAULT_GROUP_POLICY = 'volatile-lru';
+
+// ---- errors ------------------------------------------------------------------------------
+
+export interface AwsProblem {
+  cause: string;
+  fix: string;
+  /** no-credentials / expired-sso / rejected / denied / unreachable / other */
+  kind: 'no-credentials' | 'expired-sso' | 'rejected' | 'denied' | 'unreachable' | 'timeout' | 'other';
+}
+
+/** Turns an SDK error into one line of cause and the exact thing to run or grant. */
+export function describeAwsError(err: unknown, det: Pick<AwsDetection, 'source' | 'profile'>, action?: string): AwsProblem {
+  const e = err as { name?: string; Code?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const name = e?.name ?? e?.Code ?? '';
+  const msg = oneLine(err);
+  const profileFlag = det.profile === 'default' ? '' : ` --profile ${det.profile}`;
+  if (/SSO session .*expired|Token is expired|token.*has expired|refresh.*sso|sso.*token.*(expired|invalid)/i.test(msg) || name === 'TokenProviderError') {
+    return { kind: 'expired-sso', cause: `the SSO session of profile ${det.profile} has expired`, fix: `aws sso login${profileFlag}` };
+  }
+  if (/Could not load credentials from any providers/i.test(msg) || (name === 'CredentialsProviderError' && det.source !== 'sso')) {
+    return { kind: 'no-credentials', cause: 'no AWS credentials found (env, profile, SSO, process, web identity, instance role)', fix: `aws configure${profileFlag}` };
+  }
+  if (name === 'CredentialsProviderError') {
+    return { kind: 'no-credentials', cause: `profile ${det.profile}: ${msg}`, fix: awsFixCommand(det) };
+  }
+  if (/^(ExpiredToken|ExpiredTokenException|RequestExpired)$/.test(name)) {
+    return { kind: 'rejected', cause: 'the AWS session credentials have expired', fix: det.source === 'sso' ? `aws sso login${profileFlag}` : 'refresh the session credentials (assume the role again) and retry' };
+  }
+  if (/^(InvalidClientTokenId|UnrecognizedClientException|SignatureDoesNotMatch|InvalidAccessKeyId|AuthFailure)$/.test(name)) {
+    return { kind: 'rejected', cause: `AWS rejected the credentials (${name})`, fix: awsFixCommand(det) };
+  }
+  if (/^(AccessDenied|AccessDeniedException|UnauthorizedOperation|AuthorizationError|NoSuchEntity)$/.test(name) || e?.$metadata?.httpStatusCode === 403) {
+    return { kind: 'denied', cause: `access denied${action ? ` for ${action}` : ''}`, fix: action ? `grant ${action} to this identity (IAM policy)` : 'check the IAM policy of this identity' };
+  }
+  if (name === 'AbortError' || /aborted|timed out/i.test(msg)) {
+    return { kind: 'timeout', cause: 'no answer before the probe timeout', fix: 'check the network path to AWS (or AWS_ENDPOINT_URL), or allow more time with --probe-timeout' };
+  }
+  const code = (err as NodeJS.ErrnoException)?.code ?? '';
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH/.test(`${code} ${msg}`)) {
+    return { kind: 'unreachable', cause: `cannot reach the AWS API (${code || msg})`, fix: 'check the network, proxy settings and AWS_ENDPOINT_URL' };
+  }
+  return { kind: 'other', cause: `${name ? `${name}: ` : ''}${msg}`, fix: 'run again with --debug for details' };
+}
+
+// ---- the probes --------------------------------------------------------------------------
+
+interface Session {
+  det: AwsDetection;
+  credentials: AwsCredentialIdentity;
+  region: string;
+}
+
+export function awsProbes(opts: AwsProbeOptions): Probe[] {
+  // The SDK warns on Node 20 about its releases after January 2027; this CLI pins its SDK, so the
+  // warning says nothing a user can act on.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const det = detectAws(opts.env, { profile: opts.profile, region: opts.region });
+  let credentialsPromise: Promise<AwsCredentialIdentity> | undefined;
+
+  // Credentials resolve once and are shared by every AWS probe; each probe still waits under its
+  // own timeout.
+  const credentials = (signal: AbortSignal): Promise<AwsCredentialIdentity> => {
+    credentialsPromise ??= resolveCredentials(opts, det);
+    return abortable(credentialsPromise, signal);
+  };
+
+  const skipped = (id: string, title: string, why: string): ProbeOutput => ({ checks: [{ category: 'aws', id, title, status: 'skip', detail: why }] });
+
+  /** Shared preamble of the resource probes: credentials and region, or a skip saying why not. */
+  const needSession = async (id: string, title: string, ctx: ProbeContext): Promise<Session | ProbeOutput> => {
+    let creds: AwsCredentialIdentity;
+    try {
+      creds = await credentials(ctx.signal);
+    } catch (err) {
+      return skipped(id, title, `skipped: ${describeAwsError(err, det).kind === 'expired-sso' ? 'the SSO session has expired' : 'no usable AWS credentials'} (see AWS credentials)`);
+    }
+    if (!det.region) return skipped(id, title, 'no AWS region set');
+    return { det, credentials: creds, region: det.region };
+  };
+
+  const client = async <C>(Ctor: new (cfg: Record<string, unknown>) => C, service: AwsService, s: Session, ctx: ProbeContext): Promise<C> =>
+    new Ctor({
+      region: s.region,
+      credentials: s.credentials,
+      endpoint: awsEndpoint(service, opts),
+      // One retry: a preflight must stay quick; the probe timeout bounds the rest.
+      maxAttempts: 2,
+      requestHandler: { requestTimeout: ctx.timeoutMs, connectionTimeout: Math.min(ctx.timeoutMs, 5000) },
+    });
+
+  const identity: Probe = {
+    id: 'aws.identity',
+    category: 'aws',
+    title: 'AWS identity',
+    async run(ctx) {
+      const checks: Check[] = [];
+      const regionCheck: Check = det.region
+        ? { category: 'aws', id: 'aws.region', title: 'AWS region', status: 'pass', detail: `${det.region} (from ${det.regionSource === 'profile' ? `profile ${det.profile}` : det.regionSource})`, facts: { region: det.region, source: det.regionSource } }
+        : {
+            category: 'aws',
+            id: 'aws.region',
+            title: 'AWS region',
+            status: 'fail',
+            detail: opts.env.AWS_DEFAULT_REGION ? 'no region: AWS_DEFAULT_REGION is set, but the JS SDK does not read it' : 'no region set',
+            hint: `export AWS_REGION=${opts.env.AWS_DEFAULT_REGION || 'ap-northeast-1'} (or set region in profile ${det.profile}, or aws.region in the answers file)`,
+          };
+      let creds: AwsCredentialIdentity;
+      try {
+        creds = await credentials(ctx.signal);
+      } catch (err) {
+        const p = describeAwsError(err, det);
+        checks.push({ category: 'aws', id: 'aws.identity', title: 'AWS credentials', status: 'fail', detail: p.cause, hint: p.fix, facts: { source: det.source, profile: det.profile, problem: p.kind } });
+        checks.push(regionCheck);
+        return { checks, facts: { aws: { source: det.source, profile: det.profile, region: det.region, regionSource: det.regionSource } } };
+      }
+      const source = sourceOf(creds, det);
+      const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+      // STS is global; without a region us-east-1 answers.
+      const sts = await client(STSClient, 'sts', { det, credentials: creds, region: det.region ?? 'us-east-1' }, ctx);
+      try {
+        const who = await sts.send(new GetCallerIdentityCommand({}), { abortSignal: ctx.signal as never });
+        checks.push({
+          category: 'aws',
+          id: 'aws.identity',
+          title: 'AWS credentials',
+          status: 'pass',
+          detail: `account ${who.Account} as ${who.Arn} (${sourceLabel(source, det.profile)})`,
+          facts: { account: who.Account, arn: who.Arn, source, profile: det.profile },
+        });
+        checks.push(regionCheck);
+        return { checks, facts: { aws: { source, profile: det.profile, account: who.Account, arn: who.Arn, region: det.region, regionSource: det.regionSource } } };
+      } catch (err) {
+        const p = describeAwsError(err, det, 'sts:GetCallerIdentity');
+        checks.push({ category: 'aws', id: 'aws.identity', title: 'AWS credentials', status: 'fail', detail: p.cause, hint: p.fix, facts: { source, profile: det.profile, problem: p.kind } });
+        checks.push(regionCheck);
+        return { checks, facts: { aws: { source, profile: det.profile, region: det.region } } };
+      } finally {
+        sts.destroy();
+      }
+    },
+  };
+
+  const rds: Probe = {
+    id: 'aws.rds',
+    category: 'aws',
+    title: 'RDS MySQL instances',
+    async run(ctx) {
+      const s = await needSession('aws.rds', 'RDS MySQL instances', ctx);
+      if (!('det' in s)) return s;
+      const { RDSClient, DescribeDBInstancesCommand } = await import('@aws-sdk/client-rds');
+      const c = await client(RDSClient, 'rds', s, ctx);
+      try {
+        const all: RdsInstanceFact[] = [];
+        let marker: string | undefined;
+        for (let page = 0; page < 10; page++) {
+          const out = await c.send(new DescribeDBInstancesCommand({ Marker: marker, MaxRecords: 100 }), { abortSignal: ctx.signal as never });
+          for (const db of out.DBInstances ?? []) {
+            all.push({
+              id: db.DBInstanceIdentifier ?? '?',
+              engine: db.Engine ?? '?',
+              engineVersion: db.EngineVersion,
+              endpoint: db.Endpoint?.Address,
+              port: db.Endpoint?.Port,
+              publiclyAccessible: Boolean(db.PubliclyAccessible),
+              status: db.DBInstanceStatus,
+            });
+          }
+          marker = out.Marker;
+          if (!marker) break;
+        }
+        const quota = await serviceQuota(AWS_QUOTAS.rdsInstances, all.length, s, ctx);
+        const mysql = all.filter((d) => d.engine === 'mysql' || d.engine === 'aurora-mysql');
+        return { checks: rdsChecks(mysql, s.region), facts: { aws: { rds: mysql }, quotas: [quota] } };
+      } catch (err) {
+        const p = describeAwsError(err, s.det, 'rds:DescribeDBInstances');
+        return { checks: [{ category: 'aws', id: 'aws.rds', title: 'RDS MySQL instances', status: p.kind === 'denied' ? 'fail' : 'warn', detail: p.cause, hint: p.fix }] };
+      } finally {
+        c.destroy();
+      }
+    },
+  };
+
+  const elasticache: Probe = {
+    id: 'aws.elasticache',
+    category: 'aws',
+    title: 'ElastiCache Redis',
+    async run(ctx) {
+      const s = await needSession('aws.elasticache', 'ElastiCache Redis', ctx);
+      if (!('det' in s)) return s;
+      const ec = await import('@aws-sdk/client-elasticache');
+      const c = await client(ec.ElastiCacheClient, 'elasticache', s, ctx);
+      try {
+        const [groupsOut, clustersOut] = await Promise.all([
+          c.send(new ec.DescribeReplicationGroupsCommand({ MaxRecords: 100 }), { abortSignal: ctx.signal as never }),
+          c.send(new ec.DescribeCacheClustersCommand({ MaxRecords: 100 }), { abortSignal: ctx.signal as never }),
+        ]);
+        const clusters = new Map((clustersOut.CacheClusters ?? []).map((cc) => [cc.CacheClusterId ?? '', cc]));
+        const nodesUsed = (clustersOut.CacheClusters ?? []).reduce((n, cc) => n + (cc.NumCacheNodes ?? 0), 0);
+        const groups: ElastiCacheGroupFact[] = (groupsOut.ReplicationGroups ?? []).map((g) => {
+          const member = (g.MemberClusters ?? []).map((m) => clusters.get(m)).find(Boolean);
+          const clusterMode = Boolean(g.ClusterEnabled) || g.ClusterMode === 'enabled';
+          const ep = clusterMode ? g.ConfigurationEndpoint : g.NodeGroups?.[0]?.PrimaryEndpoint;
+          return {
+            id: g.ReplicationGroupId ?? '?',
+            endpoint: ep?.Address,
+            port: ep?.Port,
+            clusterMode,
+            engineVersion: member?.EngineVersion,
+            parameterGroup: member?.CacheParameterGroup?.CacheParameterGroupName,
+          };
+        });
+        // One DescribeCacheParameters per distinct parameter group.
+        const policies = new Map<string, { policy?: string; source?: ElastiCacheGroupFact['maxmemoryPolicySource']; error?: string }>();
+        await Promise.all(
+          [...new Set(groups.map((g) => g.parameterGroup).filter((x): x is string => Boolean(x)))].map(async (name) => {
+            try {
+              policies.set(name, { policy: await maxmemoryPolicy(c, ec, name, ctx), source: 'parameter-group' });
+            } catch (err) {
+              // A default.* group cannot be changed and ships volatile-lru: that answer is known.
+              if (name.startsWith('default.')) policies.set(name, { policy: DEFAULT_GROUP_POLICY, source: 'documented-default' });
+              else policies.set(name, { error: describeAwsError(err, s.det, 'elasticache:DescribeCacheParameters').cause });
+            }
+          }),
+        );
+        for (const g of groups) {
+          const p = g.parameterGroup ? policies.get(g.parameterGroup) : undefined;
+          if (p?.policy) [g.maxmemoryPolicy, g.maxmemoryPolicySource] = [p.policy, p.source];
+        }
+        const quota = await serviceQuota(AWS_QUOTAS.elasticacheNodes, nodesUsed, s, ctx);
+        return {
+          checks: elasticacheChecks(groups, s.region, (pg) => (pg ? policies.get(pg)?.error : undefined)),
+          facts: { aws: { elasticache: groups }, quotas: [quota] },
+        };
+      } catch (err) {
+        const p = describeAwsError(err, s.det, 'elasticache:DescribeReplicationGroups');
+        return { checks: [{ category: 'aws', id: 'aws.elasticache', title: 'ElastiCache Redis', status: p.kind === 'denied' ? 'fail' : 'warn', detail: p.cause, hint: p.fix }] };
+      } finally {
+        c.destroy();
+      }
+    },
+  };
+
+  const kms: Probe = {
+    id: 'aws.kms',
+    category: 'aws',
+    title: 'KMS keys',
+    async run(ctx) {
+      const s = await needSession('aws.kms', 'KMS keys', ctx);
+      if (!('det' in s)) return s;
+      const { KMSClient, ListKeysCommand, ListAliasesCommand } = await import('@aws-sdk/client-kms');
+      const c = await client(KMSClient, 'kms', s, ctx);
+      try {
+        const [keys, aliases] = await Promise.all([
+          c.send(new ListKeysCommand({ Limit: 100 }), { abortSignal: ctx.signal as never }),
+          c.send(new ListAliasesCommand({ Limit: 100 }), { abortSignal: ctx.signal as never }),
+        ]);
+        const keyIds = (keys.Keys ?? []).map((k) => k.KeyId ?? '?');
+        // aws/* aliases belong to AWS-managed keys; the user's own are what they would pick.
+        const own = (aliases.Aliases ?? []).map((a) => a.AliasName ?? '').filter((a) => a && !a.startsWith('alias/aws/'));
+        return {
+          checks: [
+            {
+              category: 'aws',
+              id: 'aws.kms',
+              title: 'KMS keys',
+              status: 'pass',
+              detail: `${keyIds.length} key${keyIds.length === 1 ? '' : 's'}${own.length ? `, aliases ${own.slice(0, 5).join(', ')}${own.length > 5 ? ', ...' : ''}` : ''} in ${s.region}`,
+              facts: { keys: keyIds, aliases: own },
+            },
+          ],
+          facts: { aws: { kms: { keys: keyIds, aliases: own } } },
+        };
+      } catch (err) {
+        const p = describeAwsError(err, s.det, 'kms:ListKeys');
+        return { checks: [{ category: 'aws', id: 'aws.kms', title: 'KMS keys', status: 'warn', detail: p.cause, hint: p.fix }] };
+      } finally {
+        c.destroy();
+      }
+    },
+  };
+
+  /** used/limit, the limit from Service Quotas when it answers, else the documented default. */
+  async function serviceQuota(q: (typeof AWS_QUOTAS)[keyof typeof AWS_QUOTAS], used: number, s: Session, ctx: ProbeContext): Promise<QuotaFact> {
+    const fact: QuotaFact = {
+      code: `${q.service}/${q.code}`,
+      name: q.name,
+      used,
+      limit: q.default,
+      limitSource: 'default',
+      increaseUrl: `https://${s.region}.console.aws.amazon.com/servicequotas/home/services/${q.service}/quotas/${q.code}`,
+    };
+    const { ServiceQuotasClient, GetServiceQuotaCommand } = await import('@aws-sdk/client-service-quotas');
+    const c = await client(ServiceQuotasClient, 'service-quotas', s, ctx);
+    try {
+      const out = await c.send(new GetServiceQuotaCommand({ ServiceCode: q.service, QuotaCode: q.code }), { abortSignal: ctx.signal as never });
+      if (typeof out.Quota?.Value === 'number') [fact.limit, fact.limitSource] = [out.Quota.Value, 'api'];
+    } catch {
+      // Service Quotas is optional (permissions, partitions, test peers): the default stands, marked.
+    } finally {
+      c.destroy();
+    }
+    return fact;
+  }
+
+  return [identity, rds, elasticache, kms];
+}
+
+async function maxmemoryPolicy(
+  c: import('@aws-sdk/client-elasticache').ElastiCacheClient,
+  ec: typeof import('@aws-sdk/client-elasticache'),
+  group: string,
+  ctx: ProbeContext,
+): Promise<string | undefined> {
+  let marker: string | undefined;
+  for (let page = 0; page < 10; page++) {
+    const out = await c.send(new ec.DescribeCacheParametersCommand({ CacheParameterGroupName: group, Marker: marker, MaxRecords: 100 }), { abortSignal: ctx.signal as never });
+    const p = (out.Parameters ?? []).find((x) => x.ParameterName === 'maxmemory-policy');
+    if (p) return p.ParameterValue;
+    marker = out.Marker;
+    if (!marker) break;
+  }
+  return undefined;
+}
+
+async function resolveCredentials(opts: AwsProbeOptions, det: AwsDetection): Promise<AwsCredentialIdentity> {
+  if (opts.credentials) return opts.credentials();
+  if (det.source === 'env') {
+    return { accessKeyId: opts.env.AWS_ACCESS_KEY_ID!, secretAccessKey: opts.env.AWS_SECRET_ACCESS_KEY!, sessionToken: opts.env.AWS_SESSION_TOKEN || undefined };
+  }
+  if (det.source === 'none') {
+    const err = new Error('Could not load credentials from any providers');
+    err.name = 'CredentialsProviderError';
+    throw err;
+  }
+  const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+  const explicit = (opts.profile !== 'default' && opts.profile) || opts.env.AWS_PROFILE;
+  // The chain never prompts: SSO uses the cached token only, process providers get no terminal.
+  const provider = fromNodeProviderChain({ profile: explicit || undefined, filepath: det.credentialsFile, configFilepath: det.configFile, ignoreCache: true });
+  return provider();
+}
+
+const SOURCE_KEYS: Record<string, import('./types.js').AwsCredentialSource> = {
+  CREDENTIALS_ENV_VARS: 'env',
+  CREDENTIALS_PROFILE: 'profile',
+  CREDENTIALS_PROFILE_SSO: 'sso',
+  CREDENTIALS_SSO: 'sso',
+  CREDENTIALS_PROFILE_PROCESS: 'process',
+  CREDENTIALS_PROCESS: 'process',
+  CREDENTIALS_STS_ASSUME_ROLE_WEB_ID: 'web-identity',
+  CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN: 'web-identity',
+  CREDENTIALS_ENV_VARS_STS_WEB_ID_TOKEN: 'web-identity',
+  CREDENTIALS_STS_ASSUME_ROLE: 'assume-role',
+  CREDENTIALS_PROFILE_SOURCE_PROFILE: 'assume-role',
+  CREDENTIALS_IMDS: 'instance-role',
+  CREDENTIALS_HTTP: 'instance-role',
+};
+
+/** The SDK marks resolved credentials with an (undocumented) $source map; prefer it when present. */
+function sourceOf(creds: AwsCredentialIdentity, det: AwsDetection): import('./types.js').AwsCredentialSource {
+  const marks = Object.keys((creds as { $source?: Record<string, unknown> }).$source ?? {});
+  for (const key of ['CREDENTIALS_PROFILE_SSO', 'CREDENTIALS_SSO', 'CREDENTIALS_STS_ASSUME_ROLE_WEB_ID', 'CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN', 'CREDENTIALS_PROCESS', 'CREDENTIALS_PROFILE_PROCESS', 'CREDENTIALS_STS_ASSUME_ROLE', 'CREDENTIALS_IMDS', 'CREDENTIALS_HTTP', 'CREDENTIALS_ENV_VARS', 'CREDENTIALS_PROFILE']) {
+    if (marks.includes(key)) return SOURCE_KEYS[key];
+  }
+  return det.source;
+}
+
+function sourceLabel(source: string, profile: string): string {
+  return source === 'env' ? 'env credentials' : source === 'instance-role' ? 'instance role' : `${source} via profile ${profile}`;
+}
+
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+// ---- facts -> checks ---------------------------------------------------------------------
+
+function versionAtLeast(v: string | undefined, min: [number, number]): boolean | undefined {
+  const m = /^(\d+)\.(\d+)/.exec(v ?? '');
+  if (!m) return undefined;
+  const [maj, minor] = [Number(m[1]), Number(m[2])];
+  return maj > min[0] || (maj === min[0] && minor >= min[1]);
+}
+
+export function rdsChecks(instances: RdsInstanceFact[], region: string): Check[] {
+  if (instances.length === 0) {
+    return [{ category: 'aws', id: 'aws.rds', title: 'RDS MySQL instances', status: 'pass', detail: `none in ${region} (create one, or use database.mode in-cluster)`, facts: { instances: [] } }];
+  }
+  return instances.map((db) => {
+    const v8 = db.engine === 'aurora-mysql' ? versionAtLeast(db.engineVersion, [3, 0]) : versionAtLeast(db.engineVersion, [8, 0]);
+    const problems: string[] = [];
+    let status: Check['status'] = 'pass';
+    let hint: string | undefined;
+    if (v8 === false) {
+      status = 'fail';
+      problems.push('Bucketeer needs MySQL 8');
+      hint = `upgrade ${db.id} to MySQL 8.0 or newer`;
+    }
+    if (db.publiclyAccessible) {
+      if (status === 'pass') status = 'warn';
+      problems.push('publicly accessible (Bucketeer connects without TLS)');
+      hint ??= `aws rds modify-db-instance --db-instance-identifier ${db.id} --no-publicly-accessible --apply-immediately`;
+    }
+    return {
+      category: 'aws',
+      id: `aws.rds.${db.id}`,
+      title: `RDS ${db.id}`,
+      status,
+      detail: `${db.engine} ${db.engineVersion ?? '?'} at ${db.endpoint ?? '?'}:${db.port ?? '?'}, ${db.publiclyAccessible ? 'public' : 'private'}${problems.length ? `; ${problems.join('; ')}` : ''}`,
+      hint,
+      facts: { ...db },
+    };
+  });
+}
+
+export function elasticacheChecks(groups: ElastiCacheGroupFact[], region: string, policyError: (group?: string) => string | undefined = () => undefined): Check[] {
+  if (groups.length === 0) {
+    return [{ category: 'aws', id: 'aws.elasticache', title: 'ElastiCache Redis', status: 'pass', detail: `no replication groups in ${region} (create one, or use redis.mode in-cluster)`, facts: { replicationGroups: [] } }];
+  }
+  return groups.map((g) => {
+    const problems: string[] = [];
+    const hints: string[] = [];
+    let status: Check['status'] = 'pass';
+    const worst = (s: Check['status']) => {
+      if (s === 'fail' || (s === 'warn' && status === 'pass')) status = s;
+    };
+    const okVersion = versionAtLeast(g.engineVersion, [6, 2]);
+    if (okVersion === false) {
+      worst('fail');
+      problems.push(`engine ${g.engineVersion} is older than 6.2 (XAUTOCLAIM)`);
+      hints.push(`upgrade ${g.id} to Redis 6.2 or newer`);
+    } else if (okVersion === undefined) {
+      worst('warn');
+      problems.push('engine version unknown');
+    }
+    if (g.maxmemoryPolicy === undefined) {
+      worst('warn');
+      problems.push(`maxmemory-policy unknown${policyError(g.parameterGroup) ? ` (${policyError(g.parameterGroup)})` : ''}`);
+      hints.push(`check that parameter group ${g.parameterGroup ?? '?'} sets maxmemory-policy noeviction`);
+    } else if (g.maxmemoryPolicy !== 'noeviction') {
+      worst('fail');
+      problems.push(`maxmemory-policy is ${g.maxmemoryPolicy}${g.maxmemoryPolicySource === 'documented-default' ? ' (default parameter group)' : ''}; Redis Streams hold events and must never be evicted`);
+      hints.push(
+        g.parameterGroup?.startsWith('default.') || !g.parameterGroup
+          ? `create a parameter group with maxmemory-policy noeviction and attach it: aws elasticache modify-replication-group --replication-group-id ${g.id} --cache-parameter-group-name <group> --apply-immediately`
+          : `aws elasticache modify-cache-parameter-group --cache-parameter-group-name ${g.parameterGroup} --parameter-name-values ParameterName=maxmemory-policy,ParameterValue=noeviction`,
+      );
+    }
+    return {
+      category: 'aws',
+      id: `aws.elasticache.${g.id}`,
+      title: `ElastiCache ${g.id}`,
+      status,
+      detail: `${g.endpoint ?? '?'}:${g.port ?? '?'}, cluster mode ${g.clusterMode ? 'on' : 'off'}, engine ${g.engineVersion ?? '?'}, maxmemory-policy ${g.maxmemoryPolicy ?? '?'}${problems.length ? `; ${problems.join('; ')}` : ''}`,
+      hint: hints.join('; ') || undefined,
+      docUrl: status === 'pass' ? undefined : 'https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.Redis.html',
+      facts: { ...g },
+    };
+  });
+}

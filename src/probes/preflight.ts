@@ -1,0 +1,93 @@
+// `doctor --pre`: which probes run for a platform, the runner, and advice from the merged facts,
+// as one CheckReport (identity, platform, middleware, quotas, capacity, advice).
+import type { Answers } from '../answers/schema.js';
+import { summarize, type Check, type CheckReport } from '../checks/types.js';
+import { totalRequests } from '../plan/sizing.js';
+import { capacityCheck, messagingCheck, quotaChecks, type Required } from './advice.js';
+import type { AwsProbeOptions } from './aws.js';
+import type { Platform } from './detect.js';
+import type { GcpProbeOptions } from './gcp.js';
+import type { KubernetesProbeOptions } from './kubernetes.js';
+import { DEFAULT_PROBE_TIMEOUT_MS, mergeFacts, runProbes } from './runner.js';
+import type { PreflightFacts, Probe, ProbeResult } from './types.js';
+
+export interface PreflightOptions {
+  platform: Platform;
+  env: NodeJS.ProcessEnv;
+  answers?: Answers;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  kubeconfig?: string;
+  kubeContext?: string;
+  /** -n; else the answers file's kubernetes.namespace; else bucketeer. */
+  namespace?: string;
+  /** Tests: injected clients and endpoints per platform. */
+  aws?: Partial<AwsProbeOptions>;
+  gcp?: Partial<GcpProbeOptions>;
+  kubernetes?: Partial<KubernetesProbeOptions>;
+  /** Tests: wrap every probe (e.g. to add latency). */
+  wrapProbe?: (p: Probe) => Probe;
+}
+
+export interface PreflightResult {
+  report: CheckReport;
+  results: ProbeResult[];
+  facts: PreflightFacts;
+  durationMs: number;
+}
+
+/** What the install will request from the cluster; without answers, the quick start's sizing. */
+export function requiredFor(answers: Answers | undefined, platform: Platform): Required {
+  if (answers) {
+    const inCluster = { mysql: answers.database.mode === 'in-cluster', redis: answers.redis.mode === 'in-cluster' };
+    const extra = [inCluster.mysql && 'in-cluster MySQL', inCluster.redis && 'in-cluster Redis'].filter(Boolean).join(', ');
+    return { ...totalRequests(answers.sizing, inCluster), label: `${answers.sizing}${extra ? ` with ${extra}` : ''}` };
+  }
+  const inCluster = platform === 'other';
+  return { ...totalRequests('small', { mysql: inCluster, redis: inCluster }), label: `small${inCluster ? ' with in-cluster MySQL and Redis' : ''} (assumed; pass --answers)` };
+}
+
+export async function buildProbes(opts: PreflightOptions): Promise<Probe[]> {
+  const probes: Probe[] = [];
+  const a = opts.answers;
+  if (opts.platform === 'aws') {
+    const { awsProbes } = await import('./aws.js');
+    probes.push(...awsProbes({ env: opts.env, profile: a?.aws?.profile, region: a?.aws?.region, ...opts.aws }));
+  }
+  if (opts.platform === 'gcp') {
+    const { gcpProbes } = await import('./gcp.js');
+    probes.push(...gcpProbes({ env: opts.env, project: a?.gcp?.project, region: a?.gcp?.region, ordering: a?.messaging.ordering, ...opts.gcp }));
+  }
+  const { kubernetesProbes } = await import('./kubernetes.js');
+  const required = requiredFor(a, opts.platform);
+  probes.push(
+    ...kubernetesProbes({
+      env: opts.env,
+      kubeconfig: opts.kubeconfig,
+      context: opts.kubeContext ?? a?.kubernetes.context,
+      platform: opts.platform,
+      namespace: opts.namespace ?? a?.kubernetes.namespace,
+      required: { cpuMilli: required.cpuMilli, memoryBytes: required.memoryBytes, sizing: required.label },
+      needsStorage: a ? a.database.mode === 'in-cluster' || a.redis.mode === 'in-cluster' : opts.platform === 'other',
+      ...opts.kubernetes,
+    }),
+  );
+  return opts.wrapProbe ? probes.map(opts.wrapProbe) : probes;
+}
+
+export async function runPreflight(opts: PreflightOptions): Promise<PreflightResult> {
+  const started = performance.now();
+  const probes = await buildProbes(opts);
+  const results = await runProbes(probes, { timeoutMs: opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, signal: opts.signal });
+  const facts = mergeFacts(results);
+  const checks: Check[] = results.flatMap((r) => r.checks);
+  const capacity = capacityCheck(facts.kubernetes.free, requiredFor(opts.answers, opts.platform));
+  if (capacity) {
+    // Keep it with the other cluster checks.
+    const at = checks.findIndex((c) => c.id === 'kubernetes.storageclass');
+    checks.splice(at === -1 ? checks.length : at, 0, capacity);
+  }
+  checks.push(...quotaChecks(facts.quotas));
+  checks.push(messagingCheck(opts.answers, opts.platform, facts));
+  return { report: summarize(checks), results, facts, durationMs: Math.round(performance.now() - started) };
+}

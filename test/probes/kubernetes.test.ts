@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capacityCheck } from '../../src/probes/advice.js';
+import { classifyKubeContext } from '../../src/probes/detect.js';
+import { freeCapacity, kubernetesProbes, parseCpuMilli, parseMemBytes } from '../../src/probes/kubernetes.js';
+import { mergeFacts, runProbes } from '../../src/probes/runner.js';
+import { totalRequests } from '../../src/plan/sizing.js';
+import type { Check } from '../../src/checks/types.js';
+import { defaultKubeState, startFakeKube, type FakeKubeState } from './fake-kube.js';
+
+const byId = (checks: Check[], id: string) => checks.find((c) => c.id === id);
+
+describe('context -> platform', () => {
+  it.each([
+    ['gke_my-proj_asia-northeast1_prod', '', { platform: 'gke', project: 'my-proj', region: 'asia-northeast1', cluster: 'prod' }],
+    ['arn:aws:eks:ap-northeast-1:123456789012:cluster/prod', '', { platform: 'eks', region: 'ap-northeast-1', account: '123456789012', cluster: 'prod' }],
+    ['admin@prod', 'https://ABCDEF.gr7.us-west-2.eks.amazonaws.com', { platform: 'eks', region: 'us-west-2' }],
+    ['prod', 'https://prod-dns-1234.hcp.japaneast.azmk8s.io:443', { platform: 'aks', region: 'japaneast' }],
+    ['kind-dev', 'https://127.0.0.1:6443', { platform: 'kind', cluster: 'dev' }],
+    ['minikube', 'https://192.168.49.2:8443', { platform: 'other' }],
+  ])('%s', (context, server, want) => {
+    expect(classifyKubeContext(context, server)).toEqual(want);
+  });
+});
+
+describe('quantities and free capacity', () => {
+  it('parses CPU and memory quantities', () => {
+    expect([parseCpuMilli('4'), parseCpuMilli('3800m'), parseCpuMilli('0.5'), parseCpuMilli('250000000n')]).toEqual([4000, 3800, 500, 250]);
+    expect([parseMemBytes('1Gi'), parseMemBytes('512Mi'), parseMemBytes('1G'), parseMemBytes('16384Ki'), parseMemBytes('1000')]).toEqual([1024 ** 3, 512 * 1024 ** 2, 1e9, 16 * 1024 ** 2, 1000]);
+  });
+});
+
+describe('Kubernetes probes against a fake API server', () => {
+  let state: FakeKubeState;
+  let kube: Awaited<ReturnType<typeof startFakeKube>>;
+  beforeAll(async () => {
+    state = defaultKubeState();
+    kube = await startFakeKube(state, { context: 'gke_my-proj_asia-northeast1_prod' });
+  });
+  afterAll(async () => {
+    await kube?.stop();
+  });
+  const run = (extra: Partial<Parameters<typeof kubernetesProbes>[0]> = {}) =>
+    runProbes(kubernetesProbes({ env: {}, kubeconfig: kube.kubeconfig, namespace: 'bucketeer', ...extra }), { timeoutMs: 5000 });
+
+  it('reports context, version, capacity, storage, ingress, cert-manager and RBAC', async () => {
+    const results = await run();
+    expect(results.every((r) => r.outcome === 'ok')).toBe(true);
+    const checks = results.flatMap((r) => r.checks);
+    const facts = mergeFacts(results).kubernetes;
+    expect(facts).toMatchObject({ context: 'gke_my-proj_asia-northeast1_prod', platform: 'gke', project: 'my-proj', region: 'asia-northeast1', serverVersion: 'v1.30.2', defaultStorageClass: 'standard', certManager: false });
+    // node-a 4000m/16Gi and node-b 3800m/15000Mi, minus the Running pods (the tainted node and the Succeeded pod do not count).
+    expect(facts.free).toEqual({ cpuMilli: 4000 + 3800 - 500 - 300, memoryBytes: 16 * 1024 ** 3 + 15000 * 1024 ** 2 - 1024 ** 3 - 512 * 1024 ** 2, nodes: 2 });
+    expect(byId(checks, 'kubernetes.version')?.status).toBe('pass');
+    expect(byId(checks, 'kubernetes.storageclass')).toMatchObject({ status: 'pass', detail: expect.stringContaining('standard') });
+    // On a GKE context (no --platform) the gce class is built in.
+    expect(byId(checks, 'kubernetes.ingress')?.detail).toContain('gce');
+    expect(byId(checks, 'kubernetes.cert-manager')?.status).toBe('skip');
+    expect(byId(checks, 'kubernetes.rbac')).toMatchObject({ status: 'pass', detail: expect.stringContaining('namespace will be created') });
+  });
+
+  it('nginx without --enable-ssl-passthrough warns with the helm command', async () => {
+    const saved = state.nginxArgs;
+    state.nginxArgs = ['/nginx-ingress-controller'];
+    try {
+      const checks = (await run({ platform: 'aws', context: undefined })).flatMap((r) => r.checks);
+      // The GKE context with --platform aws is also flagged.
+      expect(byId(checks, 'kubernetes.context')?.status).toBe('warn');
+      const ingress = byId(checks, 'kubernetes.ingress')!;
+      expect(ingress.status).toBe('warn');
+      expect(ingress.detail).toContain('without --enable-ssl-passthrough');
+      expect(ingress.hint).toContain('enable-ssl-passthrough=true');
+    } finally {
+      state.nginxArgs = saved;
+    }
+  });
+
+  it('denied RBAC, no default StorageClass and a forbidden node list are reported, not thrown', async () => {
+    const saved = { ...state };
+    state.denied = ['secrets', 'cronjobs'];
+    state.storageClasses = [{ name: 'fast' }];
+    state.forbidden = ['/api/v1/nodes'];
+    state.certManager = true;
+    try {
+      const checks = (await run({ platform: 'other', needsStorage: true })).flatMap((r) => r.checks);
+      expect(byId(checks, 'kubernetes.rbac')).toMatchObject({ status: 'fail', detail: expect.stringContaining('cannot create secrets, cronjobs.batch') });
+      expect(byId(checks, 'kubernetes.storageclass')).toMatchObject({ status: 'fail', hint: expect.stringContaining('kubectl patch storageclass fast') });
+      expect(byId(checks, 'kubernetes.capacity')).toMatchObject({ status: 'warn', detail: expect.stringContaining('forbidden') });
+      expect(byId(checks, 'kubernetes.cert-manager')?.status).toBe('pass');
+    } finally {
+      Object.assign(state, saved);
+    }
+  });
+
+  it('capacity advice: pass with room, fail when short, against the chosen sizing', async () => {
+    const facts = mergeFacts(await run()).kubernetes;
+    const small = { ...totalRequests('small', { mysql: true, redis: true }), label: 'small' };
+    expect(capacityCheck(facts.free, small)?.status).toBe('pass');
+    const large = { ...totalRequests('large', { mysql: true, redis: true }), label: 'large' };
+    const check = capacityCheck(facts.free, large)!;
+    expect(check.status).toBe('fail');
+    expect(check.detail).toMatch(/short of .*CPU/);
+    expect(capacityCheck({ cpuMilli: small.cpuMilli + 10, memoryBytes: small.memoryBytes * 2, nodes: 1 }, small)?.status).toBe('warn');
+    expect(freeCapacity([], [])).toEqual({ cpuMilli: 0, memoryBytes: 0, nodes: 0 });
+  });
+
+  it('no kubeconfig: the context check fails with what to do, the rest skip', async () => {
+    const results = await runProbes(kubernetesProbes({ env: { KUBECONFIG: '/nonexistent/kubeconfig' } }), { timeoutMs: 5000 });
+    const checks = results.flatMap((r) => r.checks);
+    expect(byId(checks, 'kubernetes.context')).toMatchObject({ status: 'fail', detail: expect.stringContaining('/nonexistent/kubeconfig') });
+    expect(checks.filter((c) => c.id !== 'kubernetes.context').every((c) => c.status === 'skip')).toBe(true);
+  });
+});
