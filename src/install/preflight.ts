@@ -1,0 +1,143 @@
+// Preflight: everything install needs from the environment, checked before anything changes.
+// Checks are data (src/checks); a failure becomes one EnvironmentError (exit 3) whose message is
+// the cause and whose hint is the command that fixes it.
+import type { Check } from '../checks/types.js';
+import { CliError, EnvironmentError } from '../errors.js';
+import { detectHelm, type HelmInfo } from '../helm/binary.js';
+import { resourcePath, type KubeClient } from '../kube/client.js';
+import type { ServerVersion } from '../kube/types.js';
+
+export const MIN_KUBE_MINOR = 27;
+const DOC = 'https://github.com/bucketeer-io/bucketeer-install#install';
+
+/** What the install creates or changes in the namespace, as (group, plural). */
+export const INSTALL_RESOURCES: { group: string; resource: string }[] = [
+  { group: '', resource: 'secrets' },
+  { group: '', resource: 'configmaps' },
+  { group: '', resource: 'services' },
+  { group: 'apps', resource: 'deployments' },
+  { group: 'apps', resource: 'statefulsets' },
+  { group: 'batch', resource: 'jobs' },
+  { group: 'batch', resource: 'cronjobs' },
+  { group: 'networking.k8s.io', resource: 'ingresses' },
+];
+export const INSTALL_VERBS = ['create', 'patch'];
+
+export interface PreflightOptions {
+  kube: KubeClient;
+  env: NodeJS.ProcessEnv;
+  namespace: string;
+  /** Budget for each cluster request; the whole preflight stays within about twice this. */
+  requestTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface PreflightResult {
+  checks: Check[];
+  helm?: HelmInfo;
+  serverVersion?: ServerVersion;
+  namespaceExists?: boolean;
+}
+
+const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const hintOf = (e: unknown) => (e instanceof CliError ? e.hint : undefined);
+
+export function parseMinor(v: ServerVersion): { major: number; minor: number } {
+  // GKE and EKS report minor as "30+"; gitVersion is the reliable one.
+  const m = /^v?(\d+)\.(\d+)/.exec(v.gitVersion);
+  return m ? { major: Number(m[1]), minor: Number(m[2]) } : { major: Number(v.major), minor: parseInt(v.minor, 10) };
+}
+
+export async function runPreflight(o: PreflightOptions): Promise<PreflightResult> {
+  const timeoutMs = o.requestTimeoutMs ?? 5_000;
+  const checks: Check[] = [];
+  const result: PreflightResult = { checks };
+  const { kube, namespace: ns } = o;
+
+  const helmCheck = detectHelm(o.env).then(
+    (helm): Check => {
+      result.helm = helm;
+      return { category: 'preflight', id: 'preflight.helm', title: 'helm', status: 'pass', detail: `${helm.version} at ${helm.bin} (rollback flag ${helm.rollbackFlag})`, facts: { version: helm.version, bin: helm.bin } };
+    },
+    (e: unknown): Check => ({ category: 'preflight', id: 'preflight.helm', title: 'helm', status: 'fail', detail: msg(e), hint: hintOf(e), docUrl: 'https://helm.sh/docs/intro/install/' }),
+  );
+
+  const clusterChecks = (async (): Promise<Check[]> => {
+    const out: Check[] = [];
+    let version: ServerVersion;
+    try {
+      version = await kube.version({ timeoutMs, signal: o.signal });
+    } catch (e) {
+      out.push({ category: 'preflight', id: 'preflight.cluster', title: `cluster reachable (context ${kube.context})`, status: 'fail', detail: msg(e), hint: hintOf(e) });
+      out.push({ category: 'preflight', id: 'preflight.version', title: 'Kubernetes version', status: 'skip', detail: 'the cluster was not reachable' });
+      out.push({ category: 'preflight', id: 'preflight.rbac', title: 'permissions', status: 'skip', detail: 'the cluster was not reachable' });
+      return out;
+    }
+    result.serverVersion = version;
+    out.push({ category: 'preflight', id: 'preflight.cluster', title: `cluster reachable (context ${kube.context})`, status: 'pass', detail: `${kube.server}`, facts: { server: kube.server, context: kube.context } });
+    const { major, minor } = parseMinor(version);
+    const supported = major > 1 || (major === 1 && minor >= MIN_KUBE_MINOR);
+    out.push({
+      category: 'preflight',
+      id: 'preflight.version',
+      title: 'Kubernetes version',
+      status: supported ? 'pass' : 'fail',
+      detail: supported ? version.gitVersion : `${version.gitVersion} is older than 1.${MIN_KUBE_MINOR}, the oldest version Bucketeer's chart is tested on`,
+      hint: supported ? undefined : 'upgrade the cluster (GKE: gcloud container clusters upgrade; EKS: eksctl upgrade cluster) or pick another with --kube-context',
+      facts: { gitVersion: version.gitVersion },
+    });
+
+    try {
+      const nsObj = await kube.get(resourcePath('Namespace', undefined, ns), { timeoutMs, signal: o.signal });
+      result.namespaceExists = nsObj !== undefined;
+    } catch (e) {
+      // Reading a namespace can be forbidden to namespace-scoped users; the access review decides.
+      if (!(e instanceof CliError) || e.exitCode !== 3) throw e;
+      result.namespaceExists = true;
+    }
+    const wanted: { verb: string; group: string; resource: string; namespace?: string }[] = [];
+    if (!result.namespaceExists) wanted.push({ verb: 'create', group: '', resource: 'namespaces' });
+    for (const r of INSTALL_RESOURCES) for (const verb of INSTALL_VERBS) wanted.push({ verb, ...r, namespace: ns });
+    wanted.push({ verb: 'get', group: '', resource: 'secrets', namespace: ns });
+    try {
+      const answers = await Promise.all(wanted.map((w) => kube.canI(w.verb, w.resource, { group: w.group, namespace: w.namespace, timeoutMs, signal: o.signal }).then((a) => ({ ...w, ...a }))));
+      const denied = answers.filter((a) => !a.allowed);
+      if (denied.length === 0) {
+        out.push({ category: 'preflight', id: 'preflight.rbac', title: 'permissions', status: 'pass', detail: `allowed to ${INSTALL_VERBS.join('/')} ${INSTALL_RESOURCES.map((r) => r.resource).join(', ')} in ${ns}${result.namespaceExists ? '' : ', and to create the namespace'}` });
+      } else {
+        const first = denied[0];
+        const list = denied.map((d) => `${d.verb} ${d.resource}${d.namespace ? '' : ' (cluster-wide)'}`).join(', ');
+        out.push({
+          category: 'preflight',
+          id: 'preflight.rbac',
+          title: 'permissions',
+          status: 'fail',
+          detail: `context ${kube.context} may not ${list}${first.namespace ? ` in namespace ${ns}` : ''}`,
+          hint: first.namespace || denied.length > 1
+            ? `ask a cluster admin to run: kubectl create rolebinding bucketeer-install --clusterrole=admin --user=<you> -n ${ns}${result.namespaceExists ? '' : ` (and kubectl create namespace ${ns})`}; check with: ${kube.kubectl(`auth can-i ${first.verb} ${first.resource} -n ${ns}`)}`
+            : `ask a cluster admin to run: kubectl create namespace ${ns}`,
+          facts: { denied: denied.map((d) => ({ verb: d.verb, resource: d.resource, group: d.group, reason: d.reason })) },
+        });
+      }
+    } catch (e) {
+      out.push({ category: 'preflight', id: 'preflight.rbac', title: 'permissions', status: 'fail', detail: `could not ask the API server: ${msg(e)}`, hint: hintOf(e) });
+    }
+    return out;
+  })();
+
+  const [helm, cluster] = await Promise.all([helmCheck, clusterChecks]);
+  checks.push(helm, ...cluster);
+  return result;
+}
+
+/** Throws the first failure as an EnvironmentError (all failures listed when there are several). */
+export function assertPreflight(r: PreflightResult): asserts r is PreflightResult & { helm: HelmInfo } {
+  const failed = r.checks.filter((c) => c.status === 'fail');
+  if (failed.length === 0) return;
+  const first = failed[0];
+  const others = failed.slice(1).map((c) => `${c.title}: ${c.detail}`);
+  throw new EnvironmentError(
+    `preflight: ${first.title}: ${first.detail}${others.length ? ` (also: ${others.join('; ')})` : ''}`,
+    first.hint ?? `see ${DOC}`,
+  );
+}

@@ -1,0 +1,302 @@
+// The install from answers: preflight, then the steps, with output as text or ndjson, a
+// confirmation on a terminal, and Ctrl-C handling. `executeInstall` is the engine without any
+// terminal concerns (the wizard's InstallEngine port calls it); `runFromAnswers` is the CLI.
+import { setMaxListeners } from 'node:events';
+import { createInterface } from 'node:readline/promises';
+import { answersBaseDir, resolveSecretRef, secretRefsOf, type SecretSources } from '../answers/secrets.js';
+import type { Answers } from '../answers/schema.js';
+import { renderText, useColor } from '../checks/render.js';
+import { summarize } from '../checks/types.js';
+import type { Check } from '../checks/types.js';
+import type { CommandContext } from '../cli/commands.js';
+import { bool, parseDuration, str } from '../cli/flags.js';
+import { CliError, ExitCode, Interrupted, UsageError, exitCodeOf } from '../errors.js';
+import { resolveInlineSecrets } from '../plan/index.js';
+import { KubeClient } from '../kube/client.js';
+import { version as installerVersion } from '../version.js';
+import { answersFromFlags } from '../commands/shared.js';
+import { runSteps, type InstallContext, type Step } from './engine.js';
+import { ndjsonSink, textSink, type Emit, type InstallEvent, type ResultEvent } from './events.js';
+import { assertPreflight, runPreflight, type PreflightResult } from './preflight.js';
+import { releaseHistory } from './release.js';
+import { clusterSecretReader, installSteps } from './steps.js';
+
+export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+export const DEFAULT_HEALTH_WINDOW_MS = 10_000;
+
+export interface ExecuteOptions {
+  answers: Answers;
+  answersPath: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** --kubeconfig; the context comes from answers.kubernetes.context (set by --kube-context). */
+  kubeconfig?: string;
+  timeoutMs?: number;
+  healthWindowMs?: number;
+  pollIntervalMs?: number;
+  probeHttp?: boolean;
+  prepareSteps?: Step[];
+  signal: AbortSignal;
+  emit: Emit;
+  /** Called after preflight and before any change; resolve false to stop (nothing changed). */
+  confirm?: (summary: string) => Promise<boolean>;
+  /** Receives the run's context as soon as it exists (to report what was applied on failure). */
+  onContext?: (ctx: InstallContext) => void;
+}
+
+export interface InstallOutcome {
+  ctx?: InstallContext;
+  checks: Check[];
+  preflight?: PreflightResult;
+}
+
+/** Fails fast (exit 2) on secret refs the environment cannot satisfy, before any cluster call. */
+export async function checkLocalSecretRefs(answers: Answers, sources: SecretSources): Promise<void> {
+  for (const { key, ref } of secretRefsOf(answers)) {
+    if ('secret' in ref) continue;
+    await resolveSecretRef(ref, key, sources);
+  }
+}
+
+function planSummary(ctx: InstallContext, pre: PreflightResult, historyText: string): string {
+  const a = ctx.answers;
+  const lines = [
+    'About to install Bucketeer:',
+    `  cluster    context ${ctx.kube.context} (${ctx.kube.server}), Kubernetes ${pre.serverVersion?.gitVersion ?? '?'}`,
+    `  namespace  ${a.kubernetes.namespace}${pre.namespaceExists ? '' : ' (will be created)'}`,
+    `  release    ${a.release.name}: ${historyText}`,
+    `  chart      ${a.release.chart} ${a.release.version}`,
+    `  database   ${a.database.mode === 'in-cluster' ? 'in-cluster MySQL 8 (StatefulSet)' : `${a.database.host}:${a.database.port}`}; redis ${a.redis.mode === 'in-cluster' ? 'in-cluster Redis 7' : a.redis.addr}`,
+    `  hosts      https://${a.ingress.webHost} (console), https://${a.ingress.apiHost} (API)`,
+    '  Secrets that exist are reused unchanged; missing ones are generated.',
+  ];
+  return lines.join('\n');
+}
+
+export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome> {
+  // Every in-flight request listens on the signal; a preflight sends about twenty at once.
+  setMaxListeners(0, o.signal);
+  const sources: SecretSources = { env: o.env, baseDir: answersBaseDir(o.answersPath) };
+  await checkLocalSecretRefs(o.answers, sources);
+
+  const kube = KubeClient.fromKubeconfig({ kubeconfig: o.kubeconfig, context: o.answers.kubernetes.context, env: o.env, cwd: o.cwd });
+  const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  try {
+    const namespace = o.answers.kubernetes.namespace;
+    o.emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
+    const pre = await runPreflight({ kube, env: o.env, namespace, requestTimeoutMs: Math.min(5_000, timeoutMs), signal: o.signal });
+    try {
+      assertPreflight(pre);
+    } catch (e) {
+      const failed = pre.checks.find((c) => c.status === 'fail');
+      o.emit({ type: 'failed', step: 'preflight', resource: failed?.title, reason: failed?.detail ?? (e as Error).message });
+      throw e;
+    }
+    o.emit({ type: 'step-finished', step: 'preflight', detail: `helm ${pre.helm!.version}, Kubernetes ${pre.serverVersion?.gitVersion}` });
+
+    const readClusterSecret = clusterSecretReader(kube, namespace, o.signal);
+    const inlineSecrets = await resolveInlineSecrets(o.answers, { ...sources, readClusterSecret });
+    const ctx: InstallContext = {
+      answers: o.answers,
+      answersPath: o.answersPath,
+      inlineSecrets,
+      helm: pre.helm!,
+      kube,
+      kubeArgs: ['--kube-context', kube.context, ...(kube.config.explicitFile ? ['--kubeconfig', kube.config.explicitFile] : [])],
+      env: o.env,
+      secretSources: { ...sources, readClusterSecret },
+      timeoutMs,
+      pollIntervalMs: o.pollIntervalMs ?? 1_000,
+      healthWindowMs: o.healthWindowMs ?? DEFAULT_HEALTH_WINDOW_MS,
+      probeHttp: o.probeHttp ?? true,
+      installerVersion,
+      signal: o.signal,
+      prepareSteps: o.prepareSteps ?? [],
+      applied: [],
+      state: {},
+    };
+    o.onContext?.(ctx);
+    if (o.confirm) {
+      const history = await releaseHistory({ helm: ctx.helm, env: ctx.env, release: o.answers.release.name, namespace, kubeArgs: ctx.kubeArgs }, { signal: o.signal }).catch(() => []);
+      const latest = history.at(-1);
+      const historyText = latest ? `exists (revision ${latest.revision}, ${latest.status}, ${latest.chart}): it will be upgraded` : 'first install';
+      if (!(await o.confirm(planSummary(ctx, pre, historyText)))) {
+        throw new UsageError('install cancelled; nothing was changed', 'run again and answer y, or pass --yes');
+      }
+    }
+    const outcome: InstallOutcome = { ctx, checks: [], preflight: pre };
+    try {
+      await runSteps(installSteps(ctx.prepareSteps), ctx, o.emit);
+    } finally {
+      outcome.checks = ctx.state.checks ?? [];
+    }
+    return outcome;
+  } finally {
+    kube.close();
+  }
+}
+
+/**
+ * The InstallEngine port of the wizard (src/ui/ports.ts), structurally: answers in, events out,
+ * {ok, checks} back. Errors become a final 'failed' event instead of a rejection.
+ */
+export function installEngine(opts: { kubeconfig?: string; timeoutMs?: number; cwd: string }) {
+  return {
+    async run(
+      request: { answers: Answers; answersPath: string; env: NodeJS.ProcessEnv },
+      onEvent: (e: InstallEvent) => void,
+      signal: AbortSignal,
+    ): Promise<{ ok: boolean; checks?: Check[]; error?: { message: string; hint?: string } }> {
+      let step = 'preflight';
+      try {
+        const out = await executeInstall({ ...request, cwd: opts.cwd, kubeconfig: opts.kubeconfig, timeoutMs: opts.timeoutMs, signal, emit: (e) => ((step = e.step), onEvent(e)) });
+        return { ok: true, checks: out.checks };
+      } catch (e) {
+        const err = e instanceof CliError ? e : undefined;
+        if (!err || !(err.name === 'StepFailed')) onEvent({ type: 'failed', step, reason: (e as Error).message });
+        return { ok: false, error: { message: (e as Error).message, hint: err?.hint } };
+      }
+    },
+  };
+}
+
+type OutputMode = 'text' | 'ndjson' | 'json';
+
+function outputMode(v: string | undefined): OutputMode {
+  const mode = v ?? 'text';
+  if (mode !== 'text' && mode !== 'ndjson' && mode !== 'json') throw new UsageError(`--output must be text, json or ndjson (got "${mode}")`, 'pass --output text (default), json or ndjson');
+  return mode;
+}
+
+async function askYesNo(question: string, ctx: CommandContext): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: ctx.stderr });
+  try {
+    const answer = await rl.question(question);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** What the user reads after Ctrl-C: what was applied and that re-running converges. */
+async function interruptedError(ctx: InstallContext | undefined, step: string | undefined): Promise<Interrupted> {
+  const applied = ctx?.applied.length ? `applied so far: ${ctx.applied.join('; ')}. ` : 'nothing was changed. ';
+  let release = '';
+  if (ctx && step === 'helm') {
+    const history = await releaseHistory({ helm: ctx.helm, env: ctx.env, release: ctx.answers.release.name, namespace: ctx.answers.kubernetes.namespace, kubeArgs: ctx.kubeArgs }).catch(() => undefined);
+    const latest = history?.at(-1);
+    release = latest ? ` helm was stopped; release ${ctx.answers.release.name} is now ${latest.status} at revision ${latest.revision}.` : ' helm was stopped; the release is not installed.';
+  }
+  return new Interrupted(`interrupted${step ? ` during step ${step}` : ''}.${release}`, `${applied}Run the same command again: it reuses what exists (and recovers a pending release) and converges.`);
+}
+
+export async function runFromAnswers(cmd: CommandContext, opts: { prepareSteps?: Step[] } = {}): Promise<number> {
+  const flags = cmd.args.flags;
+  const mode = outputMode(str(flags, 'output'));
+  const timeoutMs = str(flags, 'timeout') ? parseDuration(str(flags, 'timeout')!, 'timeout') : DEFAULT_TIMEOUT_MS;
+  const healthWindowMs = str(flags, 'health-window') ? parseDuration(str(flags, 'health-window')!, 'health-window') : DEFAULT_HEALTH_WINDOW_MS;
+  const yes = bool(flags, 'yes');
+  const { answers, path } = answersFromFlags(cmd, 'install');
+  if (!yes && !cmd.interactive) {
+    throw new UsageError('install changes the cluster and there is no terminal to confirm on', 'pass --yes to confirm without a prompt (as with apt-get -y)');
+  }
+
+  const tty = Boolean((cmd.stderr as NodeJS.WriteStream).isTTY);
+  const text = mode === 'text' ? textSink(cmd.stderr, { tty, color: useColor(cmd.stderr, cmd.env) }) : undefined;
+  const quietProgress = mode === 'json' ? textSink(cmd.stderr, { tty: false, color: false }) : undefined;
+  const emit: Emit = mode === 'ndjson' ? ndjsonSink(cmd.stdout) : (text ?? quietProgress)!.emit;
+  let currentStep: string | undefined;
+  const trackingEmit: Emit = (e) => {
+    if (e.type === 'step-started') currentStep = e.step;
+    emit(e);
+  };
+
+  const abort = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      text?.stop();
+      cmd.stderr.write(`\n${sig} received: stopping${currentStep === 'helm' ? ' helm and waiting for it to exit' : ''} (press Ctrl-C again to force)\n`);
+      abort.abort();
+      return;
+    }
+    cmd.stderr.write('forced exit: helm may still be running; run the same command again once it has stopped\n');
+    process.exit(ExitCode.interrupted);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let outcome: InstallOutcome | undefined;
+  let ctxRef: InstallContext | undefined;
+  const result = (status: ResultEvent['status'], exitCode: number, checks: Check[], error?: CliError | Error): ResultEvent => ({
+    type: 'result',
+    status,
+    exitCode,
+    checks,
+    applied: ctxRef?.applied ?? [],
+    ...(error ? { error: { message: error.message, ...(error instanceof CliError && error.hint ? { hint: error.hint } : {}) } } : {}),
+    release: { name: answers.release.name, namespace: answers.kubernetes.namespace, revision: ctxRef?.state.revision, chartVersion: answers.release.version },
+  });
+
+  try {
+    outcome = await executeInstall({
+      answers,
+      answersPath: path,
+      env: cmd.env,
+      cwd: cmd.cwd,
+      kubeconfig: str(flags, 'kubeconfig'),
+      timeoutMs,
+      healthWindowMs,
+      prepareSteps: opts.prepareSteps,
+      signal: abort.signal,
+      emit: trackingEmit,
+      onContext: (c) => (ctxRef = c),
+      confirm: yes
+        ? undefined
+        : async (summary) => {
+            text?.stop();
+            cmd.stderr.write(`${summary}\n`);
+            return askYesNo('Continue? [y/N] ', cmd);
+          },
+    });
+  } catch (err) {
+    text?.stop();
+    let error = err as Error;
+    const interrupted = abort.signal.aborted || exitCodeOf(err) === ExitCode.interrupted;
+    if (interrupted) error = await interruptedError(ctxRef, currentStep);
+    const code = exitCodeOf(error);
+    if (mode !== 'text') {
+      const checks = ctxRef?.state.checks ?? [];
+      const r = result(interrupted ? 'interrupted' : 'failed', code, checks, error);
+      cmd.stdout.write(mode === 'ndjson' ? `${JSON.stringify(r)}\n` : `${JSON.stringify(r, null, 2)}\n`);
+    } else if (ctxRef?.state.checks?.length) {
+      cmd.stdout.write(renderText(summarize(ctxRef.state.checks), { color: useColor(cmd.stdout, cmd.env) }));
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  const checks = outcome.checks;
+  if (mode === 'text') {
+    text?.stop();
+    const a = answers;
+    const rev = outcome.ctx?.state.revision;
+    cmd.stdout.write(
+      [
+        `Bucketeer is installed: release ${a.release.name}${rev ? ` revision ${rev}` : ''} (chart ${a.release.version}) in namespace ${a.kubernetes.namespace}, context ${outcome.ctx?.kube.context}.`,
+        `  console  https://${a.ingress.webHost}`,
+        `  API      https://${a.ingress.apiHost}`,
+        `  answers  stored in ConfigMap ${a.release.name}-bucketeer-install (upgrade and doctor read them)`,
+        '',
+        renderText(summarize(checks), { color: useColor(cmd.stdout, cmd.env) }),
+      ].join('\n'),
+    );
+  } else {
+    const r = result('ok', 0, checks);
+    cmd.stdout.write(mode === 'ndjson' ? `${JSON.stringify(r)}\n` : `${JSON.stringify(r, null, 2)}\n`);
+  }
+  return 0;
+}

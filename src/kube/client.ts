@@ -1,0 +1,371 @@
+// A small typed Kubernetes client over node:http(s). Every request has a timeout (and takes an
+// AbortSignal); a server that refuses, hangs or cannot be resolved becomes an EnvironmentError that
+// names the server, the context and what to run. HTTP errors become KubeApiError with the status
+// and the API's reason, so callers can branch on NotFound / AlreadyExists / Forbidden.
+import http from 'node:http';
+import https from 'node:https';
+import { CliError, EnvironmentError, ExitCode, Interrupted } from '../errors.js';
+import { exec } from '../util/exec.js';
+import { loadKubeconfig, type KubeconfigOptions, type ResolvedKubeconfig } from './config.js';
+import type { KubeObject, ObjectList, ServerVersion } from './types.js';
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+
+/** An HTTP error reply from the API server (exit 1 if nobody handles it). */
+export class KubeApiError extends CliError {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly reason: string,
+    hint?: string,
+    exitCode: ExitCode = ExitCode.failure,
+  ) {
+    super(message, exitCode, hint);
+  }
+}
+
+export const isNotFound = (e: unknown): boolean => e instanceof KubeApiError && e.status === 404;
+export const isAlreadyExists = (e: unknown): boolean => e instanceof KubeApiError && e.status === 409 && e.reason === 'AlreadyExists';
+export const isForbidden = (e: unknown): boolean => e instanceof KubeApiError && e.status === 403;
+
+export interface KubeRequest {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Absolute API path, e.g. /api/v1/namespaces/x/secrets. */
+  path: string;
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+  contentType?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface KubeResponse<T = unknown> {
+  status: number;
+  body: T | undefined;
+  text: string;
+}
+
+type Kind =
+  | 'Namespace' | 'Secret' | 'ConfigMap' | 'Service' | 'Endpoints' | 'Pod' | 'PersistentVolumeClaim' | 'Event' | 'ServiceAccount'
+  | 'Deployment' | 'StatefulSet' | 'ReplicaSet' | 'Job' | 'CronJob' | 'Ingress';
+
+const KINDS: Record<Kind, { prefix: string; plural: string; namespaced: boolean }> = {
+  Namespace: { prefix: '/api/v1', plural: 'namespaces', namespaced: false },
+  Secret: { prefix: '/api/v1', plural: 'secrets', namespaced: true },
+  ConfigMap: { prefix: '/api/v1', plural: 'configmaps', namespaced: true },
+  Service: { prefix: '/api/v1', plural: 'services', namespaced: true },
+  Endpoints: { prefix: '/api/v1', plural: 'endpoints', namespaced: true },
+  Pod: { prefix: '/api/v1', plural: 'pods', namespaced: true },
+  PersistentVolumeClaim: { prefix: '/api/v1', plural: 'persistentvolumeclaims', namespaced: true },
+  Event: { prefix: '/api/v1', plural: 'events', namespaced: true },
+  ServiceAccount: { prefix: '/api/v1', plural: 'serviceaccounts', namespaced: true },
+  Deployment: { prefix: '/apis/apps/v1', plural: 'deployments', namespaced: true },
+  StatefulSet: { prefix: '/apis/apps/v1', plural: 'statefulsets', namespaced: true },
+  ReplicaSet: { prefix: '/apis/apps/v1', plural: 'replicasets', namespaced: true },
+  Job: { prefix: '/apis/batch/v1', plural: 'jobs', namespaced: true },
+  CronJob: { prefix: '/apis/batch/v1', plural: 'cronjobs', namespaced: true },
+  Ingress: { prefix: '/apis/networking.k8s.io/v1', plural: 'ingresses', namespaced: true },
+};
+
+export function isKnownKind(kind: string): kind is Kind {
+  return kind in KINDS;
+}
+
+/** The REST path of a kind the installer handles (collection when name is omitted). */
+export function resourcePath(kind: Kind, namespace: string | undefined, name?: string): string {
+  const k = KINDS[kind];
+  const ns = k.namespaced ? `/namespaces/${encodeURIComponent(namespace ?? '')}` : '';
+  return `${k.prefix}${ns}/${k.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+}
+
+/** The plural for `kubectl`-style messages and access reviews. */
+export function pluralOf(kind: Kind): string {
+  return KINDS[kind].plural;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface KubeClientOptions extends KubeconfigOptions {
+  /** Default per-request timeout. */
+  timeoutMs?: number;
+}
+
+export class KubeClient {
+  readonly server: string;
+  readonly context: string;
+  readonly defaultNamespace?: string;
+  private readonly agent: http.Agent;
+  private readonly isHttps: boolean;
+  private execToken?: { token?: string; cert?: Buffer; key?: Buffer; expires?: number };
+
+  constructor(
+    readonly config: ResolvedKubeconfig,
+    private readonly env: NodeJS.ProcessEnv,
+    readonly timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+  ) {
+    this.server = config.cluster.server;
+    this.context = config.context;
+    this.defaultNamespace = config.namespace;
+    const url = new URL(this.server);
+    this.isHttps = url.protocol === 'https:';
+    if (config.user.authProvider) {
+      throw new EnvironmentError(
+        `user "${config.user.name}" of context ${this.context} uses the auth-provider "${config.user.authProvider}", which bucketeer-install does not support`,
+        'switch the kubeconfig to an exec credential plugin (GKE: gke-gcloud-auth-plugin; EKS: aws eks update-kubeconfig)',
+      );
+    }
+    if (config.cluster.proxyUrl) {
+      throw new EnvironmentError(`cluster "${config.cluster.name}" uses proxy-url ${config.cluster.proxyUrl}, which bucketeer-install does not support`, 'run `kubectl proxy` and point a kubeconfig at it, or reach the API server directly');
+    }
+    const tls = {
+      ca: config.cluster.ca,
+      cert: config.user.clientCertificate,
+      key: config.user.clientKey,
+      servername: config.cluster.tlsServerName,
+      rejectUnauthorized: !config.cluster.insecureSkipTlsVerify,
+      keepAlive: true,
+    };
+    this.agent = this.isHttps ? new https.Agent(tls) : new http.Agent({ keepAlive: true });
+  }
+
+  static fromKubeconfig(opts: KubeClientOptions): KubeClient {
+    return new KubeClient(loadKubeconfig(opts), opts.env, opts.timeoutMs);
+  }
+
+  /** What a user runs to see the same problem with kubectl. */
+  kubectl(args: string): string {
+    const kc = this.config.explicitFile ? ` --kubeconfig ${this.config.explicitFile}` : '';
+    return `kubectl --context ${this.context}${kc} ${args}`;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async authHeaders(signal?: AbortSignal): Promise<Record<string, string>> {
+    const u = this.config.user;
+    if (u.exec) return this.execAuth(signal);
+    if (u.token) return { Authorization: `Bearer ${u.token}` };
+    if (u.tokenFile) {
+      const { readFileSync } = await import('node:fs');
+      try {
+        return { Authorization: `Bearer ${readFileSync(u.tokenFile, 'utf8').trim()}` };
+      } catch (err) {
+        throw new EnvironmentError(`cannot read tokenFile ${u.tokenFile} of user "${u.name}" (${(err as NodeJS.ErrnoException).code})`, 'fix the kubeconfig or regenerate it');
+      }
+    }
+    if (u.username && u.password) return { Authorization: `Basic ${Buffer.from(`${u.username}:${u.password}`).toString('base64')}` };
+    return {};
+  }
+
+  /** Runs the kubeconfig's exec credential plugin (gke-gcloud-auth-plugin, aws eks get-token). */
+  private async execAuth(signal?: AbortSignal): Promise<Record<string, string>> {
+    const cached = this.execToken;
+    if (cached && (!cached.expires || cached.expires - Date.now() > 60_000)) return cached.token ? { Authorization: `Bearer ${cached.token}` } : {};
+    const ex = this.config.user.exec!;
+    const env: NodeJS.ProcessEnv = { ...this.env, KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion: ex.apiVersion, kind: 'ExecCredential', spec: { interactive: false } }) };
+    for (const e of ex.env) env[e.name] = e.value;
+    const res = await exec(ex.command, ex.args, { env, timeoutMs: 30_000, signal }).catch((err: unknown) => {
+      if (err instanceof EnvironmentError) {
+        throw new EnvironmentError(`the credential plugin "${ex.command}" of context ${this.context} is not installed`, ex.installHint?.split('\n')[0] ?? `install ${ex.command} and put it on PATH`);
+      }
+      throw err;
+    });
+    if (res.exitCode !== 0) {
+      const line = (res.stderr || res.stdout).trim().split('\n').filter(Boolean).pop() ?? `exit ${res.exitCode}`;
+      throw new EnvironmentError(`the credential plugin "${ex.command}" of context ${this.context} failed: ${line}`, 'log in again with your cloud CLI (gcloud auth login / aws sso login) and retry');
+    }
+    let status: { token?: string; clientCertificateData?: string; clientKeyData?: string; expirationTimestamp?: string } | undefined;
+    try {
+      status = (JSON.parse(res.stdout) as { status?: typeof status }).status;
+    } catch {
+      status = undefined;
+    }
+    if (!status?.token && !status?.clientCertificateData) {
+      throw new EnvironmentError(`the credential plugin "${ex.command}" of context ${this.context} returned no token`, 'run it by hand to see why, or regenerate the kubeconfig');
+    }
+    if (status.clientCertificateData) {
+      throw new EnvironmentError(`the credential plugin "${ex.command}" returns client certificates, which bucketeer-install does not support yet`, 'use a token-based credential plugin');
+    }
+    this.execToken = { token: status.token, expires: status.expirationTimestamp ? Date.parse(status.expirationTimestamp) : undefined };
+    return { Authorization: `Bearer ${status.token}` };
+  }
+
+  private unreachable(cause: string): EnvironmentError {
+    return new EnvironmentError(
+      `cannot reach the Kubernetes API at ${this.server} (context ${this.context}): ${cause}`,
+      `check that the cluster is running and the context is right: ${this.kubectl('cluster-info')}`,
+    );
+  }
+
+  /** One HTTP request; resolves with any HTTP status, rejects on network failure or timeout. */
+  async request<T = unknown>(req: KubeRequest): Promise<KubeResponse<T>> {
+    const timeoutMs = req.timeoutMs ?? this.timeoutMs;
+    if (req.signal?.aborted) throw new Interrupted();
+    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'bucketeer-install', ...(await this.authHeaders(req.signal)) };
+    let payload: string | undefined;
+    if (req.body !== undefined) {
+      payload = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+      headers['Content-Type'] = req.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
+    const url = new URL(this.server + req.path);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const mod = this.isHttps ? https : http;
+    return new Promise<KubeResponse<T>>((resolve, reject) => {
+      let settled = false;
+      const done = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        req.signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const r = mod.request(url, { method: req.method ?? 'GET', headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => done(() => reject(this.unreachable(err.message))));
+        res.on('end', () =>
+          done(() => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let body: T | undefined;
+            try {
+              body = text ? (JSON.parse(text) as T) : undefined;
+            } catch {
+              body = undefined;
+            }
+            resolve({ status: res.statusCode ?? 0, body, text });
+          }),
+        );
+      });
+      const timer = setTimeout(() => {
+        r.destroy();
+        done(() => reject(this.unreachable(`no answer within ${Math.round(timeoutMs / 100) / 10}s`)));
+      }, timeoutMs);
+      const onAbort = () => {
+        r.destroy();
+        done(() => reject(new Interrupted()));
+      };
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      r.on('error', (err: NodeJS.ErrnoException) => {
+        const cause =
+          err.code === 'ECONNREFUSED' ? 'connection refused'
+          : err.code === 'ENOTFOUND' ? `host ${url.hostname} not found`
+          : err.code === 'ECONNRESET' ? 'connection reset'
+          : err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' ? 'host unreachable'
+          : /certificate|self.signed|CERT_/i.test(err.message) ? `TLS: ${err.message}`
+          : err.message;
+        done(() => reject(this.unreachable(cause)));
+      });
+      if (payload !== undefined) r.write(payload);
+      r.end();
+    });
+  }
+
+  /** Throws KubeApiError for any non-2xx status; 401 is an EnvironmentError (credentials). */
+  private async call<T>(req: KubeRequest): Promise<T> {
+    const res = await this.request<T & { message?: string; reason?: string }>(req);
+    if (res.status >= 200 && res.status < 300) return res.body as T;
+    throw this.httpError(req, res);
+  }
+
+  httpError(req: KubeRequest, res: KubeResponse<{ message?: string; reason?: string }>): CliError {
+    const message = res.body?.message ?? (res.text.trim().slice(0, 200) || `HTTP ${res.status}`);
+    if (res.status === 401) {
+      return new EnvironmentError(`the Kubernetes API at ${this.server} rejected the credentials of context ${this.context} (401 Unauthorized)`, `refresh them (gcloud auth login / aws sso login, or regenerate the kubeconfig) and check with: ${this.kubectl('get namespaces')}`);
+    }
+    if (res.status === 403) {
+      return new KubeApiError(`forbidden: ${message}`, 403, res.body?.reason ?? 'Forbidden', `ask a cluster admin for the permission, then check with: ${this.kubectl('auth can-i --list')}`, ExitCode.environment);
+    }
+    return new KubeApiError(`${req.method ?? 'GET'} ${req.path}: ${message}`, res.status, res.body?.reason ?? '');
+  }
+
+  /** GET an object; undefined when it does not exist. */
+  async get<T extends KubeObject>(path: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T | undefined> {
+    try {
+      return await this.call<T>({ path, ...opts });
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async list<T extends KubeObject>(path: string, opts: { labelSelector?: string; fieldSelector?: string; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T[]> {
+    const list = await this.call<ObjectList<T>>({ path, query: { labelSelector: opts.labelSelector || undefined, fieldSelector: opts.fieldSelector || undefined }, timeoutMs: opts.timeoutMs, signal: opts.signal });
+    return list?.items ?? [];
+  }
+
+  async create<T extends KubeObject>(collectionPath: string, body: KubeObject, opts: { signal?: AbortSignal } = {}): Promise<T> {
+    return this.call<T>({ method: 'POST', path: collectionPath, body, signal: opts.signal });
+  }
+
+  /** Server-side apply (creates or updates); the manager owns the fields it sends. */
+  async apply<T extends KubeObject>(objectPath: string, body: KubeObject, opts: { fieldManager?: string; force?: boolean; signal?: AbortSignal } = {}): Promise<T> {
+    return this.call<T>({
+      method: 'PATCH',
+      path: objectPath,
+      body,
+      contentType: 'application/apply-patch+yaml',
+      query: { fieldManager: opts.fieldManager ?? 'bucketeer-install', force: String(opts.force ?? true) },
+      signal: opts.signal,
+    });
+  }
+
+  async mergePatch<T extends KubeObject>(objectPath: string, patch: unknown, opts: { signal?: AbortSignal } = {}): Promise<T> {
+    return this.call<T>({ method: 'PATCH', path: objectPath, body: patch, contentType: 'application/merge-patch+json', signal: opts.signal });
+  }
+
+  /** DELETE; true if it was deleted, false if it did not exist. */
+  async delete(objectPath: string, opts: { signal?: AbortSignal; propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' } = {}): Promise<boolean> {
+    try {
+      await this.call({ method: 'DELETE', path: objectPath, query: { propagationPolicy: opts.propagationPolicy }, signal: opts.signal });
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+  }
+
+  async version(opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ServerVersion> {
+    const v = await this.call<ServerVersion>({ path: '/version', ...opts });
+    if (!v || typeof v.gitVersion !== 'string') throw this.unreachable('the server at this address is not a Kubernetes API server (no version)');
+    return v;
+  }
+
+  /** SelfSubjectAccessReview: may the current user do `verb` on `resource` (plural)? */
+  async canI(verb: string, resource: string, opts: { group?: string; namespace?: string; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<{ allowed: boolean; reason?: string }> {
+    const review = await this.call<{ status?: { allowed?: boolean; reason?: string; denied?: boolean } }>({
+      method: 'POST',
+      path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      body: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: { resourceAttributes: { verb, resource, group: opts.group ?? '', ...(opts.namespace ? { namespace: opts.namespace } : {}) } },
+      },
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+    });
+    return { allowed: review?.status?.allowed === true, reason: review?.status?.reason };
+  }
+
+  /**
+   * GET through the API server's service proxy (https scheme). Returns the raw response; a 404
+   * whose body is a Status from the API server itself means the server does not proxy.
+   */
+  async proxyGet(namespace: string, service: string, port: string | number, path: string, opts: { scheme?: 'https' | 'http'; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<KubeResponse<{ kind?: string; reason?: string; message?: string }>> {
+    const target = `${opts.scheme ?? 'https'}:${service}:${port}`;
+    return this.request({ path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(target)}/proxy${path}`, timeoutMs: opts.timeoutMs ?? 5_000, signal: opts.signal });
+  }
+
+  /** Polls `fn` every `intervalMs` until it returns a value or `timeoutMs` passes (then undefined). */
+  static async poll<T>(fn: () => Promise<T | undefined>, opts: { intervalMs: number; timeoutMs: number; signal?: AbortSignal }): Promise<T | undefined> {
+    const deadline = Date.now() + opts.timeoutMs;
+    for (;;) {
+      if (opts.signal?.aborted) throw new Interrupted();
+      const v = await fn();
+      if (v !== undefined) return v;
+      if (Date.now() + opts.intervalMs > deadline) return undefined;
+      await sleep(opts.intervalMs);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+// Each kubesim fault makes install exit 1 naming the failing resource and its reason, and leaves
+// the release uninstalled (first install) or back at the last good revision (after a good install).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { example, helm, helmHistory, runInstall, startHarness, type Harness } from './helpers.js';
+
+const FAIL_TIMEOUT = '6s';
+
+describe.skipIf(!helm)('install: faults', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h?.close());
+
+  /** The example with sizing changed, so an upgrade rolls out new pods. */
+  function changedAnswers(): string {
+    const a = parse(readFileSync(example('in-cluster'), 'utf8'));
+    a.sizing = 'medium';
+    const file = join(h.dir, 'in-cluster-medium.yaml');
+    writeFileSync(file, stringify(a));
+    return file;
+  }
+
+  it('never-ready on deployment/web, first install: exit 1 naming web and why; the release is uninstalled', async () => {
+    const ns = 'fault-never-ready';
+    h.sim.setFault('deployment/web=never-ready');
+    try {
+      const r = await runInstall(h, { namespace: ns, timeout: FAIL_TIMEOUT });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/Error: deployment\/web: .*not ready/);
+      expect(r.stderr).toContain('the release was uninstalled (first install)');
+      expect(await helmHistory(h, ns)).toBeUndefined();
+    } finally {
+      h.sim.clearFaults();
+    }
+  });
+
+  it('job-fail on the migration hook, first install: exit 1 naming the Job and BackoffLimitExceeded', async () => {
+    const ns = 'fault-job-fail';
+    h.sim.setFault('job/bucketeer-migrate=job-fail');
+    try {
+      const r = await runInstall(h, { namespace: ns, timeout: FAIL_TIMEOUT });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/Error: job\/bucketeer-migrate: failed \(BackoffLimitExceeded/);
+      expect(r.stderr).toContain('kubesim fault job-fail');
+      expect(await helmHistory(h, ns)).toBeUndefined();
+      // Nothing of the chart was deployed: the hook failed first.
+      expect(h.sim.objects.get('deployment', ns, 'web')).toBeUndefined();
+    } finally {
+      h.sim.clearFaults();
+    }
+  });
+
+  /**
+   * A fault that belongs to the new revision only: active until helm's rollback has put the
+   * previous pod template back (kubesim faults match every pod of a Deployment, old or new).
+   */
+  function faultUntilRollback(ns: string, deployment: string, fault: string): { stop(): void } {
+    const template = () => JSON.stringify(h.sim.objects.get('deployment', ns, deployment)?.spec?.template);
+    const original = template();
+    let changed = false;
+    h.sim.setFault(`deployment/${deployment}=${fault}`);
+    const timer = setInterval(() => {
+      const now = template();
+      if (now !== original) changed = true;
+      else if (changed) h.sim.clearFaults();
+    }, 20);
+    return {
+      stop() {
+        clearInterval(timer);
+        h.sim.clearFaults();
+      },
+    };
+  }
+
+  it('crashloop on api, then image-pull on subscriber, after a good install: exit 1 naming each, release back at the last good revision', async () => {
+    const ns = 'fault-upgrade';
+    const good = await runInstall(h, { namespace: ns });
+    expect(good.code).toBe(0);
+    const medium = changedAnswers();
+
+    const crash = faultUntilRollback(ns, 'api', 'crashloop');
+    try {
+      const r = await runInstall(h, { namespace: ns, answers: medium, timeout: FAIL_TIMEOUT });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/Error: deployment\/api: .*CrashLoopBackOff, container \w+ restarted \d+ times; last exit 1 \(Error\): kubesim fault crashloop/);
+      expect(r.stderr).toMatch(/the release is back at revision 3/);
+      const history = await helmHistory(h, ns);
+      expect(history?.map((x) => x.status)).toEqual(['superseded', 'failed', 'deployed']);
+      expect(history?.at(-1)?.description).toMatch(/Rollback to 1/);
+    } finally {
+      crash.stop();
+    }
+
+    const pull = faultUntilRollback(ns, 'subscriber', 'image-pull');
+    try {
+      const r = await runInstall(h, { namespace: ns, answers: medium, timeout: FAIL_TIMEOUT });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/Error: deployment\/subscriber: .*ImagePullBackOff/);
+      expect(r.stderr).toMatch(/the release is back at revision 5/);
+      const history = await helmHistory(h, ns);
+      expect(history?.at(-1)).toMatchObject({ revision: 5, status: 'deployed', description: expect.stringMatching(/Rollback to 3/) });
+    } finally {
+      pull.stop();
+    }
+    // The stored answers still describe the last good install, not the failed attempts.
+    expect(parse(h.sim.objects.get('configmap', ns, 'bucketeer-bucketeer-install')!.data['answers.yaml']).sizing).toBe('small');
+  });
+});

@@ -1,0 +1,102 @@
+// install --answers with each example profile against kubesim + the fixture chart + real helm.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { SECRET_ENV, example, helm, helmHistory, installArgs, ndjson, runInstall, startCli, startHarness, type Harness } from './helpers.js';
+
+const DEPLOYMENTS = ['web', 'api', 'batch-server', 'subscriber'];
+
+describe.skipIf(!helm)('install: example profiles', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h?.close());
+
+  it('in-cluster: exits 0, creates the Deployments, MySQL/Redis, Secrets and the stored answers; a second run converges without touching the Secrets', async () => {
+    const ns = 'prof-in-cluster';
+    const first = await runInstall(h, { namespace: ns });
+    expect(first.stderr).not.toContain('Error');
+    expect(first.code).toBe(0);
+    for (const d of DEPLOYMENTS) expect(h.sim.objects.get('deployment', ns, d), d).toBeDefined();
+    expect(h.sim.objects.get('statefulset', ns, 'bucketeer-mysql')).toBeDefined();
+    expect(h.sim.objects.get('statefulset', ns, 'bucketeer-redis')).toBeDefined();
+    expect(first.stdout).toContain('Bucketeer is installed');
+    expect(first.stdout).toMatch(/Status: pass/);
+    expect(first.stdout).toContain('https://bucketeer.example.com');
+
+    const secretNames = ['bucketeer-service-cert', 'bucketeer-oauth-key', 'bucketeer-service-token', 'bucketeer-mysql'];
+    const before = Object.fromEntries(secretNames.map((n) => [n, h.sim.objects.get('secret', ns, n)?.data]));
+    for (const n of secretNames) expect(before[n], n).toBeTruthy();
+    // The in-cluster MySQL password is the one the answers point at.
+    expect(Buffer.from(before['bucketeer-mysql']!.password, 'base64').toString()).toBe(h.env.BUCKETEER_DB_PASSWORD);
+
+    const cm = h.sim.objects.get('configmap', ns, 'bucketeer-bucketeer-install');
+    expect(cm?.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('bucketeer-install');
+    const stored = parse(cm!.data['answers.yaml']);
+    expect(stored.database.password).toEqual({ env: 'BUCKETEER_DB_PASSWORD' });
+    expect(stored.kubernetes.namespace).toBe(ns);
+    expect(cm!.data.chartVersion).toBe('v2.3.0');
+    expect(cm!.data.releaseRevision).toBe('1');
+    expect(cm!.data.installedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(JSON.stringify(cm!.data)).not.toContain(h.env.BUCKETEER_DB_PASSWORD);
+
+    const second = await startCli(installArgs(h, { namespace: ns, extra: ['--output', 'ndjson'] }), h.env).done;
+    expect(second.code).toBe(0);
+    // Secret values never reach the output, in either format.
+    for (const value of Object.values(SECRET_ENV)) {
+      for (const text of [first.stdout, first.stderr, second.stdout, second.stderr]) expect(text).not.toContain(value);
+    }
+    const events = ndjson(second.stdout);
+    expect(events.at(-1)).toMatchObject({ type: 'result', status: 'ok', exitCode: 0 });
+    expect(events.some((e) => e.type === 'progress' && /bucketeer-oauth-key exists: reused unchanged/.test(String(e.message)))).toBe(true);
+    const after = Object.fromEntries(secretNames.map((n) => [n, h.sim.objects.get('secret', ns, n)?.data]));
+    expect(after).toEqual(before);
+    const history = await helmHistory(h, ns);
+    expect(history?.map((r) => r.status)).toEqual(['superseded', 'deployed']);
+    expect(h.sim.objects.get('configmap', ns, 'bucketeer-bucketeer-install')?.data.releaseRevision).toBe('2');
+  });
+
+  it('aws: exits 0 with the Deployments in the namespace (context overridden by --kube-context)', async () => {
+    const ns = 'prof-aws';
+    const r = await runInstall(h, { namespace: ns, answers: example('aws') });
+    expect(r.stderr).not.toMatch(/^Error/m);
+    expect(r.code).toBe(0);
+    for (const d of DEPLOYMENTS) expect(h.sim.objects.get('deployment', ns, d), d).toBeDefined();
+    // External MySQL and Redis: nothing in-cluster.
+    expect(h.sim.objects.get('statefulset', ns, 'bucketeer-mysql')).toBeUndefined();
+    expect(h.sim.objects.get('secret', ns, 'bucketeer-mysql')).toBeUndefined();
+  });
+
+  // The gcp profile renders GKE BackendConfigs in two API versions (v1 for web, v1beta1 for api,
+  // as the real chart does). kubesim stores one kind under both versions without converting
+  // apiVersion on read/watch, so helm's watcher never sees the v1beta1 objects as current.
+  const gcpSkip = 'kubesim cannot serve one kind (BackendConfig) in two API versions: helm --wait reports it "status: Unknown"';
+  if (helm) console.warn(`[install tests] SKIPPING gcp profile install: ${gcpSkip}`);
+  it.skip('gcp: exits 0 with the Deployments in the namespace (OCI chart overridden by --chart)', async () => {
+    const ns = 'prof-gcp';
+    const r = await runInstall(h, { namespace: ns, answers: example('gcp'), extra: ['--output', 'json'] });
+    expect(r.stderr).not.toMatch(/^Error/m);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({ type: 'result', status: 'ok', release: { name: 'bucketeer', namespace: ns, revision: 1 } });
+    expect(result.checks.find((c: { id: string }) => c.id === 'health.http.api')).toMatchObject({ status: 'skip', detail: expect.stringContaining('does not proxy') });
+    for (const d of DEPLOYMENTS) expect(h.sim.objects.get('deployment', ns, d), d).toBeDefined();
+  });
+
+  it('without a terminal and without --yes: exit 2 naming --yes, and nothing is created', async () => {
+    const ns = 'prof-no-yes';
+    const args = installArgs(h, { namespace: ns }).filter((a) => a !== '--yes');
+    const r = await startCli(args, h.env).done;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--yes');
+    expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
+  });
+
+  it('a missing secret env var: exit 2 naming the variable, before the cluster is touched', async () => {
+    const ns = 'prof-no-env';
+    const r = await runInstall(h, { namespace: ns, env: { BUCKETEER_DEMO_PASSWORD: '' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('BUCKETEER_DEMO_PASSWORD');
+    expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
+  });
+});

@@ -1,0 +1,67 @@
+// Releases left half-done: a release stuck in pending-upgrade, and Ctrl-C in the middle of helm.
+// The next run of the same command must converge.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeRelease, encodeRelease, helm, helmHistory, installArgs, ndjson, runInstall, startCli, startHarness, type Harness } from './helpers.js';
+
+describe.skipIf(!helm)('install: recovery', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h?.close());
+
+  it('a release left in pending-upgrade is rolled back to the last deployed revision, then upgraded', async () => {
+    const ns = 'rec-pending';
+    expect((await runInstall(h, { namespace: ns })).code).toBe(0);
+    // What an interrupted `helm upgrade` leaves: a newer revision whose status is pending-upgrade.
+    const v1 = h.sim.objects.get('secret', ns, 'sh.helm.release.v1.bucketeer.v1')!;
+    const rel = decodeRelease(v1.data.release);
+    rel.version = 2;
+    (rel.info as Record<string, unknown>).status = 'pending-upgrade';
+    (rel.info as Record<string, unknown>).description = 'Preparing upgrade';
+    h.sim.objects.put({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'sh.helm.release.v1.bucketeer.v2', namespace: ns, labels: { ...v1.metadata.labels, status: 'pending-upgrade', version: '2' } },
+      type: 'helm.sh/release.v1',
+      data: { release: encodeRelease(rel) },
+    });
+    expect((await helmHistory(h, ns))?.at(-1)).toMatchObject({ revision: 2, status: 'pending-upgrade' });
+
+    const r = await runInstall(h, { namespace: ns });
+    expect(r.stderr).toContain('recovered from pending-upgrade: rolled back to revision 1');
+    expect(r.code).toBe(0);
+    const history = await helmHistory(h, ns);
+    expect(history?.at(-1)).toMatchObject({ status: 'deployed', revision: 4 });
+    expect(history?.find((x) => x.revision === 3)?.description).toMatch(/Rollback to 1/);
+    // helm's own storage was used, never deleted by hand: every revision's Secret is still there.
+    for (const v of [1, 2, 3, 4]) expect(h.sim.objects.get('secret', ns, `sh.helm.release.v1.bucketeer.v${v}`), `v${v}`).toBeDefined();
+  });
+
+  it('Ctrl-C while helm runs: helm is stopped and awaited, exit 130 with what was applied; the same command then converges', async () => {
+    const ns = 'rec-sigint';
+    // Keep helm waiting (web never becomes ready) so the interrupt lands mid-helm.
+    h.sim.setFault('deployment/web=never-ready');
+    const run = startCli(installArgs(h, { namespace: ns, timeout: '60s', extra: ['--output', 'ndjson'] }), h.env);
+    try {
+      await run.waitForLine(/"type":"progress","step":"helm"/);
+      run.kill('SIGINT');
+      const r = await run.done;
+      expect(r.code).toBe(130);
+      expect(r.ms).toBeLessThan(45_000);
+      expect(r.stderr).toMatch(/SIGINT received: stopping helm and waiting for it to exit/);
+      expect(r.stderr).toMatch(/interrupted during step helm\. helm was stopped; (release bucketeer is now \S+ at revision \d+|the release is not installed)\./);
+      expect(r.stderr).toMatch(/applied so far: namespace rec-sigint created; Secret bucketeer-service-cert created;/);
+      expect(r.stderr).toContain('Run the same command again');
+      const events = ndjson(r.stdout);
+      expect(events.at(-1)).toMatchObject({ type: 'result', status: 'interrupted', exitCode: 130 });
+      expect(events.some((e) => e.type === 'failed' && e.step === 'helm' && e.reason === 'interrupted')).toBe(true);
+    } finally {
+      h.sim.clearFaults();
+    }
+    const again = await runInstall(h, { namespace: ns });
+    expect(again.stderr).not.toMatch(/^Error/m);
+    expect(again.code).toBe(0);
+    expect((await helmHistory(h, ns))?.at(-1)?.status).toBe('deployed');
+  });
+});
