@@ -1,0 +1,558 @@
+// The wizard's questions as data. Each question records one raw string under its id; the answers
+// are derived from those strings (buildDraft), so going back and changing the platform cannot
+// leave a stale gcp or aws block behind. Defaults come from the probes' facts and each says where
+// it came from. Pure: no React, no I/O.
+import { CHART_VERSION } from '../answers/schema.js';
+import { assertChartSafe } from '../plan/values.js';
+import { issuesAt } from './validate.js';
+import type { Sizing, WizardFact } from './ports.js';
+
+export type Values = Record<string, string>;
+
+export type Section =
+  | 'Platform'
+  | 'Cloud'
+  | 'Kubernetes'
+  | 'Database'
+  | 'Redis'
+  | 'Messaging'
+  | 'Warehouse'
+  | 'Ingress'
+  | 'Sign-in'
+  | 'Sizing';
+
+export interface SelectItem {
+  label: string;
+  value: string;
+  /** One line under the label: what it costs or means. */
+  hint?: string;
+  /** Other values this choice fills in (a discovered instance's host and port). */
+  sets?: Values;
+}
+
+interface QuestionBase {
+  id: string;
+  section: Section;
+  title: string;
+  /** At most two short lines explaining why this matters. */
+  help?: string[];
+  /** Where the default came from, e.g. "found in project my-proj". */
+  source?: string;
+}
+
+export interface SelectQuestion extends QuestionBase {
+  kind: 'select';
+  items: SelectItem[];
+  initial: string;
+}
+
+export interface TextQuestion extends QuestionBase {
+  kind: 'text';
+  initial: string;
+  placeholder?: string;
+  /** Typed masked; the value is kept in memory (secretValues), never in values or answers. */
+  mask?: boolean;
+  /** The schema's message for this text, or undefined when it is acceptable. */
+  validate(text: string): string | undefined;
+}
+
+export type Question = SelectQuestion | TextQuestion;
+
+export interface FlowContext {
+  facts: readonly WizardFact[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** The secrets the wizard can ask for, with the env variable and file it suggests for each. */
+export const SECRETS = {
+  db: { label: 'MySQL password', env: 'BUCKETEER_DB_PASSWORD', file: 'bucketeer-secrets/db-password' },
+  google: { label: 'Google OAuth client secret', env: 'GOOGLE_CLIENT_SECRET', file: 'bucketeer-secrets/google-client-secret' },
+  demo: { label: 'demo sign-in password', env: 'BUCKETEER_DEMO_PASSWORD', file: 'bucketeer-secrets/demo-password' },
+  wh: { label: 'Postgres password', env: 'BUCKETEER_WAREHOUSE_PASSWORD', file: 'bucketeer-secrets/warehouse-password' },
+} as const;
+export type SecretId = keyof typeof SECRETS;
+
+// ---- detection helpers -------------------------------------------------------------------
+
+type FactOf<K extends WizardFact['kind']> = Extract<WizardFact, { kind: K }>;
+const all = <K extends WizardFact['kind']>(facts: readonly WizardFact[], kind: K) => facts.filter((f): f is FactOf<K> => f.kind === kind);
+const one = <K extends WizardFact['kind']>(facts: readonly WizardFact[], kind: K) => all(facts, kind)[0];
+
+export function detection(facts: readonly WizardFact[]) {
+  const kube = one(facts, 'kube-context');
+  const gcp = one(facts, 'gcp-project');
+  const aws = one(facts, 'aws-identity');
+  return {
+    kube,
+    gcp,
+    aws,
+    /** A cluster answered: installing now is possible. */
+    clusterReachable: Boolean(kube && kube.reachable !== false),
+    cloudsql: all(facts, 'cloudsql-instance').filter((i) => i.privateIp),
+    rds: all(facts, 'rds-instance'),
+    memorystore: all(facts, 'memorystore-instance'),
+    elasticache: all(facts, 'elasticache-group'),
+    capacity: all(facts, 'capacity'),
+    failures: all(facts, 'probe-failed'),
+  };
+}
+
+/** gke_PROJECT_LOCATION_CLUSTER -> region (a zone such as asia-northeast1-a becomes its region). */
+export function regionFromContext(context: string | undefined): { gcp?: string; aws?: string } {
+  if (!context) return {};
+  const gke = /^gke_[^_]+_([a-z]+-[a-z]+[0-9])(-[a-z])?_/.exec(context);
+  if (gke) return { gcp: gke[1] };
+  const eks = /^arn:aws[a-z-]*:eks:([a-z]{2}(-gov)?-[a-z]+-[0-9]):/.exec(context);
+  if (eks) return { aws: eks[1] };
+  return {};
+}
+
+const where = (facts: readonly WizardFact[]) => {
+  const d = detection(facts);
+  return {
+    gcp: d.gcp ? `found in project ${d.gcp.id}` : 'found by the gcp probe',
+    aws: d.aws ? `found in account ${d.aws.account}` : 'found by the aws probe',
+  };
+};
+
+// ---- the answers draft -------------------------------------------------------------------
+
+const num = (s: string | undefined) => (s === undefined || s === '' ? undefined : /^\d+$/.test(s) ? Number(s) : s);
+const opt = (s: string | undefined) => (s === undefined || s === '' ? undefined : s);
+
+export function secretRef(v: Values, id: SecretId): { env: string } | { file: string } | undefined {
+  const how = v[`secret.${id}.how`];
+  if (how === 'env') return { env: SECRETS[id].env };
+  if (how === 'file') return { file: SECRETS[id].file };
+  return undefined;
+}
+
+/**
+ * The answers (schema input shape) that the recorded values describe. Sections whose first
+ * question has not been answered are left out.
+ */
+export function buildDraft(v: Values): Record<string, unknown> {
+  const platform = v.platform as 'gcp' | 'aws' | 'other' | undefined;
+  const a: Record<string, unknown> = { version: 1, platform };
+  if (platform === 'gcp' && v['gcp.project'] !== undefined) {
+    a.gcp = {
+      project: v['gcp.project'],
+      region: v['gcp.region'],
+      workloadIdentity: opt(v['gcp.sa']) ? { serviceAccount: v['gcp.sa'] } : undefined,
+    };
+  }
+  if (platform === 'aws' && v['aws.region'] !== undefined) a.aws = { region: v['aws.region'], profile: opt(v['aws.profile']) };
+  a.kubernetes = { context: opt(v['kube.context']), namespace: v['kube.namespace'] ?? 'bucketeer' };
+  a.release = { name: 'bucketeer', version: CHART_VERSION };
+  if (v['db.source'] !== undefined) {
+    a.database =
+      v['db.source'] === 'in-cluster'
+        ? { mode: 'in-cluster', password: secretRef(v, 'db'), storage: '20Gi' }
+        : { mode: 'external', host: v['db.host'], port: num(v['db.port']) ?? 3306, name: v['db.name'] ?? 'bucketeer', user: v['db.user'] ?? 'bucketeer', password: secretRef(v, 'db') };
+  }
+  if (v['redis.source'] !== undefined) {
+    a.redis = v['redis.source'] === 'in-cluster' ? { mode: 'in-cluster', storage: '10Gi' } : { mode: 'external', addr: v['redis.addr'], clusterMode: v['redis.cluster'] === 'on' };
+  }
+  const backend = messagingBackend(v);
+  if (v['msg.ordering'] !== undefined) {
+    a.messaging = {
+      backend,
+      ordering: v['msg.ordering'],
+      partitions: backend === 'redis-stream' ? (num(v['msg.partitions']) ?? 16) : undefined,
+      expectedEventsPerSecond: num(v['msg.eps']),
+    };
+  }
+  const wh = v['wh.type'];
+  if (wh === 'mysql') a.warehouse = { type: 'mysql' };
+  if (wh === 'bigquery') a.warehouse = { type: 'bigquery', dataset: v['wh.dataset'], location: v['wh.location'] };
+  if (wh === 'postgres') {
+    a.warehouse = { type: 'postgres', host: v['wh.host'], port: num(v['wh.port']) ?? 5432, database: v['wh.database'], user: v['wh.user'], password: secretRef(v, 'wh') };
+  }
+  if (v['ing.web'] !== undefined) {
+    a.ingress = {
+      webHost: v['ing.web'],
+      apiHost: v['ing.api'],
+      tls: v['ing.tls'] === 'secret' ? { secretName: v['ing.tlsSecret'] } : 'self-signed',
+      staticIPNames: platform === 'gcp' && v['ing.ipWeb'] !== undefined ? { web: v['ing.ipWeb'], api: v['ing.ipApi'] } : undefined,
+    };
+  }
+  if (v['auth.method'] === 'google') a.auth = { google: { clientId: v['auth.clientId'], clientSecret: secretRef(v, 'google') } };
+  if (v['auth.method'] === 'demo') a.auth = { demoSignIn: { enabled: true, email: v['auth.demoEmail'], password: secretRef(v, 'demo') } };
+  if (v.sizing !== undefined) a.sizing = v.sizing;
+  return a;
+}
+
+export function messagingBackend(v: Values): 'google-pubsub' | 'redis-stream' {
+  return v.platform === 'gcp' && v['msg.backend'] === 'google-pubsub' ? 'google-pubsub' : 'redis-stream';
+}
+
+// ---- the questions -----------------------------------------------------------------------
+
+function text(
+  v: Values,
+  q: Omit<TextQuestion, 'kind' | 'validate' | 'initial'> & { initial?: string; path?: string[]; optional?: boolean },
+): TextQuestion {
+  const { path, optional, ...rest } = q;
+  return {
+    ...rest,
+    kind: 'text',
+    initial: v[q.id] ?? q.initial ?? '',
+    validate: (t) => {
+      if (t === '') return optional ? undefined : 'is required';
+      if (!path) return undefined;
+      const candidate = buildDraft({ ...v, [q.id]: t });
+      return issuesAt(candidate, path)[0];
+    },
+  };
+}
+
+function select(v: Values, q: Omit<SelectQuestion, 'kind' | 'initial'> & { initial?: string }): SelectQuestion {
+  const recorded = v[q.id];
+  const initial = recorded !== undefined && q.items.some((i) => i.value === recorded) ? recorded : (q.initial ?? q.items[0].value);
+  return { ...q, kind: 'select', initial };
+}
+
+function secretQuestions(v: Values, ctx: FlowContext, id: SecretId, section: Section, opts: { generate?: boolean } = {}): Question[] {
+  const s = SECRETS[id];
+  const envSet = Boolean(ctx.env[s.env]);
+  const items: SelectItem[] = [
+    ...(opts.generate ? [{ label: 'Generate one', value: 'generate', hint: 'stored only in a Secret in the cluster' }] : []),
+    { label: `Environment variable ${s.env}`, value: 'env', hint: envSet ? `${s.env} is set in this shell` : `set it before each install; typed now, it is kept in memory only` },
+    { label: `A 0600 file: ${s.file}`, value: 'file', hint: 'type it now; written next to the answers file, readable only by you' },
+  ];
+  const qs: Question[] = [
+    select(v, {
+      id: `secret.${id}.how`,
+      section,
+      title: `Where should the ${s.label} come from?`,
+      help: ['The answers file keeps only a reference to it, never the value.'],
+      items,
+      initial: envSet ? 'env' : opts.generate ? 'generate' : 'env',
+      source: envSet ? `${s.env} is set` : undefined,
+    }),
+  ];
+  const how = v[`secret.${id}.how`];
+  if (how === 'file' || (how === 'env' && !envSet)) {
+    const field = text(v, {
+        id: `secret.${id}.value`,
+        section,
+        title: `Type the ${s.label}`,
+        help: how === 'file' ? [`Saved to ${s.file} (mode 0600) next to the answers file.`] : [`Kept in memory for this install only. For replays: export ${s.env}=...`, 'Leave empty to set it yourself before installing.'],
+        mask: true,
+        optional: how === 'env',
+      });
+    qs.push({ ...field, validate: (t) => field.validate(t) ?? secretTextProblem(t) });
+  }
+  return qs;
+}
+
+/** Secrets reach the chart inside double quotes: refuse what would break it, at the field. */
+export function secretTextProblem(text: string): string | undefined {
+  try {
+    assertChartSafe(text, 'the value');
+    return undefined;
+  } catch (err) {
+    return (err as Error).message.replace(/; the Bucketeer chart.*$/, ': the chart cannot quote it');
+  }
+}
+
+function sizingHint(size: Sizing, ctx: FlowContext): string {
+  const base = { small: 'one replica each; trials and small teams', medium: 'api and web autoscale 2-4; most production installs', large: 'bigger requests and CPU limits; heavy traffic' }[size];
+  const cap = detection(ctx.facts).capacity.find((c) => c.sizing === size);
+  return cap ? `${base} · ${cap.fits ? 'fits' : 'does NOT fit'}: ${cap.detail}` : base;
+}
+
+export function questionsFor(v: Values, ctx: FlowContext): Question[] {
+  const d = detection(ctx.facts);
+  const found = where(ctx.facts);
+  const qs: Question[] = [];
+  const region = regionFromContext(d.kube?.context);
+
+  // Platform
+  const platformDefault = d.kube?.platform === 'gke' ? 'gcp' : d.kube?.platform === 'eks' ? 'aws' : d.kube ? 'other' : d.gcp ? 'gcp' : d.aws ? 'aws' : 'other';
+  const platformSource = d.kube && d.kube.platform !== 'other' ? `${d.kube.platform.toUpperCase()} context ${d.kube.context}` : d.kube ? `context ${d.kube.context}` : d.gcp ? `gcloud project ${d.gcp.id}` : d.aws ? `AWS account ${d.aws.account}` : 'nothing detected';
+  qs.push(
+    select(v, {
+      id: 'platform',
+      section: 'Platform',
+      title: 'Where does the cluster run?',
+      items: [
+        { label: 'Google Cloud (GKE)', value: 'gcp', hint: 'Cloud SQL, Memorystore, Pub/Sub, BigQuery, Workload Identity' },
+        { label: 'AWS (EKS)', value: 'aws', hint: 'RDS, ElastiCache, Redis Streams' },
+        { label: 'Any other Kubernetes', value: 'other', hint: 'MySQL and Redis in the cluster or anywhere you point to' },
+      ],
+      initial: platformDefault,
+      source: platformSource,
+    }),
+  );
+  const platform = v.platform;
+
+  // Cloud
+  if (platform === 'gcp') {
+    qs.push(text(v, { id: 'gcp.project', section: 'Cloud', title: 'GCP project id', initial: d.gcp?.id, source: d.gcp ? 'from your gcloud credentials' : undefined, path: ['gcp', 'project'], placeholder: 'my-project' }));
+    qs.push(
+      text(v, {
+        id: 'gcp.region',
+        section: 'Cloud',
+        title: 'GCP region',
+        initial: region.gcp,
+        source: region.gcp ? `from context ${d.kube!.context}` : undefined,
+        path: ['gcp', 'region'],
+        placeholder: 'asia-northeast1',
+      }),
+    );
+    const project = v['gcp.project'] ?? d.gcp?.id ?? 'PROJECT';
+    qs.push(
+      text(v, {
+        id: 'gcp.sa',
+        section: 'Cloud',
+        title: 'Workload Identity service account (empty: none)',
+        help: ['The Google service account the pods act as; it needs the Pub/Sub and BigQuery roles.'],
+        initial: `bucketeer@${project}.iam.gserviceaccount.com`,
+        source: `suggested for project ${project}`,
+        path: ['gcp', 'workloadIdentity', 'serviceAccount'],
+        optional: true,
+      }),
+    );
+  }
+  if (platform === 'aws') {
+    const awsRegion = region.aws ?? d.aws?.region ?? ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION;
+    const regionSource = region.aws ? `from context ${d.kube!.context}` : d.aws?.region ? found.aws : ctx.env.AWS_REGION ? 'from AWS_REGION' : ctx.env.AWS_DEFAULT_REGION ? 'from AWS_DEFAULT_REGION' : undefined;
+    qs.push(text(v, { id: 'aws.region', section: 'Cloud', title: 'AWS region', initial: awsRegion, source: regionSource, path: ['aws', 'region'], placeholder: 'ap-northeast-1' }));
+    const profile = ctx.env.AWS_PROFILE ?? d.aws?.profile ?? 'default';
+    qs.push(
+      text(v, {
+        id: 'aws.profile',
+        section: 'Cloud',
+        title: 'AWS profile (empty: the SDK default chain)',
+        initial: profile,
+        source: ctx.env.AWS_PROFILE ? 'from AWS_PROFILE' : d.aws?.profile ? found.aws : 'the default profile',
+        path: ['aws', 'profile'],
+        optional: true,
+      }),
+    );
+  }
+
+  // Kubernetes
+  if (d.kube) {
+    qs.push(
+      select(v, {
+        id: 'kube.context',
+        section: 'Kubernetes',
+        title: 'Which kubeconfig context should the install use?',
+        items: [
+          { label: d.kube.context, value: d.kube.context, hint: d.kube.reachable === false ? 'did not answer just now' : 'reachable' },
+          { label: 'Do not pin a context', value: '', hint: 'use whatever context is current when the install runs' },
+        ],
+        initial: d.kube.context,
+        source: 'the current context in your kubeconfig',
+      }),
+    );
+  }
+  qs.push(text(v, { id: 'kube.namespace', section: 'Kubernetes', title: 'Namespace for Bucketeer', initial: 'bucketeer', source: 'the chart default', path: ['kubernetes', 'namespace'] }));
+
+  // Database
+  const dbFound: SelectItem[] =
+    platform === 'gcp'
+      ? d.cloudsql.map((i) => ({ label: `Cloud SQL ${i.name} (${i.privateIp})`, value: `cloudsql:${i.name}`, hint: found.gcp, sets: { 'db.host': i.privateIp!, 'db.port': '3306' } }))
+      : platform === 'aws'
+        ? d.rds.map((i) => ({ label: `RDS ${i.id}`, value: `rds:${i.id}`, hint: `${i.endpoint} · ${found.aws}`, sets: { 'db.host': i.endpoint, 'db.port': String(i.port ?? 3306) } }))
+        : [];
+  qs.push(
+    select(v, {
+      id: 'db.source',
+      section: 'Database',
+      title: 'Where does MySQL 8 live?',
+      help: ['Bucketeer keeps flags, experiments and accounts in MySQL 8.'],
+      items: [
+        ...dbFound,
+        { label: 'Another MySQL: enter its host', value: 'manual', hint: 'needs log_bin_trust_function_creators=1', sets: { 'db.host': '', 'db.port': '3306' } },
+        { label: 'In the cluster', value: 'in-cluster', hint: 'a MySQL 8 StatefulSet with a 20Gi volume; simplest, you run the backups' },
+      ],
+      initial: dbFound[0]?.value ?? (platform === 'other' ? 'in-cluster' : 'manual'),
+      source: dbFound.length ? `${found[platform === 'gcp' ? 'gcp' : 'aws']}${dbFound.length > 1 ? ` (${dbFound.length} instances)` : ''}` : 'no managed MySQL found',
+    }),
+  );
+  if (v['db.source'] === 'manual') {
+    qs.push(text(v, { id: 'db.host', section: 'Database', title: 'MySQL host (name or IP, no port)', path: ['database', 'host'], placeholder: '10.0.0.5' }));
+    qs.push(text(v, { id: 'db.port', section: 'Database', title: 'MySQL port', initial: '3306', path: ['database', 'port'] }));
+  }
+  if (v['db.source'] !== undefined && v['db.source'] !== 'in-cluster') {
+    qs.push(text(v, { id: 'db.name', section: 'Database', title: 'Database name', initial: 'bucketeer', path: ['database', 'name'] }));
+    qs.push(text(v, { id: 'db.user', section: 'Database', title: 'MySQL user', initial: 'bucketeer', path: ['database', 'user'] }));
+  }
+  if (v['db.source'] !== undefined) qs.push(...secretQuestions(v, ctx, 'db', 'Database', { generate: v['db.source'] === 'in-cluster' }));
+
+  // Redis
+  const policyHint = (p: string | undefined) => (p === undefined ? 'maxmemory-policy unknown' : p === 'noeviction' ? 'maxmemory-policy noeviction ✓' : `maxmemory-policy ${p} ✗ must be noeviction`);
+  const redisFound: SelectItem[] =
+    platform === 'gcp'
+      ? d.memorystore.map((i) => ({ label: `Memorystore ${i.name} (${i.host}:${i.port})`, value: `memorystore:${i.name}`, hint: `${policyHint(i.maxmemoryPolicy)} · ${found.gcp}`, sets: { 'redis.addr': `${i.host}:${i.port}`, 'redis.cluster': 'off' } }))
+      : platform === 'aws'
+        ? d.elasticache.map((i) => ({ label: `ElastiCache ${i.id}`, value: `elasticache:${i.id}`, hint: `${policyHint(i.maxmemoryPolicy)} · ${found.aws}`, sets: { 'redis.addr': `${i.endpoint}:${i.port ?? 6379}`, 'redis.cluster': i.clusterMode ? 'on' : 'off' } }))
+        : [];
+  qs.push(
+    select(v, {
+      id: 'redis.source',
+      section: 'Redis',
+      title: 'Where does Redis (6.2 or later) live?',
+      help: ['Redis holds the event streams: any maxmemory-policy but noeviction silently drops events when memory fills.'],
+      items: [
+        ...redisFound,
+        { label: 'Another Redis: enter HOST:PORT', value: 'manual', hint: 'set maxmemory-policy noeviction on it', sets: { 'redis.addr': '' } },
+        { label: 'In the cluster', value: 'in-cluster', hint: 'a Redis 7 StatefulSet with AOF and noeviction, 10Gi volume' },
+      ],
+      initial: redisFound[0]?.value ?? (platform === 'other' ? 'in-cluster' : 'manual'),
+      source: redisFound.length ? `${found[platform === 'gcp' ? 'gcp' : 'aws']}${redisFound.length > 1 ? ` (${redisFound.length} instances)` : ''}` : 'no managed Redis found',
+    }),
+  );
+  if (v['redis.source'] === 'manual') {
+    qs.push(text(v, { id: 'redis.addr', section: 'Redis', title: 'Redis address (HOST:PORT)', path: ['redis', 'addr'], placeholder: '10.0.1.5:6379' }));
+    qs.push(
+      select(v, {
+        id: 'redis.cluster',
+        section: 'Redis',
+        title: 'Is it a Redis Cluster (cluster mode enabled)?',
+        items: [
+          { label: 'No, a single primary', value: 'off' },
+          { label: 'Yes, cluster mode', value: 'on', hint: 'keys spread over shards' },
+        ],
+      }),
+    );
+  }
+
+  // Messaging
+  if (platform === 'gcp') {
+    qs.push(
+      select(v, {
+        id: 'msg.backend',
+        section: 'Messaging',
+        title: 'Which message bus carries events between services?',
+        items: [
+          { label: 'Google Pub/Sub', value: 'google-pubsub', hint: 'managed; topics and subscriptions are created for you' },
+          { label: 'Redis Streams', value: 'redis-stream', hint: 'no extra service; load lands on your Redis' },
+        ],
+        initial: 'google-pubsub',
+        source: `GCP project detected`,
+      }),
+    );
+  }
+  const backend = messagingBackend(v);
+  qs.push(
+    select(v, {
+      id: 'msg.ordering',
+      section: 'Messaging',
+      title: 'What ordering do events need?',
+      help: [backend === 'google-pubsub' ? 'Google Pub/Sub' : 'Redis Streams (Bucketeer v2.3 has no SQS/SNS support)'],
+      items:
+        backend === 'google-pubsub'
+          ? [
+              { label: 'Per key', value: 'per-key', hint: "one user's events in order; a hot key is delivered one at a time (more latency)" },
+              { label: 'None', value: 'none', hint: 'highest throughput, lowest latency; no order guarantee' },
+            ]
+          : [
+              { label: 'Per partition', value: 'per-partition', hint: 'in order within each stream; a slow event holds up its partition' },
+              { label: 'None', value: 'none', hint: 'any consumer takes any event: best throughput, no order' },
+            ],
+    }),
+  );
+  if (backend === 'redis-stream') {
+    qs.push(text(v, { id: 'msg.partitions', section: 'Messaging', title: 'Number of stream partitions (1-256)', help: ['More partitions: more parallel consumers, more Redis memory.'], initial: '16', path: ['messaging', 'partitions'] }));
+  }
+  qs.push(text(v, { id: 'msg.eps', section: 'Messaging', title: 'Expected events per second (optional)', help: ['Used to advise on ordering cost and sizing; leave empty if unknown.'], path: ['messaging', 'expectedEventsPerSecond'], optional: true, placeholder: '500' }));
+
+  // Warehouse
+  qs.push(
+    select(v, {
+      id: 'wh.type',
+      section: 'Warehouse',
+      title: 'Where should experiment events be stored for analysis?',
+      items: [
+        ...(platform === 'gcp' ? [{ label: 'BigQuery', value: 'bigquery', hint: 'serverless; billed per query and storage' }] : []),
+        { label: 'MySQL', value: 'mysql', hint: 'tables in the same MySQL database; fine for modest traffic' },
+        { label: 'PostgreSQL', value: 'postgres', hint: 'a separate Postgres you run' },
+      ],
+      initial: platform === 'gcp' ? 'bigquery' : 'mysql',
+    }),
+  );
+  if (v['wh.type'] === 'bigquery') {
+    qs.push(text(v, { id: 'wh.dataset', section: 'Warehouse', title: 'BigQuery dataset', initial: 'bucketeer_events', source: 'suggested', path: ['warehouse', 'dataset'] }));
+    const loc = v['gcp.region'];
+    qs.push(text(v, { id: 'wh.location', section: 'Warehouse', title: 'BigQuery location', initial: loc, source: loc ? 'the GCP region' : undefined, path: ['warehouse', 'location'] }));
+  }
+  if (v['wh.type'] === 'postgres') {
+    qs.push(text(v, { id: 'wh.host', section: 'Warehouse', title: 'Postgres host', path: ['warehouse', 'host'] }));
+    qs.push(text(v, { id: 'wh.port', section: 'Warehouse', title: 'Postgres port', initial: '5432', path: ['warehouse', 'port'] }));
+    qs.push(text(v, { id: 'wh.database', section: 'Warehouse', title: 'Postgres database', initial: 'bucketeer', path: ['warehouse', 'database'] }));
+    qs.push(text(v, { id: 'wh.user', section: 'Warehouse', title: 'Postgres user', initial: 'bucketeer', path: ['warehouse', 'user'] }));
+    qs.push(...secretQuestions(v, ctx, 'wh', 'Warehouse'));
+  }
+
+  // Ingress
+  qs.push(text(v, { id: 'ing.web', section: 'Ingress', title: 'Host name of the admin console', placeholder: 'bucketeer.example.com', path: ['ingress', 'webHost'] }));
+  const web = v['ing.web'];
+  qs.push(text(v, { id: 'ing.api', section: 'Ingress', title: 'Host name SDKs call (the API)', initial: web ? `api.${web}` : undefined, source: web ? 'from the console host' : undefined, path: ['ingress', 'apiHost'] }));
+  qs.push(
+    select(v, {
+      id: 'ing.tls',
+      section: 'Ingress',
+      title: 'TLS for both hosts',
+      items: [
+        { label: 'Self-signed', value: 'self-signed', hint: 'the generated service certificate via ssl-passthrough; browsers warn' },
+        { label: 'An existing TLS Secret', value: 'secret', hint: 'e.g. from cert-manager, valid for both hosts' },
+      ],
+    }),
+  );
+  if (v['ing.tls'] === 'secret') {
+    qs.push(text(v, { id: 'ing.tlsSecret', section: 'Ingress', title: 'Name of the TLS Secret (in the release namespace)', path: ['ingress', 'tls', 'secretName'] }));
+  }
+  if (platform === 'gcp') {
+    qs.push(text(v, { id: 'ing.ipWeb', section: 'Ingress', title: 'Reserved global static IP name for the console', help: ['gcloud compute addresses create NAME --global'], initial: 'bucketeer-web-ip', source: 'suggested name', path: ['ingress', 'staticIPNames', 'web'] }));
+    qs.push(text(v, { id: 'ing.ipApi', section: 'Ingress', title: 'Reserved global static IP name for the API', initial: 'bucketeer-api-ip', source: 'suggested name', path: ['ingress', 'staticIPNames', 'api'] }));
+  }
+
+  // Sign-in
+  qs.push(
+    select(v, {
+      id: 'auth.method',
+      section: 'Sign-in',
+      title: 'How will people sign in to the console?',
+      items: [
+        { label: 'Google sign-in', value: 'google', hint: 'an OAuth client from the Google Cloud console' },
+        { label: 'Demo sign-in', value: 'demo', hint: 'one email and password; for trials' },
+      ],
+      initial: platform === 'other' ? 'demo' : 'google',
+    }),
+  );
+  if (v['auth.method'] === 'google') {
+    qs.push(
+      text(v, {
+        id: 'auth.clientId',
+        section: 'Sign-in',
+        title: 'Google OAuth client id',
+        help: [`Redirect URI to register: https://${web ?? 'WEB_HOST'}/auth/callback`],
+        placeholder: '1234567890-abc.apps.googleusercontent.com',
+        path: ['auth', 'google', 'clientId'],
+      }),
+    );
+    qs.push(...secretQuestions(v, ctx, 'google', 'Sign-in'));
+  }
+  if (v['auth.method'] === 'demo') {
+    qs.push(text(v, { id: 'auth.demoEmail', section: 'Sign-in', title: 'Demo sign-in email', placeholder: 'admin@example.com', path: ['auth', 'demoSignIn', 'email'] }));
+    qs.push(...secretQuestions(v, ctx, 'demo', 'Sign-in'));
+  }
+
+  // Sizing
+  const mediumFits = d.capacity.find((c) => c.sizing === 'medium')?.fits;
+  qs.push(
+    select(v, {
+      id: 'sizing',
+      section: 'Sizing',
+      title: 'How big?',
+      items: (['small', 'medium', 'large'] as const).map((s) => ({ label: s[0].toUpperCase() + s.slice(1), value: s, hint: sizingHint(s, ctx) })),
+      initial: mediumFits ? 'medium' : 'small',
+      source: mediumFits === undefined ? 'cluster capacity unknown' : mediumFits ? 'the cluster fits medium' : 'the cluster does not fit medium',
+    }),
+  );
+  return qs;
+}

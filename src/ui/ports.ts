@@ -1,0 +1,81 @@
+// What the wizard needs from the rest of the installer, as small typed ports. The screens only
+// see these shapes: the real probes (issue 4) and install engine (issue 3) are adapted to them by
+// src/commands/install.ts, and tests pass fakes. Nothing here imports an SDK.
+import type { Answers } from '../answers/schema.js';
+import type { Check } from '../checks/types.js';
+
+export type Sizing = Answers['sizing'];
+
+/** Names a probe reports under, so a failure lands on the right row of the environment screen. */
+export type ProbeName = 'aws' | 'gcp' | 'kubernetes' | 'cloudsql' | 'memorystore' | 'rds' | 'elasticache' | 'capacity';
+
+/** One thing a probe found. Probes report facts as they find them; order does not matter. */
+export type WizardFact =
+  /** Credentials that work (sts:GetCallerIdentity). region/profile: what the SDK resolved, if known. */
+  | { kind: 'aws-identity'; account: string; arn: string; region?: string; profile?: string }
+  /** The GCP project the credentials point at (gcloud config or ADC quota project). */
+  | { kind: 'gcp-project'; id: string; account?: string }
+  /** The kubeconfig context in use; reachable false when its API server did not answer. */
+  | { kind: 'kube-context'; context: string; platform: 'gke' | 'eks' | 'other'; reachable?: boolean }
+  | { kind: 'rds-instance'; id: string; endpoint: string; port?: number }
+  | { kind: 'cloudsql-instance'; name: string; privateIp?: string }
+  | { kind: 'memorystore-instance'; name: string; host: string; port: number; maxmemoryPolicy?: string }
+  | { kind: 'elasticache-group'; id: string; endpoint: string; port?: number; maxmemoryPolicy?: string; clusterMode?: boolean }
+  /** Whether the cluster's allocatable CPU/memory fits a sizing profile; detail is one line. */
+  | { kind: 'capacity'; sizing: Sizing; fits: boolean; detail: string }
+  | { kind: 'probe-failed'; probe: ProbeName; message: string };
+
+export interface WizardProbes {
+  /**
+   * Runs every probe, calling onFact for each finding (as soon as it is known) and for each probe
+   * that failed. Resolves when all probes are done; must stop promptly when signal aborts. Never
+   * rejects for a probe's own failure (report {kind: 'probe-failed'} instead).
+   */
+  run(onFact: (fact: WizardFact) => void, signal: AbortSignal): Promise<void>;
+}
+
+/** What the wizard hands the engine once the answers file is saved. */
+export interface InstallRequest {
+  answers: Answers;
+  /** Absolute path of the saved answers file; {file: ...} secret refs resolve relative to it. */
+  answersPath: string;
+  /**
+   * The process environment plus secrets typed into the wizard for {env: NAME} references. Those
+   * typed values exist only here, in memory, for this one install.
+   */
+  env: NodeJS.ProcessEnv;
+}
+
+export type InstallEvent =
+  | { type: 'step-started'; step: string; title: string }
+  | { type: 'progress'; step: string; message: string }
+  | { type: 'step-finished'; step: string }
+  /** resource: what failed, e.g. "Deployment bucketeer/api" or "helm release bucketeer". */
+  | { type: 'failed'; step: string; resource?: string; reason: string }
+  /** One line of helm (or kubectl) output; secrets must already be redacted. */
+  | { type: 'log'; line: string };
+
+export interface InstallResult {
+  ok: boolean;
+  /** Post-install health checks (src/checks); shown on the health screen. */
+  checks?: Check[];
+}
+
+export interface InstallEngine {
+  /**
+   * Applies the install, reporting progress through onEvent. Resolves {ok: false} after a
+   * 'failed' event; on abort it stops at the next safe point and resolves {ok: false}.
+   */
+  run(request: InstallRequest, onEvent: (e: InstallEvent) => void, signal: AbortSignal): Promise<InstallResult>;
+}
+
+/** Writes values.yaml (secrets masked) and the in-cluster manifests into outDir, as `render` does. */
+export type RenderFiles = (answers: Answers, answersPath: string, outDir: string) => Promise<string[]>;
+
+export interface WizardPorts {
+  /** Absent until the probes are wired: the wizard then asks without detected defaults. */
+  probes?: WizardProbes;
+  /** Absent until the engine is wired: the wizard then offers to render the files instead. */
+  engine?: InstallEngine;
+  renderFiles: RenderFiles;
+}

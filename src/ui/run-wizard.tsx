@@ -1,0 +1,40 @@
+// Entry of the interactive wizard, imported lazily by the install command: Ink and React load
+// only here. Ink and its chalk read the colour level when they are first imported, so NO_COLOR is
+// applied (as FORCE_COLOR=0) before importing them.
+import type { WizardPorts } from './ports.js';
+
+export interface RunWizardOptions {
+  ports: WizardPorts;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Where the UI draws; stderr by default, so stdout stays free for machine output. */
+  stdout?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+}
+
+/** Runs the wizard to its end and returns the exit code (130 when the user left with Ctrl-C). */
+export async function runWizard(opts: RunWizardOptions): Promise<number> {
+  if (opts.env.NO_COLOR !== undefined && opts.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
+  const [{ render }, { createElement }, { Wizard }] = await Promise.all([import('ink'), import('react'), import('./Wizard.js')]);
+  const out = opts.stdout ?? process.stderr;
+  let code: number | undefined;
+  let message: string | undefined;
+  const instance = render(
+    createElement(Wizard, {
+      ports: opts.ports,
+      cwd: opts.cwd,
+      env: opts.env,
+      onExit: (c: number, m?: string) => {
+        code = c;
+        message = m;
+        instance.unmount();
+      },
+    }),
+    { stdout: out, stdin: opts.stdin ?? process.stdin, exitOnCtrlC: false, patchConsole: true },
+  );
+  // waitUntilExit resolves the same way for every unmount: the code set by onExit is the truth,
+  // and an unmount without one (a signal) counts as interrupted.
+  await instance.waitUntilExit().catch(() => undefined);
+  if (message) out.write(`${message}\n`);
+  return code ?? 130;
+}

@@ -1,0 +1,221 @@
+// Esc back, inline validation from the schema, probes still running or failing, a failed install,
+// Ctrl-C (at once while asking, after a confirmation while applying) and {file: ...} secrets.
+import { vi } from 'vitest';
+
+vi.hoisted(() => {
+  process.env.CI = 'false';
+});
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAnswers } from '../../src/answers/load.js';
+import type { WizardFact } from '../../src/ui/ports.js';
+import { fakeEngine, fakeProbes, KEY, play, startWizard, type ScriptStep, type Session } from './harness.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'wizard-'));
+  dirs.push(d);
+  return d;
+};
+const sessions: Session[] = [];
+afterEach(() => {
+  for (const s of sessions.splice(0)) s.unmount();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const KUBE: WizardFact = { kind: 'kube-context', context: 'kind-dev', platform: 'other', reachable: true };
+
+/** From the first screen to the review, for a plain in-cluster install with demo sign-in. */
+const TO_REVIEW: ScriptStep[] = [
+  { on: 'What is already there' },
+  { on: 'Where does the cluster run?' },
+  { on: 'Which kubeconfig context' },
+  { on: 'Namespace for Bucketeer' },
+  { on: 'Where does MySQL 8 live?' },
+  { on: 'Where should the MySQL password come from?' },
+  { on: 'Where does Redis' },
+  { on: 'What ordering do events need?' },
+  { on: 'Number of stream partitions' },
+  { on: 'Expected events per second' },
+  { on: 'Where should experiment events' },
+  { on: 'Host name of the admin console', type: 'bucketeer.example.com' },
+  { on: 'Host name SDKs call' },
+  { on: 'TLS for both hosts' },
+  { on: 'How will people sign in' },
+  { on: 'Demo sign-in email', type: 'admin@example.com' },
+  { on: 'Where should the demo sign-in password come from?' },
+  { on: 'How big?' },
+];
+const TO_INSTALL: ScriptStep[] = [...TO_REVIEW, { on: 'Save the answers file' }, { on: 'Where should the answers file go?' }, { on: /❯ Install now into kind-dev/ }];
+
+describe('wizard behaviour', () => {
+  it('Esc goes back one step at a time and keeps every answer', async () => {
+    const s = startWizard({ probes: fakeProbes([KUBE]), cwd: tempDir(), env: { BUCKETEER_DEMO_PASSWORD: 'x' } });
+    sessions.push(s);
+    await play(s, [
+      { on: 'What is already there' },
+      { on: 'Where does the cluster run?', key: KEY.up },
+      { on: /❯ AWS \(EKS\)/ },
+      { on: 'AWS region', type: 'eu-west-1' },
+      { on: 'AWS profile' },
+    ]);
+    await s.waitFor('Which kubeconfig context');
+    await s.press(KEY.escape, 'AWS profile');
+    await s.press(KEY.escape, 'AWS region');
+    // The typed region is still there.
+    expect(s.frame()).toContain('› eu-west-1');
+    await s.press(KEY.escape, 'Where does the cluster run?');
+    // And the platform choice too.
+    expect(s.frame()).toMatch(/❯ AWS \(EKS\)/);
+    // Changing the platform drops the aws questions from the way forward and back.
+    await play(s, [{ on: /❯ AWS \(EKS\)/, key: KEY.down }, { on: /❯ Any other Kubernetes/ }]);
+    await s.waitFor('Which kubeconfig context');
+    await s.press(KEY.escape, 'Where does the cluster run?');
+    expect(s.frame()).not.toContain('AWS region');
+  });
+
+  it('shows the schema message at the field and stays there until the value is valid', async () => {
+    const s = startWizard({ probes: fakeProbes([KUBE]), cwd: tempDir(), env: {} });
+    sessions.push(s);
+    await play(s, TO_REVIEW.slice(0, 11));
+    await s.waitFor('Host name of the admin console');
+    await s.type('Bucketeer_Example');
+    await s.press(KEY.enter, '✗ must be a DNS name such as bucketeer.example.com');
+    expect(s.frame()).toContain('Host name of the admin console');
+    // Fix it: the error goes away as soon as the field changes.
+    await s.clearField();
+    await s.waitFor(/› e\.g\. bucketeer\.example\.com/);
+    expect(s.frame()).not.toContain('✗');
+    await s.type('bucketeer.example.com');
+    await s.press(KEY.enter, 'Host name SDKs call');
+    // A cross-field rule of the schema (apiHost must differ from webHost), also at the field.
+    await s.clearField();
+    // An empty required field.
+    await s.press(KEY.enter, '✗ is required');
+    await s.type('bucketeer.example.com');
+    await s.press(KEY.enter, '✗ must differ from ingress.webHost');
+    expect(s.frame()).toContain('Host name SDKs call');
+  });
+
+  it('shows spinners while probes run, then the facts as they arrive; Enter does not wait', async () => {
+    const probes = fakeProbes([KUBE], { hold: true });
+    const s = startWizard({ probes, cwd: tempDir(), env: {} });
+    sessions.push(s);
+    await s.waitFor('kind-dev');
+    expect(s.frame()).toContain('looking…');
+    probes.release();
+    await s.waitFor('none found');
+    expect(s.frame()).toMatch(/✓ Kubernetes/);
+    await s.press(KEY.enter, 'Where does the cluster run?');
+  });
+
+  it('a probe that throws is reported, and the wizard carries on', async () => {
+    const s = startWizard({
+      probes: {
+        run: async () => {
+          throw new Error('kubeconfig is not valid YAML');
+        },
+      },
+      cwd: tempDir(),
+      env: {},
+    });
+    sessions.push(s);
+    await s.waitFor('probes stopped: kubeconfig is not valid YAML');
+    await s.press(KEY.enter, 'Where does the cluster run?');
+  });
+
+  it('an install that fails names the resource and the reason, and exits 1', async () => {
+    const cwd = tempDir();
+    const engine = fakeEngine(
+      [
+        { type: 'step-started', step: 'helm', title: 'helm upgrade --install bucketeer' },
+        { type: 'log', line: 'Error: UPGRADE FAILED: context deadline exceeded' },
+        { type: 'failed', step: 'helm', resource: 'Deployment bucketeer/bucketeer-api', reason: 'ImagePullBackOff: ghcr.io/bucketeer-io/bucketeer-api:v2.3.0 not found' },
+      ],
+      { ok: false },
+    );
+    const s = startWizard({ probes: fakeProbes([KUBE]), engine, cwd, env: { BUCKETEER_DEMO_PASSWORD: 'x' } });
+    sessions.push(s);
+    await play(s, TO_INSTALL);
+    await s.waitFor('Install failed at: helm upgrade --install bucketeer');
+    // Long lines wrap at 80 columns: compare with the line breaks folded.
+    const f = s.frame().replace(/\s+/g, ' ');
+    expect(f).toContain('Resource Deployment bucketeer/bucketeer-api');
+    expect(f).toContain('Reason ImagePullBackOff: ghcr.io/bucketeer-io/bucketeer-api:v2.3.0 not found');
+    expect(f).toContain('npx bucketeer-install install --answers bucketeer-answers.yaml');
+    expect((await s.exit).code).toBe(1);
+  });
+
+  it('Ctrl-C while asking leaves at once with 130, nothing applied', async () => {
+    const s = startWizard({ probes: fakeProbes([KUBE]), cwd: tempDir(), env: {} });
+    sessions.push(s);
+    await play(s, TO_REVIEW.slice(0, 3));
+    await s.waitFor('Namespace for Bucketeer');
+    s.write(KEY.ctrlC);
+    expect(await s.exit).toEqual({ code: 130, message: 'Interrupted: nothing was applied.' });
+  });
+
+  it('Ctrl-C while installing asks first; "n" carries on, "y" stops the engine and exits 130', async () => {
+    const engine = fakeEngine([{ type: 'step-started', step: 'helm', title: 'helm upgrade --install bucketeer' }], { ok: true }, { waitForAbort: true });
+    const s = startWizard({ probes: fakeProbes([KUBE]), engine, cwd: tempDir(), env: { BUCKETEER_DEMO_PASSWORD: 'x' } });
+    sessions.push(s);
+    await play(s, TO_INSTALL);
+    await s.waitFor('helm upgrade --install bucketeer');
+    await s.press(KEY.ctrlC, 'Stop the install?');
+    await s.press('n', 'Ctrl-C stop (asks first)');
+    expect(s.frame()).not.toContain('Stop the install?');
+    expect(engine.aborted()).toBe(false);
+    await s.press(KEY.ctrlC, 'Stop the install?');
+    await s.press('y', 'Install stopped');
+    expect(engine.aborted()).toBe(true);
+    expect((await s.exit).code).toBe(130);
+  });
+
+  it('the review shows the chart values with secrets masked, and Esc returns to it', async () => {
+    const s = startWizard({ probes: fakeProbes([KUBE]), cwd: tempDir(), env: { BUCKETEER_DEMO_PASSWORD: 'demo-secret-value' } });
+    sessions.push(s);
+    await play(s, [...TO_REVIEW, { on: /❯ Save the answers file/, key: KEY.down }, { on: /❯ View the chart values/ }]);
+    await s.waitFor(/lines 1-\d+ of \d+/);
+    await s.press(KEY.down, /lines 2-\d+ of \d+/);
+    await s.press(KEY.escape, 'Save the answers file');
+    const all = s.frames().join('\n');
+    expect(all).toContain('Chart values');
+    expect(all).not.toContain('demo-secret-value');
+  });
+
+  it('a secret typed for a {file: ...} reference goes to a 0600 file, never into the answers', async () => {
+    const cwd = tempDir();
+    const s = startWizard({ probes: fakeProbes([KUBE]), cwd, env: { BUCKETEER_DB_PASSWORD: 'x' } });
+    sessions.push(s);
+    const i = TO_REVIEW.findIndex((st) => st.on === 'Where should the demo sign-in password come from?');
+    await play(s, TO_REVIEW.slice(0, i));
+    await play(s, [
+      { on: 'Where should the demo sign-in password come from?', key: KEY.down },
+      { on: /❯ A 0600 file: bucketeer-secrets\/demo-password/ },
+      // A double quote would break the chart's quoting: refused at the field.
+      { on: 'Type the demo sign-in password', type: 'bad"pass', shown: '********' },
+    ]);
+    await s.waitFor('✗ the value contains a double quote');
+    await s.clearField();
+    await play(s, [
+      { on: 'Type the demo sign-in password', type: 'file-secret-42', shown: '**************' },
+      { on: 'How big?' },
+      { on: 'Save the answers file' },
+      { on: 'Where should the answers file go?' },
+      { on: /❯ Render the files/, key: KEY.down },
+      { on: /❯ Quit/ },
+    ]);
+    await s.waitFor('Answers saved');
+    expect((await s.exit).code).toBe(0);
+    const answersPath = join(cwd, 'bucketeer-answers.yaml');
+    const text = readFileSync(answersPath, 'utf8');
+    expect(text).not.toContain('file-secret-42');
+    expect(parseAnswers(text, 'saved').auth.demoSignIn.password).toEqual({ file: 'bucketeer-secrets/demo-password' });
+    const secretFile = join(cwd, 'bucketeer-secrets', 'demo-password');
+    expect(readFileSync(secretFile, 'utf8')).toBe('file-secret-42\n');
+    expect(statSync(secretFile).mode & 0o777).toBe(0o600);
+  });
+});

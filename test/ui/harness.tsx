@@ -1,0 +1,174 @@
+// Drives the wizard with keystrokes through ink-testing-library, with fake probes and a fake
+// install engine. Keys are named constants; every keystroke waits for the screen it leads to
+// (waitFor), never for a fixed time.
+import { Box } from 'ink';
+import { render } from 'ink-testing-library';
+import { Wizard } from '../../src/ui/Wizard.js';
+import type { InstallEngine, InstallEvent, InstallRequest, InstallResult, RenderFiles, WizardFact, WizardPorts, WizardProbes } from '../../src/ui/ports.js';
+
+export const KEY = {
+  up: '\u001B[A',
+  down: '\u001B[B',
+  enter: '\r',
+  escape: '\u001B',
+  ctrlC: '\u0003',
+  backspace: '\u007F',
+} as const;
+
+/** Terminal size the wizard must fit (README promise: 80x24 and wider). */
+export const COLUMNS = 80;
+export const ROWS = 24;
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001B\[[0-9;?]*[A-Za-z]/g;
+export const plain = (s: string | undefined) => (s ?? '').replace(ANSI, '');
+
+/** Probes that report the given facts one by one, then finish (or wait for release()). */
+export function fakeProbes(facts: WizardFact[], opts: { hold?: boolean } = {}): WizardProbes & { release: () => void; signals: AbortSignal[] } {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const signals: AbortSignal[] = [];
+  return {
+    signals,
+    release: () => release(),
+    async run(onFact, signal) {
+      signals.push(signal);
+      for (const f of facts) {
+        await new Promise((r) => setImmediate(r));
+        onFact(f);
+      }
+      if (opts.hold) await Promise.race([held, new Promise((r) => signal.addEventListener('abort', r))]);
+    },
+  };
+}
+
+export interface FakeEngine extends InstallEngine {
+  requests: InstallRequest[];
+  aborted: () => boolean;
+}
+
+/** An engine that plays the given events; with waitForAbort it then blocks until aborted. */
+export function fakeEngine(events: InstallEvent[], result: InstallResult, opts: { waitForAbort?: boolean } = {}): FakeEngine {
+  const requests: InstallRequest[] = [];
+  let sawAbort = false;
+  return {
+    requests,
+    aborted: () => sawAbort,
+    async run(request, onEvent, signal) {
+      requests.push(request);
+      for (const e of events) {
+        await new Promise((r) => setImmediate(r));
+        onEvent(e);
+      }
+      if (opts.waitForAbort) {
+        await new Promise<void>((r) => signal.addEventListener('abort', () => r()));
+        sawAbort = true;
+        onEvent({ type: 'log', line: 'stopping: waiting for helm to finish its current operation' });
+        return { ok: false };
+      }
+      return result;
+    },
+  };
+}
+
+/**
+ * One screen of a scripted run: wait for `on`, optionally type, then press `key` (default Enter).
+ * One key per step: a second key sent before the screen re-renders would reach a stale handler.
+ */
+export interface ScriptStep {
+  on: string | RegExp;
+  type?: string;
+  /** What the typed text looks like on screen (asterisks for masked fields). */
+  shown?: string;
+  key?: string;
+}
+
+/** Plays a script; each step's `on` proves the previous key landed on the right screen. */
+export async function play(s: Session, script: ScriptStep[]): Promise<void> {
+  for (const step of script) {
+    await s.waitFor(step.on);
+    if (step.type !== undefined) await s.type(step.type, step.shown);
+    s.write(step.key ?? KEY.enter);
+  }
+}
+
+export interface Session {
+  /** Writes raw input without waiting (play() waits on the next step instead). */
+  write: (key: string) => void;
+  frame: () => string;
+  frames: () => string[];
+  /** Writes one key (or a typed string) and waits until the screen shows `until`. */
+  press: (key: string, until: string | RegExp) => Promise<void>;
+  /** Types text and waits until it (or `shown`, e.g. asterisks for a masked field) is on screen. */
+  type: (text: string, shown?: string) => Promise<void>;
+  waitFor: (what: string | RegExp, timeoutMs?: number) => Promise<void>;
+  /** What the text field shows after its prompt (asterisks when masked; '' when empty). */
+  field: () => string;
+  /** Backspaces until the field is empty, one key per render. */
+  clearField: () => Promise<void>;
+  exit: Promise<{ code: number; message?: string }>;
+  unmount: () => void;
+}
+
+export function startWizard(opts: { probes?: WizardProbes; engine?: InstallEngine; renderFiles?: RenderFiles; cwd: string; env?: NodeJS.ProcessEnv }): Session {
+  let resolveExit!: (v: { code: number; message?: string }) => void;
+  const exit = new Promise<{ code: number; message?: string }>((r) => (resolveExit = r));
+  const ports: WizardPorts = {
+    probes: opts.probes,
+    engine: opts.engine,
+    renderFiles: opts.renderFiles ?? (async () => []),
+  };
+  // A fixed-width box stands in for an 80-column terminal: text wraps exactly as it would there.
+  const inst = render(
+    <Box width={COLUMNS}>
+      <Wizard ports={ports} cwd={opts.cwd} env={opts.env ?? {}} onExit={(code, message) => resolveExit({ code, message })} />
+    </Box>,
+  );
+  const frame = () => plain(inst.lastFrame());
+  const waitFor = async (what: string | RegExp, timeoutMs = 5000) => {
+    const deadline = Date.now() + timeoutMs;
+    const hit = () => (typeof what === 'string' ? frame().includes(what) : what.test(frame()));
+    while (!hit()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(what)}; the screen shows:\n${frame()}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // Let React run the effects of that render, so the next key reaches the new screen's handler.
+    await new Promise((r) => setTimeout(r, 10));
+  };
+  const field = () => {
+    const line = frame().split('\n').find((l) => /^\s*› /.test(l)) ?? '';
+    const v = line.replace(/^\s*› /, '').trimEnd();
+    return v.startsWith('e.g. ') ? '' : v;
+  };
+  const clearField = async () => {
+    while (field() !== '') {
+      const before = field();
+      inst.stdin.write(KEY.backspace);
+      const deadline = Date.now() + 5000;
+      while (field() === before) {
+        if (Date.now() > deadline) throw new Error(`backspace did not change the field: ${before}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return {
+    frame,
+    field,
+    clearField,
+    frames: () => inst.frames.map(plain),
+    write: (key) => inst.stdin.write(key),
+    press: async (key, until) => {
+      inst.stdin.write(key);
+      await waitFor(until);
+    },
+    type: async (text, shown = text) => {
+      inst.stdin.write(text);
+      // After the prompt, so a placeholder showing the same text cannot match.
+      await waitFor(`› ${shown}`);
+    },
+    waitFor,
+    exit,
+    unmount: () => inst.unmount(),
+  };
+}
