@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -26,5 +27,10 @@ describe('start-up path stays light', () => {
     expect(loaded.some((u) => u.endsWith('/dist/cli.js'))).toBe(true);
     const heavy = loaded.filter((u) => HEAVY.some((re) => re.test(u)));
     expect(heavy).toEqual([]);
+    // The dependencies are bundled into dist/ chunks, so node_modules paths alone prove little:
+    // the chunks loaded must also stay small (Ink+React, zod or any cloud SDK is 100 KB or more).
+    const distFiles = [...new Set(loaded.filter((u) => u.startsWith('file:') && u.includes('/dist/')))].map((u) => fileURLToPath(u));
+    const bytes = distFiles.reduce((sum, f) => sum + statSync(f).size, 0);
+    expect(bytes).toBeLessThan(64 * 1024);
   });
 });
