@@ -61,11 +61,10 @@ export default defineConfig({
   sourcemap: false,
   clean: true,
   outDir: 'dist',
-  noExternal: [/.*/],
-  external: [
-    // Ink imports this only when DEV=true; it is not installed and must not be bundled.
-    'react-devtools-core',
-  ],
+  // Ink imports react-devtools-core only when DEV=true; it is not installed, so it stays an
+  // external import that Ink itself catches (it then says to install it). All else is bundled.
+  noExternal: [/^(?!react-devtools-core$)/],
+  external: ['react-devtools-core'],
   // Bundled CommonJS dependencies call require() for Node built-ins and use __dirname; an ESM
   // chunk has neither, so every chunk gets them from its own URL.
   banner: {

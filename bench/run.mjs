@@ -40,8 +40,8 @@ const WARMUP = nonNegative(opt.warmup, '--warmup');
 const INSTALL_RUNS = positive(opt['install-runs'], '--install-runs');
 const LATENCY_MS = positive(opt['latency-ms'], '--latency-ms');
 const HEALTH_WINDOW_MS = parseDurationMs(opt['health-window']);
-// The first question of the wizard's first screen; the frame counts as drawn when it appears.
-const WIZARD_MARKERS = opt['wizard-marker'] ? [opt['wizard-marker']] : ['Where does the cluster run?'];
+// The header every wizard screen starts with; the first frame counts as drawn when it appears.
+const WIZARD_MARKERS = opt['wizard-marker'] ? [opt['wizard-marker']] : ['bucketeer-install ·'];
 
 const work = mkdtempSync(join(tmpdir(), 'bucketeer-bench-'));
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
@@ -168,10 +168,16 @@ async function installCase() {
   const sim = await startKubesim();
   try {
     const answers = join(root, 'examples', 'answers', 'in-cluster.yaml');
-    const valuesDir = join(work, 'install-values');
-    must(spawnSync(process.execPath, [bin, 'render', '--answers', answers, '--chart', chart, '--output-dir', valuesDir], { encoding: 'utf8', env: cliEnv() }), 'render for bare helm');
+    // The rendered values name their namespace: render them for each bare-helm run (not timed).
+    const renderValues = (ns) => {
+      const dir = join(work, `values-${ns}`);
+      must(spawnSync(process.execPath, [bin, 'render', '--answers', answers, '--chart', chart, '--namespace', ns, '--output-dir', dir], { encoding: 'utf8', env: cliEnv() }), 'render for bare helm');
+      return join(dir, 'values.yaml');
+    };
+    // The answers file's secret references ({env: NAME}) need values; any will do on the simulator.
+    const secretEnv = Object.fromEntries([...readFileSync(answers, 'utf8').matchAll(/\{\s*env:\s*([A-Za-z_]\w*)\s*\}/g)].map((m) => [m[1], 'bench-secret-value']));
     let i = 0;
-    const env = () => cliEnv({ KUBECONFIG: sim.kubeconfig, KUBECACHEDIR: mkdtempSync(join(work, 'kcache-')), HELM_CACHE_HOME: join(work, 'helm-cache'), HELM_CONFIG_HOME: join(work, 'helm-config'), HELM_DATA_HOME: join(work, 'helm-data') });
+    const env = () => cliEnv({ ...secretEnv, KUBECONFIG: sim.kubeconfig, KUBECACHEDIR: mkdtempSync(join(work, 'kcache-')), HELM_CACHE_HOME: join(work, 'helm-cache'), HELM_CONFIG_HOME: join(work, 'helm-config'), HELM_DATA_HOME: join(work, 'helm-data') });
     log(`install: ${INSTALL_RUNS} runs each after 1 warm-up, against the simulator (health window ${fmtMs(HEALTH_WINDOW_MS)})`);
     // A fresh namespace per run: every run is a first install, the same for both.
     const cases = {
@@ -181,7 +187,8 @@ async function installCase() {
       },
       helm: () => {
         const ns = `bench-h${i++}`;
-        return timeExit(helmPath(), ['upgrade', '--install', 'bucketeer', chart, '--namespace', ns, '--create-namespace', '-f', join(valuesDir, 'values.yaml'), '--wait', '--timeout', '5m'], env(), 600_000);
+        const values = renderValues(ns);
+        return timeExit(helmPath(), ['upgrade', '--install', 'bucketeer', chart, '--namespace', ns, '--create-namespace', '-f', values, '--wait', '--timeout', '5m'], env(), 600_000);
       },
     };
     const m = await interleaved(cases, INSTALL_RUNS, 1);
@@ -225,11 +232,16 @@ function packageSizes() {
 
 // --- timing -----------------------------------------------------------------------------------
 
-/** Runs every case once per round, warm-ups first; returns each case's timings in ms. */
+/**
+ * Runs every case once per round, warm-ups first; returns each case's timings in ms. The order
+ * rotates each round, so no case always runs right after a heavy one.
+ */
 async function interleaved(cases, runs, warmup) {
   const out = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+  const entries = Object.entries(cases);
   for (let round = 0; round < warmup + runs; round++) {
-    for (const [name, fn] of Object.entries(cases)) {
+    const order = [...entries.slice(round % entries.length), ...entries.slice(0, round % entries.length)];
+    for (const [name, fn] of order) {
       const ms = await fn();
       if (round >= warmup) out[name].push(ms);
     }
@@ -260,7 +272,8 @@ function timeToOutput(command, markers, timeoutMs = 30_000) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     // Its own process group, so the whole tree (script, node) stops together.
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: root, env: cliEnv({ COLUMNS: '100', LINES: '40' }), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    // A new pty is 0x0, which Ink would draw one column wide: give it a size first.
+    const child = spawn('script', ['-qfec', `stty cols 100 rows 40; ${command}`, '/dev/null'], { cwd: root, env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     let seen = '';
     let done = false;
     const finish = (err, ms) => {
