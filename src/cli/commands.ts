@@ -37,6 +37,9 @@ const f = {
   includeSecrets: { name: 'include-secrets', type: 'boolean', description: 'also write secret values and Secret manifests (files of mode 0600)' },
   timeout: { name: 'timeout', type: 'string', valueName: 'DURATION', description: 'how long to wait for the release to become ready (default 10m)' },
   output: { name: 'output', short: 'o', type: 'string', valueName: 'FORMAT', description: 'output format: text, json or ndjson' },
+  skipPrepare: { name: 'skip-prepare', type: 'list', valueName: 'STEP', description: 'skip a prepare step you handle yourself: database, warehouse, messaging or redis (repeatable)' },
+  recreateSubscriptions: { name: 'recreate-subscriptions', type: 'boolean', description: 'delete and recreate Pub/Sub subscriptions whose ordering differs from the answers (drops their backlog)' },
+  force: { name: 'force', type: 'boolean', description: 'turn refusals that have a workaround into warnings (e.g. a Redis maxmemory-policy other than noeviction)' },
   healthWindow: { name: 'health-window', type: 'string', valueName: 'DURATION', description: 'how long restart counts must stay still after install (default 10s)' },
 } satisfies Record<string, FlagSpec>;
 
@@ -50,7 +53,7 @@ export const commands: CommandSpec[] = [
     name: 'install',
     summary: 'install Bucketeer (the wizard on a terminal; --answers FILE for no prompts)',
     usage: 'bucketeer-install install [--answers FILE] [flags]',
-    flags: [f.answers, f.yes, f.kubeContext, f.kubeconfig, f.namespace, f.chart, f.chartVersion, f.timeout, f.healthWindow, f.output, f.outputDir],
+    flags: [f.answers, f.yes, f.kubeContext, f.kubeconfig, f.namespace, f.chart, f.chartVersion, f.timeout, f.healthWindow, f.output, f.outputDir, f.skipPrepare, f.recreateSubscriptions, f.force],
     load: () => import('../commands/install.js'),
   },
   {

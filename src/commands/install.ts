@@ -8,20 +8,32 @@ export async function run(ctx: CommandContext): Promise<number> {
     if (!ctx.interactive) {
       throw new UsageError('no terminal to ask questions on, and no --answers FILE given', 'pass --answers FILE (see examples/answers/), or run on a terminal for the wizard');
     }
-    // Ink and React load only now, never for --answers or --help.
+    // Ink and React load only now, never for --answers or --help. The probes, the engine and the
+    // render code load inside their ports, after the first frame is on screen.
     const { runWizard } = await import('../ui/run-wizard.js');
-    const { renderToDir } = await import('./render-files.js');
-    const { wizardProbes } = await import('../ui/probe-adapter.js');
-    const { installEngine } = await import('../install/run.js');
     const kubeconfig = str(ctx.args.flags, 'kubeconfig');
     const timeout = str(ctx.args.flags, 'timeout');
+    const timeoutMs = timeout ? parseDuration(timeout, 'timeout') : undefined;
     return runWizard({
       cwd: ctx.cwd,
       env: ctx.env,
       ports: {
-        probes: wizardProbes({ env: ctx.env, kubeconfig, kubeContext: str(ctx.args.flags, 'kube-context') }),
-        engine: installEngine({ kubeconfig, timeoutMs: timeout ? parseDuration(timeout, 'timeout') : undefined, cwd: ctx.cwd }),
-        renderFiles: async (answers, answersPath, outDir) => (await renderToDir(answers, outDir, { env: ctx.env, answersPath })).written,
+        probes: {
+          run: async (onFact, signal) => {
+            const { wizardProbes } = await import('../ui/probe-adapter.js');
+            return wizardProbes({ env: ctx.env, kubeconfig, kubeContext: str(ctx.args.flags, 'kube-context') }).run(onFact, signal);
+          },
+        },
+        engine: {
+          run: async (request, onEvent, signal) => {
+            const { installEngine } = await import('../install/run.js');
+            return installEngine({ kubeconfig, timeoutMs, cwd: ctx.cwd }).run(request, onEvent, signal);
+          },
+        },
+        renderFiles: async (answers, answersPath, outDir) => {
+          const { renderToDir } = await import('./render-files.js');
+          return (await renderToDir(answers, outDir, { env: ctx.env, answersPath })).written;
+        },
       },
     });
   }

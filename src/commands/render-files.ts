@@ -53,6 +53,21 @@ export async function renderToDir(answers: Answers, outDir: string, opts: Render
   if (plan.inCluster.length) {
     written.push(writeOutput(outDir, 'in-cluster.yaml', `# In-cluster MySQL/Redis for namespace ${plan.namespace}; apply before the chart.\n` + plan.inCluster.map((m) => stringify(m)).join('---\n')));
   }
+  // The prepare steps install runs before helm; private middleware is prepared by these Jobs.
+  const { describePrepare, prepareJob } = await import('../prepare/index.js');
+  const { PREPARE_STEP_NAMES } = await import('../prepare/types.js');
+  const jobs = PREPARE_STEP_NAMES.flatMap((step) => prepareJob(step, answers, 'apply')?.manifests ?? []);
+  written.push(
+    writeOutput(
+      outDir,
+      'prepare.yaml',
+      `# Prepare steps install runs before helm (skip one with --skip-prepare NAME):
+${describePrepare(answers).map((l) => `#   ${l}`).join('\n')}
+# Jobs for the middleware reachable only from the cluster (they read passwords from Secrets):
+` +
+        jobs.map((m) => stringify(m)).join('---\n'),
+    ),
+  );
   if (includeSecrets) {
     written.push(writeOutput(outDir, 'secret-values.yaml', '# SECRET: real values for the keys masked in values.yaml. Mode 0600; delete after use.\n' + stringify(plan.secretValues ?? {}), true));
     written.push(writeOutput(outDir, 'secrets.yaml', '# SECRET: Secret manifests the chart mounts. Mode 0600; delete after use.\n' + plan.secrets.map((m) => stringify(m)).join('---\n'), true));

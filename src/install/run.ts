@@ -9,7 +9,7 @@ import { renderText, useColor } from '../checks/render.js';
 import { summarize } from '../checks/types.js';
 import type { Check } from '../checks/types.js';
 import type { CommandContext } from '../cli/commands.js';
-import { bool, parseDuration, str } from '../cli/flags.js';
+import { bool, list, parseDuration, str } from '../cli/flags.js';
 import { CliError, ExitCode, Interrupted, UsageError, exitCodeOf } from '../errors.js';
 import { resolveInlineSecrets } from '../plan/index.js';
 import { KubeClient } from '../kube/client.js';
@@ -149,7 +149,9 @@ export function installEngine(opts: { kubeconfig?: string; timeoutMs?: number; c
     ): Promise<{ ok: boolean; checks?: Check[]; error?: { message: string; hint?: string } }> {
       let step = 'preflight';
       try {
-        const out = await executeInstall({ ...request, cwd: opts.cwd, kubeconfig: opts.kubeconfig, timeoutMs: opts.timeoutMs, signal, emit: (e) => ((step = e.step), onEvent(e)) });
+        const { installPrepareSteps } = await import('./prepare.js');
+        const prepareSteps = await installPrepareSteps({ skip: [] });
+        const out = await executeInstall({ ...request, cwd: opts.cwd, kubeconfig: opts.kubeconfig, timeoutMs: opts.timeoutMs, prepareSteps, signal, emit: (e) => ((step = e.step), onEvent(e)) });
         return { ok: true, checks: out.checks };
       } catch (e) {
         const err = e instanceof CliError ? e : undefined;
@@ -197,6 +199,10 @@ export async function runFromAnswers(cmd: CommandContext, opts: { prepareSteps?:
   const healthWindowMs = str(flags, 'health-window') ? parseDuration(str(flags, 'health-window')!, 'health-window') : DEFAULT_HEALTH_WINDOW_MS;
   const yes = bool(flags, 'yes');
   const { answers, path } = answersFromFlags(cmd, 'install');
+  const { installPrepareSteps, parseSkipPrepare } = await import('./prepare.js');
+  const prepareSteps =
+    opts.prepareSteps ??
+    (await installPrepareSteps({ skip: parseSkipPrepare(list(flags, 'skip-prepare')), force: bool(flags, 'force'), recreateSubscriptions: bool(flags, 'recreate-subscriptions') }));
   if (!yes && !cmd.interactive) {
     throw new UsageError('install changes the cluster and there is no terminal to confirm on', 'pass --yes to confirm without a prompt (as with apt-get -y)');
   }
@@ -248,7 +254,7 @@ export async function runFromAnswers(cmd: CommandContext, opts: { prepareSteps?:
       kubeconfig: str(flags, 'kubeconfig'),
       timeoutMs,
       healthWindowMs,
-      prepareSteps: opts.prepareSteps,
+      prepareSteps,
       signal: abort.signal,
       emit: trackingEmit,
       onContext: (c) => (ctxRef = c),

@@ -1,0 +1,114 @@
+// Issue 7's prepare steps inside the install: private middleware (MySQL, Redis, a MySQL or
+// Postgres warehouse) is prepared by a short Job in the cluster, whose log is turned back into
+// checks; Pub/Sub and BigQuery go to the public APIs with the user's credentials. Any failing
+// check stops the install before helm runs, naming the step.
+import type { Check } from '../checks/types.js';
+import { UsageError } from '../errors.js';
+import { KubeClient, resourcePath } from '../kube/client.js';
+import type { Job, KubeObject, Pod } from '../kube/types.js';
+import type { PrepareOptions, PrepareStep, PrepareStepName } from '../prepare/types.js';
+import { PREPARE_STEP_NAMES } from '../prepare/types.js';
+import { StepFailed, type InstallContext, type Step, type StepApi } from './engine.js';
+import { podProblem } from './diagnose.js';
+
+export interface PrepareFlags extends PrepareOptions {
+  /** --skip-prepare NAME (repeatable): steps the user takes care of. */
+  skip: PrepareStepName[];
+}
+
+export function parseSkipPrepare(values: readonly string[]): PrepareStepName[] {
+  for (const v of values) {
+    if (!(PREPARE_STEP_NAMES as readonly string[]).includes(v)) {
+      throw new UsageError(`--skip-prepare ${v}: unknown step`, `use one of: ${PREPARE_STEP_NAMES.join(', ')}`);
+    }
+  }
+  return values as PrepareStepName[];
+}
+
+/** The failing checks of a step as a StepFailed naming the step (the install stops before helm). */
+function stopOnFailure(step: PrepareStepName, checks: Check[], api: StepApi): string {
+  for (const c of checks) api.progress(`${c.status === 'pass' ? 'ok' : c.status}: ${c.title}${c.detail ? ` (${c.detail})` : ''}`);
+  const failed = checks.find((c) => c.status === 'fail');
+  if (failed) {
+    throw new StepFailed(`prepare ${step}`, `${failed.title}: ${failed.detail ?? 'failed'}`, failed.hint ?? `fix it, or skip this step with --skip-prepare ${step} if you prepared it yourself`);
+  }
+  const warns = checks.filter((c) => c.status === 'warn').length;
+  return `${checks.filter((c) => c.status === 'pass').length} ok${warns ? `, ${warns} warning${warns > 1 ? 's' : ''}` : ''}`;
+}
+
+async function runJob(ctx: InstallContext, step: PrepareStepName, api: StepApi, flags: PrepareFlags): Promise<string> {
+  const { prepareJob, prepareCredentialsSecret, checksFromJobLog } = await import('../prepare/job.js');
+  const job = prepareJob(step, ctx.answers, 'apply')!;
+  const ns = ctx.answers.kubernetes.namespace;
+  if (job.secret?.create) {
+    const secret = prepareCredentialsSecret(ctx.answers, {
+      mysqlPassword: job.secret.key === 'mysql-password' ? ctx.inlineSecrets.dbPassword : undefined,
+      postgresPassword: job.secret.key === 'postgres-password' ? ctx.inlineSecrets.warehousePassword : undefined,
+    });
+    await ctx.kube.apply(resourcePath('Secret', ns, secret.metadata.name), secret as KubeObject, { signal: ctx.signal });
+  }
+  // A Job's pod template is immutable: replace an earlier run of the same name.
+  await ctx.kube.delete(resourcePath('Job', ns, job.name), { signal: ctx.signal, propagationPolicy: 'Background' });
+  for (const m of job.manifests) {
+    await ctx.kube.apply(resourcePath(m.kind as 'ConfigMap' | 'Job', ns, m.metadata.name), m as KubeObject, { signal: ctx.signal });
+  }
+  api.progress(`Job ${job.name} (${job.client} client) started`);
+  const done = await KubeClient.poll(
+    async () => {
+      const j = await ctx.kube.get<Job>(resourcePath('Job', ns, job.name), { signal: ctx.signal });
+      const cond = j?.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+      return cond ? { ok: cond.type === 'Complete', reason: cond.reason ?? cond.type, message: cond.message } : undefined;
+    },
+    { intervalMs: ctx.pollIntervalMs, timeoutMs: Math.min(ctx.timeoutMs, 300_000), signal: ctx.signal },
+  );
+  const pods = await ctx.kube.list<Pod>(resourcePath('Pod', ns), { labelSelector: `job-name=${job.name}`, signal: ctx.signal });
+  if (!done || !done.ok) {
+    const why = pods.map(podProblem).find(Boolean) ?? done?.message ?? done?.reason ?? `not finished after ${Math.round(Math.min(ctx.timeoutMs, 300_000) / 1000)}s`;
+    throw new StepFailed(`job/${job.name}`, `prepare ${step} failed: ${why}`, `kubectl logs -n ${ns} job/${job.name}; fix the cause, or skip it with --skip-prepare ${step}`);
+  }
+  let log = '';
+  if (pods[0]) {
+    const res = await ctx.kube.request({ method: 'GET', path: `${resourcePath('Pod', ns, pods[0].metadata.name)}/log`, signal: ctx.signal });
+    log = res.status === 200 ? res.text : '';
+  }
+  if (!log.includes('BKTPREP')) {
+    // The Job succeeded but its log is unreadable here (some API servers, and the simulator, do
+    // not serve logs): the findings cannot be evaluated, so say so instead of passing silently.
+    api.progress(`warn: Job ${job.name} completed, but its log could not be read; run \`bucketeer-install doctor\` to check ${step} again`);
+    return 'Job completed; findings not read (no pod log)';
+  }
+  return stopOnFailure(step, checksFromJobLog(step, ctx.answers, log, 'apply', flags), api);
+}
+
+async function runDirect(ctx: InstallContext, step: PrepareStep, api: StepApi, flags: PrepareFlags): Promise<string> {
+  const { googleTokenProvider, restClient } = await import('../prepare/adapters.js');
+  const emulator = ctx.env.PUBSUB_EMULATOR_HOST;
+  const token = emulator ? undefined : googleTokenProvider();
+  const timeoutMs = 30_000;
+  const checks = await step.apply({
+    answers: ctx.answers,
+    options: flags,
+    signal: ctx.signal,
+    timeoutMs,
+    log: (line) => api.progress(line),
+    pubsub: restClient({ baseUrl: emulator ? `http://${emulator}` : (ctx.env.BUCKETEER_INSTALL_GCP_ENDPOINT_PUBSUB ?? 'https://pubsub.googleapis.com'), token, timeoutMs, signal: ctx.signal }),
+    bigquery: restClient({ baseUrl: ctx.env.BUCKETEER_INSTALL_GCP_ENDPOINT_BIGQUERY ?? 'https://bigquery.googleapis.com', token, timeoutMs, signal: ctx.signal }),
+  });
+  return stopOnFailure(step.name, checks, api);
+}
+
+/** The prepare steps as install steps, in order, minus the ones the user skipped. */
+export async function installPrepareSteps(flags: PrepareFlags): Promise<Step[]> {
+  const { prepareSteps } = await import('../prepare/index.js');
+  const { runsInCluster } = await import('../prepare/job.js');
+  return PREPARE_STEP_NAMES.map((name): Step => ({
+    id: `prepare-${name}`,
+    title: `Prepare ${name}`,
+    skip: () => flags.skip.includes(name),
+    async run(ctx, api) {
+      const step = prepareSteps(ctx.answers).find((s) => s.name === name)!;
+      api.progress(step.describe(ctx.answers));
+      return runsInCluster(name, ctx.answers) ? runJob(ctx, name, api, flags) : runDirect(ctx, step, api, flags);
+    },
+  }));
+}

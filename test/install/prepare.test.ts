@@ -1,0 +1,70 @@
+// Issue 7 in the install: prepare Jobs for private middleware are created in the cluster before
+// helm runs, and a failing one stops the install naming the step.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { example, helm, helmHistory, ndjson, runInstall, startHarness, type Harness } from './helpers.js';
+
+describe.skipIf(!helm)('install: prepare steps', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h?.close());
+
+  it('aws profile: database, warehouse and redis Jobs with the client images, their ConfigMaps and Secret references', async () => {
+    const ns = 'prepare-aws';
+    const r = await runInstall(h, { namespace: ns, answers: example('aws'), extra: ['--output', 'ndjson'] });
+    expect(r.code, r.stderr).toBe(0);
+    const events = ndjson(r.stdout) as { type: string; step?: string }[];
+    const order = events.filter((e) => e.type === 'step-started').map((e) => e.step);
+    // Prepared after the middleware and before helm.
+    expect(order.indexOf('prepare-database')).toBeGreaterThan(-1);
+    expect(order.indexOf('prepare-redis')).toBeLessThan(order.indexOf('helm'));
+
+    for (const [step, image] of [['database', 'mysql:8.4'], ['warehouse', 'mysql:8.4'], ['redis', 'redis:7.4']] as const) {
+      const job = h.sim.objects.get('job', ns, `bucketeer-prepare-${step}`) as any;
+      expect(job, `job for ${step}`).toBeDefined();
+      const c = job.spec.template.spec.containers[0];
+      expect(c.image).toBe(image);
+      expect(job.spec.template.spec.volumes.find((v: any) => v.configMap)?.configMap.name).toBe(`bucketeer-prepare-${step}`);
+      expect(h.sim.objects.get('configmap', ns, `bucketeer-prepare-${step}`)).toBeDefined();
+      const text = JSON.stringify(c.env);
+      expect(text).not.toContain('pw-'); // no password value inline
+      if (step !== 'redis') {
+        const pwd = c.env.find((e: any) => e.name === 'MYSQL_PWD');
+        expect(pwd.valueFrom.secretKeyRef).toEqual({ name: 'bucketeer-prepare-credentials', key: 'mysql-password' });
+      }
+    }
+    // The password the Jobs read sits in a Secret, not in the Job.
+    expect(h.sim.objects.get('secret', ns, 'bucketeer-prepare-credentials')).toBeDefined();
+  });
+
+  it('a failing prepare Job stops the install before helm runs, naming the step', async () => {
+    const ns = 'prepare-fail';
+    h.sim.setFault('job/bucketeer-prepare-database=job-fail');
+    try {
+      const r = await runInstall(h, { namespace: ns, answers: example('aws'), timeout: '20s' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/job\/bucketeer-prepare-database: prepare database failed/);
+      expect(r.stderr).toMatch(/--skip-prepare database/);
+      expect(await helmHistory(h, ns)).toBeUndefined();
+      expect(h.sim.objects.get('deployment', ns, 'web')).toBeUndefined();
+    } finally {
+      h.sim.clearFaults();
+    }
+  });
+
+  it('--skip-prepare skips the step; an unknown step name is bad input', async () => {
+    const ns = 'prepare-skip';
+    h.sim.setFault('job/bucketeer-prepare-database=job-fail');
+    try {
+      const r = await runInstall(h, { namespace: ns, answers: example('aws'), extra: ['--skip-prepare', 'database'] });
+      expect(r.code, r.stderr).toBe(0);
+      expect(h.sim.objects.get('job', ns, 'bucketeer-prepare-database')).toBeUndefined();
+    } finally {
+      h.sim.clearFaults();
+    }
+    const bad = await runInstall(h, { namespace: 'prepare-bad', answers: example('aws'), extra: ['--skip-prepare', 'databse'] });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--skip-prepare databse: unknown step/);
+  });
+});
