@@ -67,6 +67,10 @@ export const BUILTIN_RESOURCES: ResourceType[] = [
   r('storage.k8s.io/v1', 'StorageClass', 'storageclasses', false, { shortNames: ['sc'] }),
   r('coordination.k8s.io/v1', 'Lease', 'leases', true),
   r('authorization.k8s.io/v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, { verbs: ['create'] }),
+  // GKE ships this CRD in two served versions and the Bucketeer chart uses both (v1 for web,
+  // v1beta1 for api). The first registered version is the preferred and storage version.
+  r('cloud.google.com/v1', 'BackendConfig', 'backendconfigs', true),
+  r('cloud.google.com/v1beta1', 'BackendConfig', 'backendconfigs', true),
 ];
 
 export class ResourceRegistry {
@@ -76,11 +80,25 @@ export class ResourceRegistry {
     for (const rt of initial) this.register(rt);
   }
 
-  /** Adds a kind (e.g. a CRD's kind) so it gets discovery, OpenAPI and storage. */
+  /**
+   * Adds a kind (e.g. a CRD's kind) so it gets discovery, OpenAPI and storage. Registering the same
+   * group and plural again under another version adds a served version of the same resource: both
+   * share one set of objects (like a CRD with several versions and no conversion webhook), and the
+   * first version registered is the preferred and storage version.
+   */
   register(rt: ResourceType): void {
     const existing = this.byPlural(rt.group, rt.version, rt.plural);
-    if (existing) throw new Error(`kubesim: ${rt.plural}.${rt.group} is already registered`);
+    if (existing) throw new Error(`kubesim: ${rt.plural}.${rt.group} ${rt.version} is already registered`);
+    const storage = this.types.find((t) => t.group === rt.group && t.plural === rt.plural);
+    if (storage && (storage.kind !== rt.kind || storage.namespaced !== rt.namespaced)) {
+      throw new Error(`kubesim: ${rt.plural}.${rt.group} ${rt.version} must have the same kind and scope as ${storage.version}`);
+    }
     this.types.push(rt);
+  }
+
+  /** The version objects of this resource are stored in: the first one registered for its group and plural. */
+  storageType(rt: ResourceType): ResourceType {
+    return this.types.find((t) => t.group === rt.group && t.plural === rt.plural) ?? rt;
   }
 
   all(): readonly ResourceType[] {
@@ -149,7 +167,8 @@ export class ResourceRegistry {
         verbs: t.verbs ?? ALL_VERBS,
         ...(t.shortNames ? { shortNames: t.shortNames } : {}),
         ...(t.categories ? { categories: t.categories } : {}),
-        storageVersionHash: hash(`${apiVersionOf(t)}/${t.kind}`).slice(0, 12),
+        // Every served version of a resource reports its storage version's hash, as the real server does.
+        storageVersionHash: hash(`${apiVersionOf(this.storageType(t))}/${t.kind}`).slice(0, 12),
       });
       for (const sub of t.subresources ?? []) {
         const scale = sub === 'scale';

@@ -129,7 +129,7 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
   for (const obj of opts.seed ?? []) {
     const rt = registry.byKind(obj.apiVersion, obj.kind);
     if (!rt) throw new Error(`kubesim: cannot seed unknown kind ${obj.apiVersion}/${obj.kind}`);
-    store.put(rt, obj);
+    store.put(registry.storageType(rt), obj);
   }
 
   const log = opts.log ?? (process.env.KUBESIM_DEBUG ? (l: string) => process.stderr.write(`[kubesim] ${l}\n`) : undefined);
@@ -170,6 +170,17 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
       case 'DELETE': return p.name ? 'delete' : 'deletecollection';
       default: throw new ApiError(405, 'MethodNotAllowed', `method ${method} not allowed`);
     }
+  }
+
+  /**
+   * A resource registered in several versions keeps one set of objects, stored under its storage
+   * version. Clients get each object in the version they asked for (only apiVersion changes: there
+   * is no schema conversion). Without this, a watch on v1 would carry v1beta1 objects, which
+   * client-go's reflector drops ("Unexpected watch event object gvk"), so helm --wait never sees them.
+   */
+  function served<T extends KubeObject | undefined>(rt: ResourceType, obj: T): T {
+    if (!obj || obj.apiVersion === apiVersionOf(rt)) return obj;
+    return { ...obj, apiVersion: apiVersionOf(rt) };
   }
 
   function mustGet(rt: ResourceType, ns: string | undefined, name: string): KubeObject {
@@ -234,7 +245,7 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
     if (rt.subresources?.includes('status')) delete obj.status;
     const defaulted = controllers.defaultsOnCreate(rt, obj);
     if (dryRun) return { ...defaulted, apiVersion: apiVersionOf(rt), kind: rt.kind };
-    return store.put(rt, defaulted);
+    return store.put(registry.storageType(rt), defaulted);
   }
 
   /** Replaces an object after a PUT or PATCH, keeping server-owned fields and (maybe) status. */
@@ -258,7 +269,7 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
       }
     }
     if (dryRun) return { ...result, metadata: { ...result.metadata, uid: existing.metadata.uid } };
-    return store.put(rt, result);
+    return store.put(registry.storageType(rt), result);
   }
 
   function toScale(rt: ResourceType, obj: KubeObject): KubeObject {
@@ -376,7 +387,9 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
     // `kubectl get -w` asks for Table rows; each event then carries a one-row Table.
     const table = wantsTable(req.headers.accept);
     const send = (type: string, object: KubeObject | object) => {
-      const wrapped = table && type !== 'ERROR' && type !== 'BOOKMARK' ? toTable(rt.kind, [object as KubeObject], (object as KubeObject).metadata?.resourceVersion ?? '') : object;
+      const isObject = type !== 'ERROR' && type !== 'BOOKMARK';
+      if (isObject) object = served(rt, object as KubeObject);
+      const wrapped = table && isObject ? toTable(rt.kind, [object as KubeObject], (object as KubeObject).metadata?.resourceVersion ?? '') : object;
       res.write(`${JSON.stringify({ type, object: wrapped })}\n`);
     };
     const forward = (e: StoreEvent) => {
@@ -452,10 +465,10 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
           res.writeHead(200, { 'Content-Type': 'text/plain' });
           return void res.end(`kubesim: no container runtime; this is a canned log for pod ${name} container ${container}\n`);
         }
-        return sendJson(res, 200, table ? toTable(rt.kind, [obj], obj.metadata.resourceVersion ?? '') : obj);
+        return sendJson(res, 200, table ? toTable(rt.kind, [obj], obj.metadata.resourceVersion ?? '') : served(rt, obj));
       }
       case 'list': {
-        const items = listObjects(rt, ns, q);
+        const items = listObjects(rt, ns, q).map((o) => served(rt, o));
         if (table) return sendJson(res, 200, toTable(rt.kind, items, String(store.resourceVersion)));
         return sendJson(res, 200, { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata: { resourceVersion: String(store.resourceVersion) }, items });
       }
@@ -464,7 +477,7 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
       case 'create': {
         if (!body || typeof body !== 'object') throw new ApiError(400, 'BadRequest', 'a request body is required');
         if (rt.kind === 'SelfSubjectAccessReview') return sendJson(res, 201, accessReview(body as KubeObject));
-        return sendJson(res, 201, create(rt, ns, body as KubeObject, dryRun));
+        return sendJson(res, 201, served(rt, create(rt, ns, body as KubeObject, dryRun)));
       }
       case 'update': {
         const existing = mustGet(rt, ns, name!);
@@ -474,18 +487,18 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
           return sendJson(res, 200, toScale(rt, result));
         }
         checkBodyMatchesPath(rt, ns, body as KubeObject);
-        return sendJson(res, 200, replace(rt, existing, body as KubeObject, subresource, dryRun));
+        return sendJson(res, 200, served(rt, replace(rt, existing, body as KubeObject, subresource, dryRun)));
       }
       case 'patch': {
         const [code, result] = patch({ ...p, name: name! }, contentType, body, q);
-        return sendJson(res, code, result);
+        return sendJson(res, code, subresource === 'scale' ? result : served(rt, result));
       }
       case 'delete':
         return sendJson(res, 200, remove({ ...p, name: name! }, body, q));
       case 'deletecollection': {
         const items = listObjects(rt, ns, q);
         if (!dryRun) for (const o of items) store.removeCascade(rt, o.metadata.namespace, o.metadata.name);
-        return sendJson(res, 200, { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata: { resourceVersion: String(store.resourceVersion) }, items });
+        return sendJson(res, 200, { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata: { resourceVersion: String(store.resourceVersion) }, items: items.map((o) => served(rt, o)) });
       }
     }
   }
@@ -598,7 +611,7 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
         const rt = registry.byKind(obj.apiVersion, obj.kind);
         if (!rt) throw new Error(`kubesim: unknown kind ${obj.apiVersion}/${obj.kind}`);
         const exists = store.get(rt, obj.metadata.namespace, obj.metadata.name);
-        return store.put(rt, exists ? obj : controllers.defaultsOnCreate(rt, structuredClone(obj)));
+        return store.put(registry.storageType(rt), exists ? obj : controllers.defaultsOnCreate(rt, structuredClone(obj)));
       },
       delete: (kind, ns, name) => !!store.removeCascade(resolveKind(kind), ns, name),
     },
