@@ -40,6 +40,7 @@ const f = {
   skipPrepare: { name: 'skip-prepare', type: 'list', valueName: 'STEP', description: 'skip a prepare step you handle yourself: database, warehouse, messaging or redis (repeatable)' },
   recreateSubscriptions: { name: 'recreate-subscriptions', type: 'boolean', description: 'delete and recreate Pub/Sub subscriptions whose ordering differs from the answers (drops their backlog)' },
   force: { name: 'force', type: 'boolean', description: 'turn refusals that have a workaround into warnings (e.g. a Redis maxmemory-policy other than noeviction)' },
+  release: { name: 'release', type: 'string', valueName: 'NAME', description: 'helm release name (default: the answers file, else bucketeer)' },
   healthWindow: { name: 'health-window', type: 'string', valueName: 'DURATION', description: 'how long restart counts must stay still after install (default 10s)' },
 } satisfies Record<string, FlagSpec>;
 
@@ -57,6 +58,28 @@ export const commands: CommandSpec[] = [
     load: () => import('../commands/install.js'),
   },
   {
+    name: 'upgrade',
+    summary: 'upgrade an installed release: show the values and resource diff, apply, verify, roll back on failure',
+    usage: 'bucketeer-install upgrade [--answers FILE] [--chart REF] [--chart-version V] [--yes] [--force] [flags]',
+    flags: [
+      { ...f.answers, description: 'new answers file; replaces the stored one (default: the answers stored with the release)' },
+      f.chart,
+      f.chartVersion,
+      f.kubeContext,
+      f.kubeconfig,
+      f.namespace,
+      f.release,
+      f.yes,
+      { name: 'force', type: 'boolean', description: 'allow a downgrade to an older chart version; a Redis maxmemory-policy other than noeviction becomes a warning' },
+      f.skipPrepare,
+      f.recreateSubscriptions,
+      f.timeout,
+      f.healthWindow,
+      { ...f.output, description: 'output format: text or ndjson' },
+    ],
+    load: () => import('../commands/upgrade.js'),
+  },
+  {
     name: 'render',
     summary: 'write the chart values and manifests to a folder (no cluster needed)',
     usage: 'bucketeer-install render --answers FILE [--output-dir DIR] [--chart REF] [flags]',
@@ -66,7 +89,7 @@ export const commands: CommandSpec[] = [
   {
     name: 'doctor',
     summary: 'read-only checks; --pre: preflight of credentials, middleware, quotas and capacity before an install',
-    usage: 'bucketeer-install doctor --pre [--platform aws|gcp|other] [--output json|text] [--probe-timeout DURATION] [flags]',
+    usage: 'bucketeer-install doctor [--pre] [--release NAME] [--output json|text] [--strict] [flags]',
     flags: [
       { name: 'pre', type: 'boolean', description: 'preflight: check the cloud and cluster before installing (like linkerd check --pre)' },
       { name: 'platform', type: 'string', valueName: 'NAME', description: 'aws, gcp or other (default: the answers file, else detected from the context and credentials)' },
@@ -76,6 +99,8 @@ export const commands: CommandSpec[] = [
       f.kubeContext,
       f.kubeconfig,
       f.namespace,
+      f.release,
+      { ...f.healthWindow, description: 'how long restart counts must stay still (default 5s)' },
       { ...f.answers, description: 'answers file (optional): sizing and messaging choices for capacity, quota and messaging advice' },
     ],
     load: () => import('../commands/doctor.js'),

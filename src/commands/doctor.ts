@@ -2,7 +2,7 @@
 // platform, middleware found, quotas, capacity and advice, before anything is installed.
 import type { CommandContext } from '../cli/commands.js';
 import { bool, parseDuration, str } from '../cli/flags.js';
-import { EnvironmentError, Interrupted, UsageError } from '../errors.js';
+import { Interrupted, UsageError } from '../errors.js';
 import { exitCodeFor } from '../checks/types.js';
 import { renderJson, renderText, useColor } from '../checks/render.js';
 import type { Answers } from '../answers/schema.js';
@@ -50,8 +50,36 @@ export function parseDoctorFlags(ctx: CommandContext): DoctorFlags {
 export async function run(ctx: CommandContext): Promise<number> {
   const flags = parseDoctorFlags(ctx);
   if (flags.pre) return runPreflightCommand(ctx, flags);
-  // The doctor of an installed release comes with the install engine (the lead replaces this).
-  throw new EnvironmentError('doctor without --pre arrives with the install engine', 'run `bucketeer-install doctor --pre` for the preflight checks');
+  return runReleaseDoctor(ctx, flags);
+}
+
+/** The installed release: read-only checks (src/doctor/run.ts), exit 0 on pass/warn, 1 on fail. */
+async function runReleaseDoctor(ctx: CommandContext, flags: DoctorFlags): Promise<number> {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const { doctorChecks, DEFAULT_DOCTOR_HEALTH_WINDOW_MS } = await import('../doctor/run.js');
+    const { summarize } = await import('../checks/types.js');
+    const window = str(ctx.args.flags, 'health-window');
+    const checks = await doctorChecks({
+      env: ctx.env,
+      cwd: ctx.cwd,
+      kubeconfig: flags.kubeconfig,
+      kubeContext: flags.kubeContext,
+      namespace: flags.namespace ?? 'bucketeer',
+      release: str(ctx.args.flags, 'release') ?? 'bucketeer',
+      healthWindowMs: window === undefined ? DEFAULT_DOCTOR_HEALTH_WINDOW_MS : parseDuration(window, 'health-window'),
+      requestTimeoutMs: flags.probeTimeoutMs,
+      signal: controller.signal,
+    });
+    if (controller.signal.aborted) throw new Interrupted();
+    const report = summarize(checks);
+    ctx.stdout.write(flags.output === 'json' ? renderJson(report) : renderText(report, { color: useColor(ctx.stdout, ctx.env) }));
+    return exitCodeFor(report, flags.strict);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
 }
 
 async function runPreflightCommand(ctx: CommandContext, flags: DoctorFlags): Promise<number> {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { example, helm, helmHistory, runInstall, startHarness, type Harness } from './helpers.js';
+import { example, helm, helmHistory, installArgs, runInstall, startCli, startHarness, type Harness } from './helpers.js';
 import { pubsubMissing, startPubsubEmulator } from '../prepare/peers.js';
 
 const missing = pubsubMissing();
@@ -55,6 +55,14 @@ describe.skipIf(!helm || Boolean(missing))('install: Pub/Sub prepare step (emula
     expect(refused.stderr).toMatch(/--recreate-subscriptions/);
     expect((await helmHistory(h, ns))?.length).toBe(before); // helm did not run
     expect((await subscriptions()).every((s) => s.enableMessageOrdering === true)).toBe(true);
+
+    // upgrade runs the same step and refuses the same way, before helm.
+    const upArgs = installArgs(h, { namespace: ns, answers: file, extra: args });
+    upArgs[0] = 'upgrade';
+    const up = await startCli(upArgs, { ...h.env, ...env() }).done;
+    expect(up.code).toBe(1);
+    expect(up.stderr).toMatch(/--recreate-subscriptions/);
+    expect((await helmHistory(h, ns))?.length).toBe(before);
 
     const recreated = await runInstall(h, { namespace: ns, answers: file, env: env(), extra: [...args, '--recreate-subscriptions'] });
     expect(recreated.code, recreated.stderr).toBe(0);

@@ -16,10 +16,12 @@ describe('doctor flags', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('doctor without --pre says it is not there yet (exit 3) and points at --pre', async () => {
-    const r = await runCli(['doctor']);
-    expect(r.code).toBe(3);
-    expect(r.stderr).toContain('doctor --pre');
+  it('doctor without --pre and without a cluster fails its cluster check and says how to get a kubeconfig', async () => {
+    const r = await runCli(['doctor', '--output', 'json']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { status: string; checks: { id: string; status: string; hint?: string }[] };
+    expect(report.status).toBe('fail');
+    expect(report.checks.find((c) => c.status === 'fail' && /kubeconfig/.test(c.hint ?? ''))).toBeDefined();
   });
 
   it('doctor --help lists the preflight flags', async () => {

@@ -1,0 +1,51 @@
+// Sanity of the values helm holds (`helm get values`): the keys the pods need are set, every
+// subscriber has a topic, and the pub/sub type agrees everywhere (chart docs sections 2 and 4).
+// Only key paths are reported, never values: the values hold secrets.
+import type { Check } from '../checks/types.js';
+import { emptyRequiredValues, getPath, SERVICES, type Values } from '../plan/values.js';
+
+const CATEGORY = 'values';
+const DOC = 'https://github.com/bucketeer-io/bucketeer-install#doctor';
+const FIX = 'bucketeer-install upgrade --yes re-renders the values from the stored answers';
+
+const isEmpty = (v: unknown) => v === undefined || v === null || v === '';
+
+export function valuesChecks(values: Values): Check[] {
+  const checks: Check[] = [];
+  const empty = emptyRequiredValues(values);
+  checks.push(
+    empty.length
+      ? { category: CATEGORY, id: 'values.required', title: 'required values set', status: 'fail', detail: `empty: ${empty.slice(0, 6).join(', ')}${empty.length > 6 ? ` and ${empty.length - 6} more` : ''}`, hint: FIX, docUrl: DOC, facts: { empty } }
+      : { category: CATEGORY, id: 'values.required', title: 'required values set', status: 'pass', detail: 'every value the pods need is set' },
+  );
+
+  const entries: [string, Record<string, unknown>][] = [];
+  for (const table of ['subscribers', 'onDemandSubscribers']) {
+    const t = getPath(values, `subscriber.${table}`);
+    if (t && typeof t === 'object') for (const [n, e] of Object.entries(t as Record<string, unknown>)) entries.push([`subscriber.${table}.${n}`, (e ?? {}) as Record<string, unknown>]);
+  }
+  const noTopic = entries.filter(([, e]) => isEmpty(e.topic) || isEmpty(e.subscription)).map(([p, e]) => `${p}.${isEmpty(e.topic) ? 'topic' : 'subscription'}`);
+  checks.push(
+    !entries.length
+      ? { category: CATEGORY, id: 'values.subscriber-topics', title: 'subscriber topics', status: 'fail', detail: 'subscriber.subscribers is empty: no events would be processed', hint: FIX, docUrl: DOC }
+      : noTopic.length
+        ? { category: CATEGORY, id: 'values.subscriber-topics', title: 'subscriber topics', status: 'fail', detail: `empty: ${noTopic.join(', ')}`, hint: FIX, docUrl: DOC }
+        : { category: CATEGORY, id: 'values.subscriber-topics', title: 'subscriber topics', status: 'pass', detail: `${entries.length} subscribers, each with a topic and a subscription` },
+  );
+
+  const global = getPath(values, 'global.pubsub.type');
+  const mismatched: string[] = [];
+  for (const svc of SERVICES) {
+    const v = getPath(values, `${svc}.env.pubSubType`);
+    if (!isEmpty(v) && v !== global) mismatched.push(`${svc}.env.pubSubType=${String(v)}`);
+  }
+  for (const [p, e] of entries) if (!isEmpty(e.pubSubType) && e.pubSubType !== global) mismatched.push(`${p}.pubSubType=${String(e.pubSubType)}`);
+  checks.push(
+    isEmpty(global)
+      ? { category: CATEGORY, id: 'values.pubsub-type', title: 'pub/sub type consistent', status: 'fail', detail: 'global.pubsub.type is empty', hint: FIX, docUrl: DOC }
+      : mismatched.length
+        ? { category: CATEGORY, id: 'values.pubsub-type', title: 'pub/sub type consistent', status: 'fail', detail: `global.pubsub.type is ${String(global)} but ${mismatched.slice(0, 4).join(', ')}${mismatched.length > 4 ? ` and ${mismatched.length - 4} more` : ''}: publishers and subscribers would use different backends`, hint: FIX, docUrl: DOC }
+        : { category: CATEGORY, id: 'values.pubsub-type', title: 'pub/sub type consistent', status: 'pass', detail: `${String(global)} everywhere` },
+  );
+  return checks;
+}

@@ -1,0 +1,481 @@
+// `bucketeer-install upgrade`: read what is deployed (stored answers, helm values, manifest and
+// chart version), build the new plan from the new (or stored) answers, show what changes, ask,
+// then run the install's own steps (secrets reused, helm with the rollback flag), restart the
+// Deployments whose ConfigMaps/Secrets changed, verify, and roll back on failure.
+import { setMaxListeners } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { answersBaseDir, type SecretSources } from '../answers/secrets.js';
+import { loadAnswersFile } from '../answers/load.js';
+import { applyOverrides } from '../answers/overrides.js';
+import type { Answers } from '../answers/schema.js';
+import { renderText, useColor } from '../checks/render.js';
+import { summarize, type Check } from '../checks/types.js';
+import type { CommandContext } from '../cli/commands.js';
+import { bool, list, parseDuration, str } from '../cli/flags.js';
+import { CliError, ExitCode, Interrupted, OperationFailed, UsageError, exitCodeOf } from '../errors.js';
+import { helmTemplate } from '../helm/template.js';
+import { StepFailed, runSteps, type InstallContext, type Step } from '../install/engine.js';
+import { ndjsonSink, textSink, type Emit, type ResultEvent } from '../install/events.js';
+import { assertPreflight, runPreflight } from '../install/preflight.js';
+import { helmGetValues, helmRollback, lastGoodRevision, PENDING, releaseHistory, type HelmTarget, type HistoryEntry } from '../install/release.js';
+import { DEFAULT_HEALTH_WINDOW_MS, DEFAULT_TIMEOUT_MS, checkLocalSecretRefs } from '../install/run.js';
+import { clusterSecretReader, healthStep, helmStep, inClusterStep, releaseStateStep, secretsStep, storeAnswersStep } from '../install/steps.js';
+import { readStoredAnswers, storedAnswersName, type StoredAnswers } from '../install/stored-answers.js';
+import { deploymentReady } from '../install/diagnose.js';
+import { KubeClient, resourcePath } from '../kube/client.js';
+import type { Deployment, Secret } from '../kube/types.js';
+import { buildPlan, resolveInlineSecrets, secretOverlay } from '../plan/index.js';
+import { mysqlName } from '../plan/in-cluster.js';
+import { MASK, planValues, type InlineSecrets, type Values } from '../plan/values.js';
+import { version as installerVersion } from '../version.js';
+import {
+  chartVersionOf,
+  compareVersions,
+  deepMerge,
+  deploymentsToRestart,
+  diffResources,
+  diffValues,
+  formatValueChanges,
+  handSetValues,
+  leafPaths,
+  parseManifest,
+  type ResourceDiff,
+  type ValueChange,
+} from './diff.js';
+import { deployedManifest, resolveChartVersion } from './helm.js';
+
+export const RESTART_ANNOTATION = 'bucketeer.io/restartedAt';
+
+export interface UpgradeFlags {
+  answersFile?: string;
+  chart?: string;
+  chartVersion?: string;
+  kubeContext?: string;
+  kubeconfig?: string;
+  namespace?: string;
+  release?: string;
+  yes: boolean;
+  force: boolean;
+  timeoutMs: number;
+  healthWindowMs: number;
+  output: 'text' | 'ndjson';
+}
+
+export function parseUpgradeFlags(ctx: CommandContext): UpgradeFlags {
+  const f = ctx.args.flags;
+  const output = str(f, 'output') ?? 'text';
+  if (output !== 'text' && output !== 'ndjson') throw new UsageError(`--output must be text or ndjson for upgrade (got "${output}")`, 'pass --output text (default) or --output ndjson');
+  // Validated here so bad input fails before the cluster is read.
+  const skip = list(f, 'skip-prepare');
+  const known = ['database', 'warehouse', 'messaging', 'redis'];
+  const unknown = skip.find((s) => !known.includes(s));
+  if (unknown) throw new UsageError(`--skip-prepare ${unknown}: unknown step`, `use one of: ${known.join(', ')}`);
+  return {
+    answersFile: str(f, 'answers'),
+    chart: str(f, 'chart'),
+    chartVersion: str(f, 'chart-version'),
+    kubeContext: str(f, 'kube-context'),
+    kubeconfig: str(f, 'kubeconfig'),
+    namespace: str(f, 'namespace'),
+    release: str(f, 'release'),
+    yes: bool(f, 'yes'),
+    force: bool(f, 'force'),
+    timeoutMs: str(f, 'timeout') ? parseDuration(str(f, 'timeout')!, 'timeout') : DEFAULT_TIMEOUT_MS,
+    healthWindowMs: str(f, 'health-window') ? parseDuration(str(f, 'health-window')!, 'health-window') : DEFAULT_HEALTH_WINDOW_MS,
+    output,
+  };
+}
+
+/** Sentinel secrets: the leaves that differ from the masked plan are the secret-bearing paths. */
+const SENTINEL: InlineSecrets = { dbPassword: 'sentinel0', googleClientSecret: 'sentinel1', demoSignInPassword: 'sentinel2', warehousePassword: 'sentinel3' };
+
+export function secretValuePaths(answers: Answers): string[] {
+  const masked = planValues(answers, { dbPassword: MASK, googleClientSecret: MASK, demoSignInPassword: MASK, warehousePassword: MASK });
+  return leafPaths(secretOverlay(masked, planValues(answers, SENTINEL)) ?? {});
+}
+
+export interface UpgradePlan {
+  release: string;
+  namespace: string;
+  answers: Answers;
+  answersPath: string;
+  /** The revision compared against and rolled back to on failure. */
+  good: HistoryEntry;
+  /** Set when the latest revision is pending-* (recovered before the upgrade). */
+  pending?: HistoryEntry;
+  stored?: StoredAnswers;
+  deployedChartVersion: string;
+  newChartVersion: string;
+  valueChanges: ValueChange[];
+  resources: ResourceDiff;
+  restarts: Map<string, string[]>;
+  /** Values helm held that the installer did not produce; carried over. */
+  handSet: Values;
+  inlineSecrets: InlineSecrets;
+}
+
+function describePlan(p: UpgradePlan, context: string): string {
+  const lines = [
+    `Upgrade of release ${p.release} in namespace ${p.namespace} (context ${context}):`,
+    `  deployed   revision ${p.good.revision} (${p.good.status}), chart ${p.deployedChartVersion}`,
+    `  new        chart ${p.newChartVersion} from ${p.answers.release.chart}`,
+    `  answers    ${p.answersPath === '(stored)' ? `stored in ConfigMap ${storedAnswersName(p.release)}` : p.answersPath}`,
+  ];
+  if (p.pending) lines.push(`  recovery   revision ${p.pending.revision} is ${p.pending.status}: it is rolled back to revision ${p.good.revision} first`);
+  const extra = Object.keys(p.handSet).length;
+  if (extra) lines.push(`  kept       values set outside bucketeer-install are carried over unchanged`);
+  lines.push('', `Values (${p.valueChanges.length} change${p.valueChanges.length === 1 ? '' : 's'}; secrets masked):`);
+  lines.push(...(p.valueChanges.length ? formatValueChanges(p.valueChanges) : ['  (no change)']));
+  const r = p.resources;
+  lines.push('', `Resources (${r.added.length} added, ${r.removed.length} removed, ${r.changed.length} changed, ${r.unchanged} unchanged):`);
+  lines.push(...r.added.map((k) => `  + ${k}`), ...r.removed.map((k) => `  - ${k}`), ...r.changed.map((k) => `  ~ ${k}`));
+  if (!r.added.length && !r.removed.length && !r.changed.length) lines.push('  (no change)');
+  if (p.restarts.size) {
+    lines.push('', 'Restarts (their ConfigMaps or Secrets changed but their pod templates did not):');
+    for (const [d, why] of p.restarts) lines.push(`  Deployment/${d}: ${why.join(', ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+interface Session {
+  kube: KubeClient;
+  t: HelmTarget;
+  flags: UpgradeFlags;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  signal: AbortSignal;
+}
+
+/** Everything before the confirmation: reads only. */
+async function planUpgrade(s: Session): Promise<UpgradePlan> {
+  const { kube, t, flags, signal } = s;
+  const history = await releaseHistory(t, { signal });
+  if (!history.length) {
+    throw new UsageError(`there is no release ${t.release} in namespace ${t.namespace} (context ${kube.context}) to upgrade`, 'check --namespace and --release, or install first: bucketeer-install install --answers FILE');
+  }
+  const latest = history.at(-1)!;
+  const pending = PENDING.includes(latest.status) ? latest : undefined;
+  const good = lastGoodRevision(pending ? history.slice(0, -1) : history);
+  if (!good) {
+    throw new UsageError(`release ${t.release} has never been deployed (latest revision ${latest.revision} is ${latest.status})`, 'run bucketeer-install install --answers FILE: it recovers or replaces a release that never deployed');
+  }
+
+  const stored = await readStoredAnswers(kube, t.namespace, t.release, signal);
+  let answers: Answers;
+  let answersPath: string;
+  const overrides = { namespace: t.namespace, kubeContext: flags.kubeContext, chart: flags.chart, chartVersion: flags.chartVersion };
+  if (flags.answersFile) {
+    const loaded = loadAnswersFile(flags.answersFile);
+    answers = applyOverrides(loaded.answers, overrides);
+    answersPath = loaded.path;
+  } else {
+    if (!stored) {
+      throw new UsageError(`no stored answers for release ${t.release} (ConfigMap ${storedAnswersName(t.release)} in ${t.namespace} is missing)`, 'pass --answers FILE with the answers to upgrade to');
+    }
+    answers = applyOverrides(stored.answers, overrides);
+    // {file: ...} secret references of stored answers are read relative to the working folder.
+    answersPath = '(stored)';
+  }
+  answers = { ...answers, release: { ...answers.release, name: t.release } };
+
+  // Downgrade guard: the version the chart reference really resolves to.
+  const deployedChartVersion = chartVersionOf(good.chart) ?? stored?.chartVersion ?? '0.0.0';
+  const shown = await resolveChartVersion(t, answers.release.chart, answers.release.version, signal);
+  if (compareVersions(shown.replace(/^v/, ''), answers.release.version.replace(/^v/, '')) !== 0) {
+    // A local chart ignores --chart-version: record the version that is really installed.
+    answers = { ...answers, release: { ...answers.release, version: answers.release.version.startsWith('v') ? `v${shown.replace(/^v/, '')}` : shown } };
+  }
+  const newChartVersion = shown.replace(/^v/, '');
+  if (compareVersions(newChartVersion, deployedChartVersion.replace(/^v/, '')) < 0 && !flags.force) {
+    throw new UsageError(
+      `chart ${newChartVersion} is older than the deployed chart ${deployedChartVersion} (revision ${good.revision}): downgrades are refused`,
+      'a downgrade can break a migrated database; pass --force to downgrade anyway, or --chart-version with a version >= the deployed one',
+    );
+  }
+
+  // The new plan, read-only: the same secret resolution as install, Secrets reused as they are.
+  const sources: SecretSources = { env: s.env, baseDir: answersPath === '(stored)' ? s.cwd : answersBaseDir(answersPath) };
+  await checkLocalSecretRefs(answers, sources);
+  const readClusterSecret = clusterSecretReader(kube, t.namespace, signal);
+  let inlineSecrets = await resolveInlineSecrets(answers, { ...sources, readClusterSecret });
+  if (answers.database.mode === 'in-cluster') {
+    const existing = await kube.get<Secret>(resourcePath('Secret', t.namespace, mysqlName(answers)), { signal });
+    const current = existing?.data?.password ? Buffer.from(existing.data.password, 'base64').toString('utf8') : undefined;
+    if (current) inlineSecrets = { ...inlineSecrets, dbPassword: current };
+  }
+  const plan = buildPlan(answers, { inlineSecrets });
+
+  const deployedValues = await helmGetValues(t, { revision: good.revision, signal });
+  const handSet = stored ? handSetValues(deployedValues, buildPlan(stored.answers).values) : {};
+  const secretPaths = new Set([...secretValuePaths(answers), ...(stored ? secretValuePaths(stored.answers) : [])]);
+  const newValues = deepMerge(handSet, plan.values);
+  // Compared with the real secrets (so a changed password shows as changed), printed masked.
+  const isSecret = (path: string) => [...secretPaths].some((s) => path === s || path.startsWith(`${s}.`));
+  const valueChanges = diffValues(deployedValues, deepMerge(newValues, plan.secretValues ?? {})).map((c) =>
+    isSecret(c.path) ? { ...c, ...('before' in c ? { before: MASK } : {}), ...('after' in c ? { after: MASK } : {}) } : c,
+  );
+
+  const [before, afterText] = await Promise.all([
+    deployedManifest(t, good.revision, signal),
+    helmTemplate(t.helm, { release: t.release, namespace: t.namespace, chart: answers.release.chart, version: answers.release.version, values: deepMerge(newValues, plan.secretValues ?? {}), env: s.env }),
+  ]);
+  const oldObjects = parseManifest(before);
+  const newObjects = parseManifest(afterText);
+  return {
+    release: t.release,
+    namespace: t.namespace,
+    answers,
+    answersPath,
+    good,
+    pending,
+    stored,
+    deployedChartVersion,
+    newChartVersion,
+    valueChanges,
+    resources: diffResources(oldObjects, newObjects),
+    restarts: deploymentsToRestart(oldObjects, newObjects).deployments,
+    handSet,
+    inlineSecrets,
+  };
+}
+
+/** After secretsStep built ctx.plan: carry the hand-set values over (the plan's values win). */
+function handSetStep(handSet: Values): Step {
+  return {
+    id: 'values',
+    title: 'Merge values set outside bucketeer-install',
+    skip: () => Object.keys(handSet).length === 0,
+    async run(ctx) {
+      ctx.plan!.values = deepMerge(handSet, ctx.plan!.values);
+      return `${Object.keys(handSet).length} top-level keys kept`;
+    },
+  };
+}
+
+/** `kubectl rollout restart` for the Deployments whose config changed, then wait for them. */
+function restartStep(restarts: Map<string, string[]>): Step {
+  return {
+    id: 'restart',
+    title: 'Restart Deployments whose ConfigMaps or Secrets changed',
+    skip: () => restarts.size === 0,
+    async run(ctx, api) {
+      const ns = ctx.answers.kubernetes.namespace;
+      const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      for (const name of restarts.keys()) {
+        api.progress(`restarting Deployment ${name}`);
+        await ctx.kube.mergePatch(resourcePath('Deployment', ns, name), { spec: { template: { metadata: { annotations: { [RESTART_ANNOTATION]: at } } } } }, { signal: ctx.signal });
+        ctx.applied.push(`Deployment ${name} restarted (${RESTART_ANNOTATION}=${at})`);
+      }
+      const names = [...restarts.keys()];
+      const done = await KubeClient.poll(
+        async () => {
+          const ds = await Promise.all(names.map((n) => ctx.kube.get<Deployment>(resourcePath('Deployment', ns, n), { signal: ctx.signal })));
+          return ds.every((d) => d && deploymentReady(d)) ? true : undefined;
+        },
+        { intervalMs: ctx.pollIntervalMs, timeoutMs: ctx.timeoutMs, signal: ctx.signal },
+      );
+      if (ctx.signal.aborted) throw new Interrupted();
+      if (!done) throw new StepFailed(`deployment/${names[0]}`, `not rolled out ${Math.round(ctx.timeoutMs / 1000)}s after the restart`, `kubectl rollout status deployment -n ${ns} ${names.join(' ')}`);
+      return names.join(', ');
+    },
+  };
+}
+
+async function askYesNo(question: string, cmd: CommandContext): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: cmd.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export async function runUpgrade(cmd: CommandContext): Promise<number> {
+  const flags = parseUpgradeFlags(cmd);
+  if (!flags.yes && !cmd.interactive) {
+    throw new UsageError('upgrade changes the cluster and there is no terminal to confirm on', 'pass --yes to confirm without a prompt (as with apt-get -y)');
+  }
+  // Namespace, release and context: flags first, then the answers file, then the defaults.
+  let fileAnswers: Answers | undefined;
+  if (flags.answersFile) fileAnswers = loadAnswersFile(flags.answersFile).answers;
+  const namespace = flags.namespace ?? fileAnswers?.kubernetes.namespace ?? 'bucketeer';
+  const release = flags.release ?? fileAnswers?.release.name ?? 'bucketeer';
+  const context = flags.kubeContext ?? fileAnswers?.kubernetes.context;
+
+  const tty = Boolean((cmd.stderr as NodeJS.WriteStream).isTTY);
+  const text = flags.output === 'text' ? textSink(cmd.stderr, { tty, color: useColor(cmd.stderr, cmd.env) }) : undefined;
+  const emit: Emit = flags.output === 'ndjson' ? ndjsonSink(cmd.stdout) : text!.emit;
+
+  const abort = new AbortController();
+  setMaxListeners(0, abort.signal);
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (++signals === 1) {
+      text?.stop();
+      cmd.stderr.write(`\n${sig} received: stopping (helm, if running, is signalled and awaited; press Ctrl-C again to force)\n`);
+      abort.abort();
+      return;
+    }
+    process.exit(ExitCode.interrupted);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const kube = KubeClient.fromKubeconfig({ kubeconfig: flags.kubeconfig, context, env: cmd.env, cwd: cmd.cwd });
+  let ctx: InstallContext | undefined;
+  let plan: UpgradePlan | undefined;
+  const result = (status: ResultEvent['status'], exitCode: number, checks: Check[], error?: Error): ResultEvent => ({
+    type: 'result',
+    status,
+    exitCode,
+    checks,
+    applied: ctx?.applied ?? [],
+    ...(error ? { error: { message: error.message, ...(error instanceof CliError && error.hint ? { hint: error.hint } : {}) } } : {}),
+    release: { name: release, namespace, revision: ctx?.state.revision, chartVersion: plan?.answers.release.version ?? '' },
+  });
+  try {
+    emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
+    const pre = await runPreflight({ kube, env: cmd.env, namespace, requestTimeoutMs: Math.min(5_000, flags.timeoutMs), signal: abort.signal });
+    try {
+      assertPreflight(pre);
+    } catch (e) {
+      const failed = pre.checks.find((c) => c.status === 'fail');
+      emit({ type: 'failed', step: 'preflight', resource: failed?.title, reason: failed?.detail ?? (e as Error).message });
+      throw e;
+    }
+    emit({ type: 'step-finished', step: 'preflight', detail: `helm ${pre.helm!.version}, Kubernetes ${pre.serverVersion?.gitVersion}` });
+    const kubeArgs = ['--kube-context', kube.context, ...(kube.config.explicitFile ? ['--kubeconfig', kube.config.explicitFile] : [])];
+    const t: HelmTarget = { helm: pre.helm!, env: cmd.env, release, namespace, kubeArgs };
+
+    emit({ type: 'step-started', step: 'plan', title: 'Read the deployed release and build the new plan' });
+    plan = await planUpgrade({ kube, t, flags, env: cmd.env, cwd: cmd.cwd, signal: abort.signal });
+    emit({ type: 'step-finished', step: 'plan', detail: `${plan.valueChanges.length} value changes, ${plan.resources.added.length + plan.resources.removed.length + plan.resources.changed.length} resource changes` });
+    text?.stop();
+    if (flags.output === 'text') cmd.stdout.write(describePlan(plan, kube.context));
+    else {
+      cmd.stdout.write(
+        `${JSON.stringify({
+          type: 'plan',
+          release,
+          namespace,
+          fromRevision: plan.good.revision,
+          fromChartVersion: plan.deployedChartVersion,
+          toChartVersion: plan.newChartVersion,
+          pending: plan.pending ? { revision: plan.pending.revision, status: plan.pending.status } : undefined,
+          values: plan.valueChanges,
+          resources: plan.resources,
+          restart: [...plan.restarts.keys()],
+        })}\n`,
+      );
+    }
+    if (!flags.yes) {
+      if (!(await askYesNo('Apply this upgrade? [y/N] ', cmd))) throw new UsageError('upgrade cancelled; nothing was changed', 'run again and answer y, or pass --yes');
+    }
+
+    ctx = {
+      answers: plan.answers,
+      answersPath: plan.answersPath === '(stored)' ? join(cmd.cwd, '(stored answers)') : plan.answersPath,
+      inlineSecrets: plan.inlineSecrets,
+      helm: pre.helm!,
+      kube,
+      kubeArgs,
+      env: cmd.env,
+      secretSources: { env: cmd.env, baseDir: plan.answersPath === '(stored)' ? cmd.cwd : answersBaseDir(plan.answersPath), readClusterSecret: clusterSecretReader(kube, namespace, abort.signal) },
+      timeoutMs: flags.timeoutMs,
+      pollIntervalMs: 1_000,
+      healthWindowMs: flags.healthWindowMs,
+      probeHttp: true,
+      installerVersion,
+      signal: abort.signal,
+      prepareSteps: [],
+      applied: [],
+      state: {},
+    };
+    // The install's steps, reused: pending recovery, Secrets (reused unchanged; missing ones
+    // created), in-cluster middleware, helm with the rollback flag; then restarts and health.
+    // The answers are stored only once the new revision is verified.
+    // The prepare steps too: an ordering change on existing subscriptions is refused here unless
+    // --recreate-subscriptions, before helm touches anything.
+    const { installPrepareSteps, parseSkipPrepare } = await import('../install/prepare.js');
+    const prepare = await installPrepareSteps({
+      skip: parseSkipPrepare(list(cmd.args.flags, 'skip-prepare')),
+      force: flags.force,
+      recreateSubscriptions: bool(cmd.args.flags, 'recreate-subscriptions'),
+    });
+    const steps: Step[] = [releaseStateStep, secretsStep, inClusterStep, ...prepare, handSetStep(plan.handSet), helmStep, restartStep(plan.restarts), healthStep, storeAnswersStep];
+    try {
+      await runSteps(steps, ctx, emit);
+    } catch (err) {
+      if (abort.signal.aborted || exitCodeOf(err) === ExitCode.interrupted) throw err;
+      throw await afterFailure(ctx, t, plan, err as Error, emit);
+    }
+  } catch (err) {
+    text?.stop();
+    const interrupted = abort.signal.aborted || exitCodeOf(err) === ExitCode.interrupted;
+    let error = err as Error;
+    if (interrupted) {
+      const applied = ctx?.applied.length ? `applied so far: ${ctx.applied.join('; ')}. ` : 'nothing was changed. ';
+      error = new Interrupted('upgrade interrupted', `${applied}Run the same command again: it recovers a pending release and converges.`);
+    }
+    if (flags.output === 'ndjson') cmd.stdout.write(`${JSON.stringify(result(interrupted ? 'interrupted' : 'failed', exitCodeOf(error), ctx?.state.checks ?? [], error))}\n`);
+    else if (ctx?.state.checks?.length) cmd.stdout.write(renderText(summarize(ctx.state.checks), { color: useColor(cmd.stdout, cmd.env) }));
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    kube.close();
+  }
+
+  const checks = ctx.state.checks ?? [];
+  if (flags.output === 'text') {
+    text?.stop();
+    cmd.stdout.write(
+      [
+        '',
+        `Bucketeer is upgraded: release ${release} revision ${ctx.state.revision ?? '?'} (chart ${plan.deployedChartVersion === plan.newChartVersion ? plan.newChartVersion : `${plan.deployedChartVersion} -> ${plan.newChartVersion}`}) in namespace ${namespace}.`,
+        plan.restarts.size ? `  restarted  ${[...plan.restarts.keys()].join(', ')}` : undefined,
+        `  answers    stored in ConfigMap ${storedAnswersName(release)}`,
+        '',
+        renderText(summarize(checks), { color: useColor(cmd.stdout, cmd.env) }),
+      ]
+        .filter((l) => l !== undefined)
+        .join('\n'),
+    );
+  } else {
+    cmd.stdout.write(`${JSON.stringify(result('ok', 0, checks))}\n`);
+  }
+  return 0;
+}
+
+/**
+ * A step failed after the confirmation. helm's rollback flag has usually put the last good
+ * revision back already; verify that, roll back ourselves when it has not (or when the failure
+ * came after helm: restarts, health), and say which revision is live.
+ */
+async function afterFailure(ctx: InstallContext, t: HelmTarget, plan: UpgradePlan, err: Error, emit: Emit): Promise<Error> {
+  const hint = err instanceof CliError ? err.hint : undefined;
+  const failedAfterHelm = ctx.state.revision !== undefined;
+  let history: HistoryEntry[] = [];
+  try {
+    history = await releaseHistory(t);
+  } catch {
+    return err;
+  }
+  const latest = history.at(-1);
+  const good = ctx.state.previousRevision ?? plan.good.revision;
+  // helm's rollback flag put the good revision back: helmStep's message names the resource and revision.
+  if (!latest || (!failedAfterHelm && latest.status === 'deployed')) return err;
+  emit({ type: 'step-started', step: 'rollback', title: `Roll back to revision ${good}` });
+  try {
+    await helmRollback(t, good, { timeoutMs: ctx.timeoutMs });
+  } catch (e) {
+    emit({ type: 'failed', step: 'rollback', reason: (e as Error).message });
+    return new OperationFailed(err.message, `${hint ? `${hint} ` : ''}The rollback to revision ${good} failed too: ${(e as Error).message}`);
+  }
+  const now = (await releaseHistory(t).catch(() => [])).at(-1);
+  emit({ type: 'step-finished', step: 'rollback', detail: `revision ${now?.revision ?? '?'} (${now?.status ?? '?'}) has the manifests of revision ${good}` });
+  ctx.applied.push(`release ${t.release} rolled back to revision ${good}`);
+  const resource = err instanceof StepFailed ? err.resource : undefined;
+  return new StepFailed(resource, err instanceof StepFailed ? err.reason : err.message, `the release is back at revision ${now?.revision ?? '?'} (the manifests of revision ${good}); the stored answers are unchanged. Fix the cause and run the same command again.`);
+}

@@ -1,0 +1,125 @@
+// The pure parts of upgrade and doctor: value/resource diffs, restart selection, version order,
+// the Secret checks over real generated material, values sanity, and doctor's prepare checks
+// against a real redis-server on loopback (skipped with the reason when it is not installed).
+import { generateKeyPairSync } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { prepareChecks } from '../../src/doctor/prepare.js';
+import { oauthKeyCheck, serviceCertChecks, serviceTokenCheck } from '../../src/doctor/secrets.js';
+import { valuesChecks } from '../../src/doctor/values.js';
+import { buildPlan } from '../../src/plan/index.js';
+import { generateOAuthKey, generateServiceCert, signServiceToken } from '../../src/plan/material.js';
+import { MASK } from '../../src/plan/values.js';
+import { compareVersions, deploymentsToRestart, diffResources, diffValues, handSetValues, maskPaths, parseManifest } from '../../src/upgrade/diff.js';
+import { secretValuePaths } from '../../src/upgrade/run.js';
+import { answers, redisMissing, startRedis, type Peer } from '../prepare/peers.js';
+
+const DAY = 86_400_000;
+
+describe('upgrade diff', () => {
+  it('per-key diff with secret paths masked on both sides', () => {
+    const a = answers();
+    const paths = secretValuePaths(a);
+    expect(paths).toEqual(expect.arrayContaining(['global.operationalDatabase.mysql.pass', 'migration.dbUrl']));
+    const before = { global: { operationalDatabase: { mysql: { pass: 'old-secret', host: 'h1' } } }, migration: { dbUrl: 'mysql://u:old-secret@h1/db' } };
+    const after = { global: { operationalDatabase: { mysql: { pass: 'new-secret', host: 'h2' } } }, migration: { dbUrl: 'mysql://u:new-secret@h2/db' }, extra: { k: 1 } };
+    const d = diffValues(maskPaths(before, paths), maskPaths(after, paths));
+    expect(d).toEqual([
+      { path: 'extra.k', kind: 'added', after: 1 },
+      { path: 'global.operationalDatabase.mysql.host', kind: 'changed', before: 'h1', after: 'h2' },
+    ]);
+    expect(JSON.stringify(d)).not.toContain('secret');
+    expect(maskPaths(before, paths).migration).toEqual({ dbUrl: MASK });
+  });
+
+  it('values set by hand (not produced by the stored answers) are found and carried over', () => {
+    const made = buildPlan(answers()).values;
+    const deployed = { ...structuredClone(made), web: { ...(made.web as object), extraByHand: 'kept' }, custom: { a: [1, 2] } };
+    expect(handSetValues(deployed, made)).toEqual({ web: { extraByHand: 'kept' }, custom: { a: [1, 2] } });
+  });
+
+  it('resource diff and restarts: a changed ConfigMap restarts the Deployment that mounts it unless its template changed', () => {
+    const dep = (name: string, cm: string, image = 'x:1') => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name }, spec: { template: { spec: { volumes: [{ name: 'c', configMap: { name: cm } }], containers: [{ name, image }] } } } });
+    const cm = (name: string, v: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { v } });
+    const old = parseManifest(stringify(cm('a-cfg', '1')) + '---\n' + stringify(cm('b-cfg', '1')) + '---\n' + stringify(dep('a', 'a-cfg')) + '---\n' + stringify(dep('b', 'b-cfg')) + '---\n' + stringify(cm('gone', '1')));
+    const neu = parseManifest(stringify(cm('a-cfg', '2')) + '---\n' + stringify(cm('b-cfg', '2')) + '---\n' + stringify(dep('a', 'a-cfg')) + '---\n' + stringify(dep('b', 'b-cfg', 'x:2')) + '---\n' + stringify(cm('new', '1')));
+    expect(diffResources(old, neu)).toEqual({ added: ['ConfigMap/new'], removed: ['ConfigMap/gone'], changed: ['ConfigMap/a-cfg', 'ConfigMap/b-cfg', 'Deployment/b'], unchanged: 1 });
+    expect([...deploymentsToRestart(old, neu).deployments]).toEqual([['a', ['ConfigMap/a-cfg']]]);
+  });
+
+  it('version order', () => {
+    expect(compareVersions('2.4.0', '2.3.0')).toBeGreaterThan(0);
+    expect(compareVersions('v2.3.0', '2.3.0')).toBe(0);
+    expect(compareVersions('2.3.0-rc.1', '2.3.0')).toBeLessThan(0);
+    expect(compareVersions('2.10.0', '2.9.9')).toBeGreaterThan(0);
+  });
+});
+
+describe('doctor secret checks', () => {
+  it('certificate: SANs, expiry (warn 30 days ahead, fail when expired), key match', async () => {
+    const good = await generateServiceCert(['localhost', '*.ns.svc.cluster.local']);
+    expect(serviceCertChecks('c', good.crt, good.key, 'ns').map((c) => c.status)).toEqual(['pass', 'pass', 'pass']);
+    const expired = await generateServiceCert(['localhost', '*.ns.svc.cluster.local'], new Date(Date.now() - 30 * DAY), 10);
+    expect(serviceCertChecks('c', expired.crt, expired.key, 'ns').find((c) => c.id === 'secrets.service-cert.expiry')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^expired on/) });
+    const other = await generateServiceCert(['localhost', '*.ns.svc.cluster.local']);
+    expect(serviceCertChecks('c', good.crt, other.key, 'ns').find((c) => c.id === 'secrets.service-cert.key')?.status).toBe('fail');
+    expect(serviceCertChecks('c', good.crt, good.key, 'elsewhere').find((c) => c.id === 'secrets.service-cert.sans')).toMatchObject({ status: 'fail', detail: expect.stringContaining('*.elsewhere.svc.cluster.local') });
+    expect(serviceCertChecks('c', 'not a cert', good.key, 'ns')[0].status).toBe('fail');
+  });
+
+  it('OAuth key halves must match; the token must verify, be RS256 and not be expired (exp is an RFC 3339 string)', async () => {
+    const k = generateOAuthKey();
+    const r = oauthKeyCheck('o', k.publicPem, k.privatePem, 'ns');
+    expect(r.check.status).toBe('pass');
+    const otherPub = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(oauthKeyCheck('o', otherPub, k.privatePem, 'ns').check.status).toBe('fail');
+
+    const token = await signServiceToken(k.privatePem, 'https://iss', 'aud');
+    expect(serviceTokenCheck('t', token, r.publicKey, { issuer: 'https://iss', audience: 'aud' }).status).toBe('pass');
+    expect(serviceTokenCheck('t', token, r.publicKey, { issuer: 'https://other' })).toMatchObject({ status: 'fail', detail: expect.stringMatching(/iss/) });
+    const old = await signServiceToken(k.privatePem, 'https://iss', 'aud', new Date(Date.now() - 3 * 365 * DAY), 1);
+    expect(serviceTokenCheck('t', old, r.publicKey, {})).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^expired on/) });
+    const stranger = generateOAuthKey();
+    expect(serviceTokenCheck('t', await signServiceToken(stranger.privatePem, 'i', 'a'), r.publicKey, {})).toMatchObject({ status: 'fail', detail: expect.stringMatching(/signature does not verify/) });
+    expect(serviceTokenCheck('t', 'abc', r.publicKey, {}).status).toBe('fail');
+  });
+});
+
+describe('doctor values checks', () => {
+  it('pass for a plan; fail on an empty required value, an empty subscriber topic and a pub/sub type mismatch', () => {
+    const values = buildPlan(answers()).values;
+    expect(valuesChecks(values).map((c) => c.status)).toEqual(['pass', 'pass', 'pass']);
+    const broken = structuredClone(values) as any;
+    broken.global.pubsub.project = '';
+    const firstSub = Object.keys(broken.subscriber.subscribers)[0];
+    broken.subscriber.subscribers[firstSub].topic = '';
+    broken.api.env.pubSubType = 'google';
+    const [required, topics, type] = valuesChecks(broken);
+    expect(required).toMatchObject({ status: 'fail', detail: expect.stringContaining('global.pubsub.project') });
+    expect(topics).toMatchObject({ status: 'fail', detail: expect.stringContaining(`subscriber.subscribers.${firstSub}.topic`) });
+    expect(type).toMatchObject({ status: 'fail', detail: expect.stringContaining('api.env.pubSubType=google') });
+  });
+});
+
+const noRedis = redisMissing();
+if (noRedis) console.warn(`[doctor units] SKIPPING the redis prepare check: ${noRedis}`);
+
+describe.skipIf(Boolean(noRedis))('doctor prepare checks against a reachable redis-server', () => {
+  let redis: Peer;
+  beforeAll(async () => {
+    redis = await startRedis('allkeys-lru');
+  });
+  afterAll(async () => redis?.stop());
+
+  it('runs the Redis policy check when reachable (allkeys-lru fails) and skips with the reason when not', async () => {
+    const base = answers();
+    const reachable = { ...base, redis: { ...base.redis, mode: 'external' as const, addr: `127.0.0.1:${redis.port}` } };
+    const checks = await prepareChecks({ answers: reachable, env: {}, sources: { env: {}, baseDir: '/' }, timeoutMs: 3_000 });
+    const policy = checks.find((c) => c.category === 'redis' && /policy/i.test(`${c.id} ${c.title}`));
+    expect(policy, JSON.stringify(checks.filter((c) => c.category === 'redis'))).toMatchObject({ status: 'fail', detail: expect.stringContaining('allkeys-lru') });
+
+    const unreachable = { ...base, redis: { ...base.redis, mode: 'external' as const, addr: '10.255.255.1:6379' } };
+    const skipped = await prepareChecks({ answers: unreachable, env: {}, sources: { env: {}, baseDir: '/' }, timeoutMs: 3_000, reachable: async () => false });
+    expect(skipped.find((c) => c.category === 'redis')).toMatchObject({ status: 'skip', detail: expect.stringContaining('not reachable from this machine') });
+  });
+});

@@ -1,0 +1,184 @@
+// upgrade against kubesim with the real helm and the fixture chart: changed answers (diff printed,
+// secrets masked, custom settings kept, stored answers updated), a new chart version, a refused
+// downgrade, a failing upgrade rolled back, a pending-upgrade release recovered, and a ConfigMap
+// change restarting the Deployment that reads it.
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { runCli } from '../helpers/cli.js';
+import { decodeRelease, encodeRelease, example, fixtureChart, helm, helmHistory, helmJson, ndjson, runInstall, SECRET_ENV, startCli, startHarness, type Harness } from '../install/helpers.js';
+import { flatten } from '../../src/upgrade/diff.js';
+
+describe.skipIf(!helm)('upgrade', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h?.close());
+
+  /** The in-cluster example with settings that differ from the defaults. */
+  function answersFile(name: string, change: (a: any) => void): string {
+    const a = parse(readFileSync(example('in-cluster'), 'utf8'));
+    change(a);
+    const file = join(h.dir, `${name}.yaml`);
+    writeFileSync(file, stringify(a));
+    return file;
+  }
+  const custom = (a: any) => {
+    a.sizing = 'medium';
+    a.messaging.partitions = 8;
+    a.ingress.webHost = 'console.custom.example.org';
+    a.ingress.apiHost = 'api.custom.example.org';
+  };
+
+  function upgrade(ns: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) {
+    const args = ['upgrade', '--yes', '--chart', fixtureChart, '--kube-context', 'kubesim', '--kubeconfig', h.sim.kubeconfigPath, '--namespace', ns, '--timeout', '30s', '--health-window', '500ms', ...extra];
+    return startCli(args, { ...h.env, ...env }).done;
+  }
+  const values = async (ns: string) => (await helmJson<Record<string, unknown>>(h, ['get', 'values', 'bucketeer', '-n', ns])).data!;
+  const stored = (ns: string) => h.sim.objects.get('configmap', ns, 'bucketeer-bucketeer-install')!.data as Record<string, string>;
+  const noSecrets = (text: string) => {
+    for (const v of Object.values(SECRET_ENV)) expect(text).not.toContain(v);
+  };
+
+  it('without a terminal and without --yes: exit 2 naming --yes, before touching the cluster', async () => {
+    const r = await runCli(['upgrade', '--kube-context', 'nowhere', '--namespace', 'x'], { env: h.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--yes');
+  });
+
+  it('changed answers: values diff with the changed keys, secrets masked, settings kept, stored answers updated; then a new chart version and a refused downgrade', async () => {
+    const ns = 'up-answers';
+    const first = answersFile('custom', custom);
+    expect((await runInstall(h, { namespace: ns, answers: first })).code).toBe(0);
+    // A value set by hand outside the installer must survive the upgrade too.
+    const byHand = await helmJson(h, ['upgrade', 'bucketeer', fixtureChart, '-n', ns, '--reuse-values', '--set', 'web.extraByHand=kept']);
+    expect(byHand.code, byHand.stderr).toBe(0);
+    const before = flatten(await values(ns));
+
+    const changed = answersFile('custom-changed', (a) => {
+      custom(a);
+      a.messaging.partitions = 4;
+      a.ingress.webHost = 'console2.custom.example.org';
+    });
+    const r = await upgrade(ns, ['--answers', changed]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('~ global.pubsub.redis.partitionCount: 8 -> 4');
+    expect(r.stdout).toMatch(/~ web\.oauth\.issuer: "https:\/\/console\.custom\.example\.org" -> "https:\/\/console2\.custom\.example\.org"/);
+    expect(r.stdout).toMatch(/Resources \(\d+ added, \d+ removed, [1-9]\d* changed/);
+    expect(r.stdout).toContain('~ ConfigMap/subscriber-subscribers-config');
+    expect(r.stdout).not.toContain('web.extraByHand'); // carried over, so not a change
+    noSecrets(r.stdout + r.stderr);
+    expect(r.stdout).toContain('Bucketeer is upgraded: release bucketeer revision 3');
+
+    const after = flatten(await values(ns));
+    // Every key from before is still there; the unchanged custom settings kept their values.
+    for (const key of Object.keys(before)) expect(after, key).toHaveProperty([key]);
+    expect(after['web.extraByHand']).toBe('kept');
+    expect(after['global.pubsub.redis.partitionCount']).toBe(4);
+    expect(after['api.resources.requests.cpu']).toBe(before['api.resources.requests.cpu']); // sizing medium kept
+    expect(after['api.ingress.host']).toBe('api.custom.example.org');
+    const s = parse(stored(ns)['answers.yaml']);
+    expect(s.messaging.partitions).toBe(4);
+    expect(s.ingress.webHost).toBe('console2.custom.example.org');
+    expect(stored(ns).releaseRevision).toBe('3');
+
+    // A new chart version (a copy of the fixture at 2.4.0), answers from the ConfigMap.
+    const chart24 = join(h.dir, 'chart-2.4.0');
+    cpSync(fixtureChart, chart24, { recursive: true });
+    writeFileSync(join(chart24, 'Chart.yaml'), readFileSync(join(chart24, 'Chart.yaml'), 'utf8').replace(/^version: 2\.3\.0$/m, 'version: 2.4.0'));
+    const beforeChart = flatten(await values(ns));
+    const r2 = await upgrade(ns, ['--chart', chart24]);
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(r2.stdout).toContain('chart 2.3.0 -> 2.4.0');
+    const history = await helmJson<{ revision: number; chart: string; status: string }[]>(h, ['history', 'bucketeer', '-n', ns]);
+    expect(history.data?.at(-1)).toMatchObject({ chart: 'bucketeer-2.4.0', status: 'deployed' });
+    // The image tag follows the chart version; every other key and value is as before.
+    expect(r2.stdout).toContain('~ global.image.tag: "v2.3.0" -> "v2.4.0"');
+    expect(flatten(await values(ns))).toEqual({ ...beforeChart, 'global.image.tag': 'v2.4.0', 'migration.image.tag': 'v2.4.0' });
+    expect(stored(ns).chartVersion).toBe('v2.4.0');
+
+    // Back to 2.3.0: refused without --force, nothing changed.
+    const down = await upgrade(ns, ['--chart', fixtureChart]);
+    expect(down.code).toBe(2);
+    expect(down.stderr).toMatch(/chart 2\.3\.0 is older than the deployed chart 2\.4\.0/);
+    expect(down.stderr).toContain('--force');
+    expect((await helmHistory(h, ns))?.length).toBe(history.data?.length);
+  });
+
+  it('a ConfigMap-only change restarts the Deployment that reads it (bucketeer.io/restartedAt)', async () => {
+    const ns = 'up-restart';
+    { const i = await runInstall(h, { namespace: ns }); expect(i.code, i.stderr).toBe(0); }
+    const email = answersFile('email', (a) => (a.auth.demoSignIn.email = 'boss@example.com'));
+    // The demo password changes too: listed as changed, masked on both sides.
+    const newPassword = 'rotated-demo-pass-for-tests';
+    const r = await upgrade(ns, ['--answers', email, '--output', 'ndjson'], { BUCKETEER_DEMO_PASSWORD: newPassword });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(newPassword);
+    const events = ndjson(r.stdout);
+    const plan = events.find((e) => e.type === 'plan') as any;
+    expect(plan.values).toContainEqual({ path: 'web.oauth.demoSignIn.email', kind: 'changed', before: 'admin@example.com', after: 'boss@example.com' });
+    expect(plan.values).toContainEqual({ path: 'web.oauth.demoSignIn.password', kind: 'changed', before: '********', after: '********' });
+    expect(plan.restart).toEqual(['web']);
+    expect(plan.resources.changed).toEqual(expect.arrayContaining(['ConfigMap/web-env-js', 'ConfigMap/web-oauth-config']));
+    expect(plan.resources.changed).not.toContain('Deployment/web');
+    expect(events.some((e) => e.type === 'step-finished' && e.step === 'restart')).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'result', status: 'ok' });
+    noSecrets(r.stdout + r.stderr);
+    const web = h.sim.objects.get('deployment', ns, 'web')!;
+    expect(web.spec.template.metadata.annotations['bucketeer.io/restartedAt']).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(h.sim.objects.get('deployment', ns, 'api')!.spec.template.metadata.annotations?.['bucketeer.io/restartedAt']).toBeUndefined();
+  });
+
+  it('a failing upgrade (api crashloops) exits 1 naming the resource; the release is back at the last good revision, stored answers unchanged', async () => {
+    const ns = 'up-fail';
+    { const i = await runInstall(h, { namespace: ns }); expect(i.code, i.stderr).toBe(0); }
+    const medium = answersFile('medium', (a) => (a.sizing = 'medium'));
+    // The fault belongs to the new pod template: cleared once helm's rollback restored the old one.
+    const original = JSON.stringify(h.sim.objects.get('deployment', ns, 'api')?.spec?.template);
+    let changed = false;
+    h.sim.setFault('deployment/api=crashloop');
+    const timer = setInterval(() => {
+      const now = JSON.stringify(h.sim.objects.get('deployment', ns, 'api')?.spec?.template);
+      if (now !== original) changed = true;
+      else if (changed) h.sim.clearFaults();
+    }, 20);
+    try {
+      const r = await upgrade(ns, ['--answers', medium, '--timeout', '6s']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/Error: deployment\/api: .*CrashLoopBackOff/);
+      expect(r.stderr).toMatch(/back at revision 3/);
+      const history = await helmHistory(h, ns);
+      expect(history?.at(-1)).toMatchObject({ revision: 3, status: 'deployed', description: expect.stringMatching(/Rollback to 1/) });
+    } finally {
+      clearInterval(timer);
+      h.sim.clearFaults();
+    }
+    expect(parse(stored(ns)['answers.yaml']).sizing).toBe('small');
+    expect(stored(ns).releaseRevision).toBe('1');
+  });
+
+  it('a release left in pending-upgrade is rolled back to the last deployed revision, then upgraded', async () => {
+    const ns = 'up-pending';
+    { const i = await runInstall(h, { namespace: ns }); expect(i.code, i.stderr).toBe(0); }
+    const v1 = h.sim.objects.get('secret', ns, 'sh.helm.release.v1.bucketeer.v1')!;
+    const rel = decodeRelease(v1.data.release);
+    rel.version = 2;
+    (rel.info as Record<string, unknown>).status = 'pending-upgrade';
+    h.sim.objects.put({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'sh.helm.release.v1.bucketeer.v2', namespace: ns, labels: { ...v1.metadata.labels, status: 'pending-upgrade', version: '2' } },
+      type: 'helm.sh/release.v1',
+      data: { release: encodeRelease(rel) },
+    });
+    const r = await upgrade(ns);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('revision 2 is pending-upgrade: it is rolled back to revision 1 first');
+    expect(r.stderr).toContain('recovered from pending-upgrade: rolled back to revision 1');
+    const history = await helmHistory(h, ns);
+    expect(history?.at(-1)).toMatchObject({ revision: 4, status: 'deployed' });
+    for (const v of [1, 2, 3, 4]) expect(h.sim.objects.get('secret', ns, `sh.helm.release.v1.bucketeer.v${v}`), `v${v}`).toBeDefined();
+  });
+});
