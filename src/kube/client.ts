@@ -357,15 +357,21 @@ export class KubeClient {
     return this.request({ path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(target)}/proxy${path}`, timeoutMs: opts.timeoutMs ?? 5_000, signal: opts.signal });
   }
 
-  /** Polls `fn` every `intervalMs` until it returns a value or `timeoutMs` passes (then undefined). */
+  /**
+   * Polls `fn` until it returns a value or `timeoutMs` passes (then undefined). The first polls
+   * come quickly (100 ms, growing by half each time) and settle at `intervalMs`, so a resource
+   * that is ready in a moment is not waited on for a whole interval.
+   */
   static async poll<T>(fn: () => Promise<T | undefined>, opts: { intervalMs: number; timeoutMs: number; signal?: AbortSignal }): Promise<T | undefined> {
     const deadline = Date.now() + opts.timeoutMs;
+    let wait = Math.min(100, opts.intervalMs);
     for (;;) {
       if (opts.signal?.aborted) throw new Interrupted();
       const v = await fn();
       if (v !== undefined) return v;
-      if (Date.now() + opts.intervalMs > deadline) return undefined;
-      await sleep(opts.intervalMs);
+      if (Date.now() + wait > deadline) return undefined;
+      await sleep(wait);
+      wait = Math.min(opts.intervalMs, Math.ceil(wait * 1.5));
     }
   }
 }
