@@ -15,6 +15,7 @@ export const INSTALL_RESOURCES: { group: string; resource: string }[] = [
   { group: '', resource: 'secrets' },
   { group: '', resource: 'configmaps' },
   { group: '', resource: 'services' },
+  { group: '', resource: 'serviceaccounts' },
   { group: 'apps', resource: 'deployments' },
   { group: 'apps', resource: 'statefulsets' },
   { group: 'batch', resource: 'jobs' },
@@ -49,7 +50,8 @@ export function parseMinor(v: ServerVersion): { major: number; minor: number } {
 }
 
 export async function runPreflight(o: PreflightOptions): Promise<PreflightResult> {
-  const timeoutMs = o.requestTimeoutMs ?? 5_000;
+  // Generous enough for a loaded or far-away API server; short enough to fail fast when it is gone.
+  const timeoutMs = o.requestTimeoutMs ?? 10_000;
   const checks: Check[] = [];
   const result: PreflightResult = { checks };
   const { kube, namespace: ns } = o;

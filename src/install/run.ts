@@ -84,7 +84,7 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
   try {
     const namespace = o.answers.kubernetes.namespace;
     o.emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
-    const pre = await runPreflight({ kube, env: o.env, namespace, requestTimeoutMs: Math.min(5_000, timeoutMs), signal: o.signal });
+    const pre = await runPreflight({ kube, env: o.env, namespace, requestTimeoutMs: Math.min(10_000, timeoutMs), signal: o.signal });
     try {
       assertPreflight(pre);
     } catch (e) {

@@ -8,6 +8,8 @@ import type { Check } from '../checks/types.js';
 import { classifyKubeContext } from './detect.js';
 import { oneLine } from './runner.js';
 import type { KubernetesFacts, Probe, ProbeContext, ProbeOutput } from './types.js';
+// One list of what the install creates, shared with the install's own preflight.
+import { INSTALL_RESOURCES } from '../install/preflight.js';
 
 type K8s = typeof import('@kubernetes/client-node');
 type KubeConfig = import('@kubernetes/client-node').KubeConfig;
@@ -28,17 +30,6 @@ export interface KubernetesProbeOptions {
   namespace?: string;
 }
 
-/** What helm needs to create for the chart, asked with SelfSubjectAccessReview. */
-const NEEDED: { group: string; resource: string }[] = [
-  { group: '', resource: 'secrets' },
-  { group: '', resource: 'configmaps' },
-  { group: '', resource: 'services' },
-  { group: '', resource: 'serviceaccounts' },
-  { group: 'apps', resource: 'deployments' },
-  { group: 'batch', resource: 'jobs' },
-  { group: 'batch', resource: 'cronjobs' },
-  { group: 'networking.k8s.io', resource: 'ingresses' },
-];
 
 /** Oldest server the chart's objects work on (autoscaling/v2 HPA). */
 const MIN_SERVER: [number, number] = [1, 23];
@@ -335,7 +326,7 @@ export function kubernetesProbes(opts: KubernetesProbeOptions): Probe[] {
           if (statusOf(err) === 404) exists = false;
           else throw err;
         });
-        const asks = [...(exists ? [] : [{ group: '', resource: 'namespaces', namespace: undefined as string | undefined }]), ...NEEDED.map((n) => ({ ...n, namespace: ns }))];
+        const asks = [...(exists ? [] : [{ group: '', resource: 'namespaces', namespace: undefined as string | undefined }]), ...INSTALL_RESOURCES.map((n) => ({ ...n, namespace: ns }))];
         const answers = await Promise.all(
           asks.map((a) =>
             authz

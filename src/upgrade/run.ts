@@ -336,7 +336,7 @@ export async function runUpgrade(cmd: CommandContext): Promise<number> {
   });
   try {
     emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
-    const pre = await runPreflight({ kube, env: cmd.env, namespace, requestTimeoutMs: Math.min(5_000, flags.timeoutMs), signal: abort.signal });
+    const pre = await runPreflight({ kube, env: cmd.env, namespace, requestTimeoutMs: Math.min(10_000, flags.timeoutMs), signal: abort.signal });
     try {
       assertPreflight(pre);
     } catch (e) {

@@ -41,7 +41,7 @@ describe.skipIf(!helm)('install: example profiles', () => {
     expect(JSON.stringify(cm!.data)).not.toContain(h.env.BUCKETEER_DB_PASSWORD);
 
     const second = await startCli(installArgs(h, { namespace: ns, extra: ['--output', 'ndjson'] }), h.env).done;
-    expect(second.code).toBe(0);
+    expect(second.code, second.stderr).toBe(0);
     // Secret values never reach the output, in either format.
     for (const value of Object.values(SECRET_ENV)) {
       for (const text of [first.stdout, first.stderr, second.stdout, second.stderr]) expect(text).not.toContain(value);
@@ -60,7 +60,7 @@ describe.skipIf(!helm)('install: example profiles', () => {
     const ns = 'prof-aws';
     const r = await runInstall(h, { namespace: ns, answers: example('aws') });
     expect(r.stderr).not.toMatch(/^Error/m);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     for (const d of DEPLOYMENTS) expect(h.sim.objects.get('deployment', ns, d), d).toBeDefined();
     // External MySQL and Redis: nothing in-cluster.
     expect(h.sim.objects.get('statefulset', ns, 'bucketeer-mysql')).toBeUndefined();
@@ -75,7 +75,7 @@ describe.skipIf(!helm)('install: example profiles', () => {
     // which this test has none of; the prepare tests cover those steps. This one is about the chart.
     const r = await runInstall(h, { namespace: ns, answers: example('gcp'), extra: ['--output', 'json', '--skip-prepare', 'messaging', '--skip-prepare', 'warehouse'] });
     expect(r.stderr).not.toMatch(/^Error/m);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout);
     expect(result).toMatchObject({ type: 'result', status: 'ok', release: { name: 'bucketeer', namespace: ns, revision: 1 } });
     expect(result.checks.find((c: { id: string }) => c.id === 'health.http.api')).toMatchObject({ status: 'skip', detail: expect.stringContaining('does not proxy') });

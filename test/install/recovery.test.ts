@@ -30,7 +30,7 @@ describe.skipIf(!helm)('install: recovery', () => {
 
     const r = await runInstall(h, { namespace: ns });
     expect(r.stderr).toContain('recovered from pending-upgrade: rolled back to revision 1');
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const history = await helmHistory(h, ns);
     expect(history?.at(-1)).toMatchObject({ status: 'deployed', revision: 4 });
     expect(history?.find((x) => x.revision === 3)?.description).toMatch(/Rollback to 1/);
