@@ -69,6 +69,12 @@ function resolveCommand(argv: string[]): { spec: CommandSpec; rest: string[] } {
 
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
+  if (!debug) {
+    // Dependencies' runtime warnings (a metadata-server lookup, listener counts) are not something
+    // a user can act on, and they would tear through the wizard's screen; --debug shows them.
+    process.removeAllListeners('warning');
+    process.on('warning', () => undefined);
+  }
   try {
     if (argv.length === 1 && argv[0] === '--version') {
       process.stdout.write(`${version}\n`);

@@ -1,5 +1,6 @@
 // Runs probes in parallel, each under its own timeout, and never lets one probe's failure or
 // silence stop the others: a cloud that does not answer yields partial results.
+import { setMaxListeners } from 'node:events';
 import type { Check } from '../checks/types.js';
 import type { FactsPatch, PreflightFacts, Probe, ProbeResult } from './types.js';
 
@@ -14,6 +15,8 @@ export interface RunProbesOptions {
 
 export async function runProbes(probes: readonly Probe[], opts: RunProbesOptions = {}): Promise<ProbeResult[]> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+  // Each probe listens on the shared cancel signal; a dozen listeners is expected, not a leak.
+  if (opts.signal) setMaxListeners(Math.max(20, probes.length * 2), opts.signal);
   return Promise.all(probes.map((p) => runOne(p, timeoutMs, opts.signal)));
 }
 
