@@ -12,11 +12,19 @@ export interface RunWizardOptions {
   stdin?: NodeJS.ReadStream;
 }
 
+/** The environment screen's opening lines, as the first frame shows them (see EnvironmentScreen). */
+const PRE_FRAME = ' bucketeer-install · Environment\n\n What is already there\n';
+
 /** Runs the wizard to its end and returns the exit code (130 when the user left with Ctrl-C). */
 export async function runWizard(opts: RunWizardOptions): Promise<number> {
   if (opts.env.NO_COLOR !== undefined && opts.env.NO_COLOR !== '') process.env.FORCE_COLOR = '0';
-  const [{ render }, { createElement }, { Wizard }] = await Promise.all([import('ink'), import('react'), import('./Wizard.js')]);
   const out = opts.stdout ?? process.stderr;
+  // Ink, React and the layout engine take ~150 ms to start: draw the first screen's header as plain
+  // text now, and let Ink's first frame replace it in place (cursor up, erase) when it is ready.
+  const preFrame = out.isTTY ? PRE_FRAME : undefined;
+  if (preFrame) out.write(preFrame);
+  const [{ render }, { createElement }, { Wizard }] = await Promise.all([import('ink'), import('react'), import('./Wizard.js')]);
+  if (preFrame) out.write(`\x1b[${preFrame.split('\n').length - 1}A\r\x1b[0J`);
   let code: number | undefined;
   let message: string | undefined;
   const instance = render(
