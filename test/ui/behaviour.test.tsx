@@ -6,25 +6,14 @@ vi.hoisted(() => {
   process.env.CI = 'false';
 });
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAnswers } from '../../src/answers/load.js';
 import type { WizardFact } from '../../src/ui/ports.js';
-import { fakeEngine, fakeProbes, KEY, play, startWizard, type ScriptStep, type Session } from './harness.js';
+import { cleanupAfterEach, fakeEngine, fakeProbes, KEY, play, startWizard, type ScriptStep, type Session } from './harness.js';
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'wizard-'));
-  dirs.push(d);
-  return d;
-};
-const sessions: Session[] = [];
-afterEach(() => {
-  for (const s of sessions.splice(0)) s.unmount();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { tempDir, sessions } = cleanupAfterEach();
 
 const KUBE: WizardFact = { kind: 'kube-context', context: 'kind-dev', platform: 'other', reachable: true };
 

@@ -1,6 +1,10 @@
 // Drives the wizard with keystrokes through ink-testing-library, with fake probes and a fake
 // install engine. Keys are named constants; every keystroke waits for the screen it leads to
 // (waitFor), never for a fixed time.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { Box } from 'ink';
 import { render } from 'ink-testing-library';
 import { Wizard } from '../../src/ui/Wizard.js';
@@ -170,5 +174,23 @@ export function startWizard(opts: { probes?: WizardProbes; engine?: InstallEngin
     waitFor,
     exit,
     unmount: () => inst.unmount(),
+  };
+}
+
+/** Temp folders and wizard sessions, cleaned up after each test of the file that calls this. */
+export function cleanupAfterEach(): { tempDir: () => string; sessions: Session[] } {
+  const dirs: string[] = [];
+  const sessions: Session[] = [];
+  afterEach(() => {
+    for (const s of sessions.splice(0)) s.unmount();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  return {
+    tempDir: () => {
+      const d = mkdtempSync(join(tmpdir(), 'wizard-'));
+      dirs.push(d);
+      return d;
+    },
+    sessions,
   };
 }

@@ -8,30 +8,19 @@ vi.hoisted(() => {
   process.env.CI = 'false';
 });
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAnswers } from '../../src/answers/load.js';
 import { renderToDir } from '../../src/commands/render-files.js';
 import type { InstallEvent, WizardFact } from '../../src/ui/ports.js';
-import { COLUMNS, fakeEngine, fakeProbes, KEY, play, ROWS, startWizard, type ScriptStep, type Session } from './harness.js';
+import { cleanupAfterEach, COLUMNS, fakeEngine, fakeProbes, KEY, play, ROWS, startWizard, type ScriptStep, type Session } from './harness.js';
 import { repoRoot } from '../helpers/tools.js';
 
 const example = (name: string) => parseAnswers(readFileSync(join(repoRoot, 'examples/answers', `${name}.yaml`), 'utf8'), name);
 const saved = (path: string) => parseAnswers(readFileSync(path, 'utf8'), path);
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'wizard-'));
-  dirs.push(d);
-  return d;
-};
-const sessions: Session[] = [];
-afterEach(() => {
-  for (const s of sessions.splice(0)) s.unmount();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { tempDir, sessions } = cleanupAfterEach();
 
 /** Every frame fits an 80x24 terminal. */
 function expectFits(s: Session) {
