@@ -1,6 +1,6 @@
 // One way to run subprocesses: zx with argument arrays (zx quotes each element), a timeout, and
 // cancellation. Never build a shell string from user input.
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError, Interrupted } from '../errors.js';
 
 export interface ExecResult {
   stdout: string;
@@ -19,6 +19,8 @@ export interface ExecOptions {
 
 export async function exec(bin: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
   const { $ } = await import('zx');
+  // A Ctrl-C that lands just before the spawn must not let the child run unsupervised.
+  if (opts.signal?.aborted) throw new Interrupted();
   const p = $({
     nothrow: true,
     quiet: true,
@@ -33,6 +35,11 @@ export async function exec(bin: string, args: readonly string[], opts: ExecOptio
     p.stdout.on('data', (d: Buffer) => opts.onOutput!(d.toString(), 'stdout'));
     p.stderr.on('data', (d: Buffer) => opts.onOutput!(d.toString(), 'stderr'));
   }
+  // Signal the child ourselves too: an abort between the check above and zx wiring its own
+  // listener would otherwise be missed, and helm would run on to its --timeout.
+  const onAbort = () => void p.kill('SIGTERM').catch(() => undefined);
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) onAbort();
   let out;
   try {
     out = await p;
@@ -41,6 +48,8 @@ export async function exec(bin: string, args: readonly string[], opts: ExecOptio
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new EnvironmentError(`${bin} not found`, `install ${bin} or put it on PATH`);
     throw err;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
   }
   if (out.exitCode === null && opts.timeoutMs) {
     return { stdout: out.stdout, stderr: `${out.stderr}\ntimed out after ${Math.round(opts.timeoutMs / 1000)}s`, exitCode: 124 };
