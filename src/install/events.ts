@@ -2,6 +2,7 @@
 // Ink, `--output ndjson` prints each as one JSON line, and the text renderer writes lines (with a
 // spinner on a terminal) to stderr.
 import type { Check } from '../checks/types.js';
+import { CliError } from '../errors.js';
 
 export type StepId = string;
 
@@ -101,5 +102,24 @@ export function textSink(err: NodeJS.WritableStream, opts: { tty: boolean; color
           break;
       }
     },
+  };
+}
+
+/** The closing `result` event of install and upgrade, from what the run knows at its end. */
+export function resultEvent(
+  status: ResultEvent['status'],
+  exitCode: number,
+  checks: Check[],
+  run: { applied?: string[]; error?: Error; release: NonNullable<ResultEvent['release']> },
+): ResultEvent {
+  const e = run.error;
+  return {
+    type: 'result',
+    status,
+    exitCode,
+    checks,
+    applied: run.applied ?? [],
+    ...(e ? { error: { message: e.message, ...(e instanceof CliError && e.hint ? { hint: e.hint } : {}) } } : {}),
+    release: run.release,
   };
 }

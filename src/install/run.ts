@@ -16,7 +16,8 @@ import { KubeClient } from '../kube/client.js';
 import { version as installerVersion } from '../version.js';
 import { answersFromFlags } from '../commands/shared.js';
 import { runSteps, type InstallContext, type Step } from './engine.js';
-import { ndjsonSink, textSink, type Emit, type InstallEvent, type ResultEvent } from './events.js';
+import { ndjsonSink, resultEvent, textSink, type Emit, type InstallEvent, type ResultEvent } from './events.js';
+import { handleInterrupts } from './interrupt.js';
 import { assertPreflight, runPreflight, type PreflightResult } from './preflight.js';
 import { releaseHistory } from './release.js';
 import { clusterSecretReader, installSteps } from './steps.js';
@@ -217,33 +218,19 @@ export async function runFromAnswers(cmd: CommandContext, opts: { prepareSteps?:
     emit(e);
   };
 
-  const abort = new AbortController();
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals++;
-    if (signals === 1) {
-      text?.stop();
-      cmd.stderr.write(`\n${sig} received: stopping${currentStep === 'helm' ? ' helm and waiting for it to exit' : ''} (press Ctrl-C again to force)\n`);
-      abort.abort();
-      return;
-    }
-    cmd.stderr.write('forced exit: helm may still be running; run the same command again once it has stopped\n');
-    process.exit(ExitCode.interrupted);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = handleInterrupts(cmd.stderr, {
+    stopProgress: () => text?.stop(),
+    message: (sig) => `${sig} received: stopping${currentStep === 'helm' ? ' helm and waiting for it to exit' : ''}`,
+  });
 
   let outcome: InstallOutcome | undefined;
   let ctxRef: InstallContext | undefined;
-  const result = (status: ResultEvent['status'], exitCode: number, checks: Check[], error?: CliError | Error): ResultEvent => ({
-    type: 'result',
-    status,
-    exitCode,
-    checks,
-    applied: ctxRef?.applied ?? [],
-    ...(error ? { error: { message: error.message, ...(error instanceof CliError && error.hint ? { hint: error.hint } : {}) } } : {}),
-    release: { name: answers.release.name, namespace: answers.kubernetes.namespace, revision: ctxRef?.state.revision, chartVersion: answers.release.version },
-  });
+  const result = (status: ResultEvent['status'], exitCode: number, checks: Check[], error?: Error): ResultEvent =>
+    resultEvent(status, exitCode, checks, {
+      applied: ctxRef?.applied,
+      error,
+      release: { name: answers.release.name, namespace: answers.kubernetes.namespace, revision: ctxRef?.state.revision, chartVersion: answers.release.version },
+    });
 
   try {
     outcome = await executeInstall({
@@ -255,7 +242,7 @@ export async function runFromAnswers(cmd: CommandContext, opts: { prepareSteps?:
       timeoutMs,
       healthWindowMs,
       prepareSteps,
-      signal: abort.signal,
+      signal: interrupt.signal,
       emit: trackingEmit,
       onContext: (c) => (ctxRef = c),
       confirm: yes
@@ -269,7 +256,7 @@ export async function runFromAnswers(cmd: CommandContext, opts: { prepareSteps?:
   } catch (err) {
     text?.stop();
     let error = err as Error;
-    const interrupted = abort.signal.aborted || exitCodeOf(err) === ExitCode.interrupted;
+    const interrupted = interrupt.signal.aborted || exitCodeOf(err) === ExitCode.interrupted;
     if (interrupted) error = await interruptedError(ctxRef, currentStep);
     const code = exitCodeOf(error);
     if (mode !== 'text') {
@@ -281,8 +268,7 @@ export async function runFromAnswers(cmd: CommandContext, opts: { prepareSteps?:
     }
     throw error;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
   }
 
   const checks = outcome.checks;

@@ -2,7 +2,6 @@
 // chart version), build the new plan from the new (or stored) answers, show what changes, ask,
 // then run the install's own steps (secrets reused, helm with the rollback flag), restart the
 // Deployments whose ConfigMaps/Secrets changed, verify, and roll back on failure.
-import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { answersBaseDir, type SecretSources } from '../answers/secrets.js';
@@ -16,7 +15,10 @@ import { bool, list, parseDuration, str } from '../cli/flags.js';
 import { CliError, ExitCode, Interrupted, OperationFailed, UsageError, exitCodeOf } from '../errors.js';
 import { helmTemplate } from '../helm/template.js';
 import { StepFailed, runSteps, type InstallContext, type Step } from '../install/engine.js';
-import { ndjsonSink, textSink, type Emit, type ResultEvent } from '../install/events.js';
+import { ndjsonSink, resultEvent, textSink, type Emit, type ResultEvent } from '../install/events.js';
+import { handleInterrupts } from '../install/interrupt.js';
+import { installPrepareSteps, parseSkipPrepare } from '../install/prepare.js';
+import type { PrepareStepName } from '../prepare/types.js';
 import { assertPreflight, runPreflight } from '../install/preflight.js';
 import { helmGetValues, helmRollback, lastGoodRevision, PENDING, releaseHistory, type HelmTarget, type HistoryEntry } from '../install/release.js';
 import { DEFAULT_HEALTH_WINDOW_MS, DEFAULT_TIMEOUT_MS, checkLocalSecretRefs } from '../install/run.js';
@@ -57,6 +59,9 @@ export interface UpgradeFlags {
   release?: string;
   yes: boolean;
   force: boolean;
+  /** --skip-prepare, validated with the install's own parser. */
+  skipPrepare: PrepareStepName[];
+  recreateSubscriptions: boolean;
   timeoutMs: number;
   healthWindowMs: number;
   output: 'text' | 'ndjson';
@@ -66,11 +71,6 @@ export function parseUpgradeFlags(ctx: CommandContext): UpgradeFlags {
   const f = ctx.args.flags;
   const output = str(f, 'output') ?? 'text';
   if (output !== 'text' && output !== 'ndjson') throw new UsageError(`--output must be text or ndjson for upgrade (got "${output}")`, 'pass --output text (default) or --output ndjson');
-  // Validated here so bad input fails before the cluster is read.
-  const skip = list(f, 'skip-prepare');
-  const known = ['database', 'warehouse', 'messaging', 'redis'];
-  const unknown = skip.find((s) => !known.includes(s));
-  if (unknown) throw new UsageError(`--skip-prepare ${unknown}: unknown step`, `use one of: ${known.join(', ')}`);
   return {
     answersFile: str(f, 'answers'),
     chart: str(f, 'chart'),
@@ -81,6 +81,9 @@ export function parseUpgradeFlags(ctx: CommandContext): UpgradeFlags {
     release: str(f, 'release'),
     yes: bool(f, 'yes'),
     force: bool(f, 'force'),
+    // Validated here so bad input fails before the cluster is read.
+    skipPrepare: parseSkipPrepare(list(f, 'skip-prepare')),
+    recreateSubscriptions: bool(f, 'recreate-subscriptions'),
     timeoutMs: str(f, 'timeout') ? parseDuration(str(f, 'timeout')!, 'timeout') : DEFAULT_TIMEOUT_MS,
     healthWindowMs: str(f, 'health-window') ? parseDuration(str(f, 'health-window')!, 'health-window') : DEFAULT_HEALTH_WINDOW_MS,
     output,
@@ -307,36 +310,23 @@ export async function runUpgrade(cmd: CommandContext): Promise<number> {
   const text = flags.output === 'text' ? textSink(cmd.stderr, { tty, color: useColor(cmd.stderr, cmd.env) }) : undefined;
   const emit: Emit = flags.output === 'ndjson' ? ndjsonSink(cmd.stdout) : text!.emit;
 
-  const abort = new AbortController();
-  setMaxListeners(0, abort.signal);
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (++signals === 1) {
-      text?.stop();
-      cmd.stderr.write(`\n${sig} received: stopping (helm, if running, is signalled and awaited; press Ctrl-C again to force)\n`);
-      abort.abort();
-      return;
-    }
-    process.exit(ExitCode.interrupted);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interrupt = handleInterrupts(cmd.stderr, {
+    stopProgress: () => text?.stop(),
+    message: (sig) => `${sig} received: stopping (helm, if running, is signalled and awaited)`,
+  });
 
   const kube = KubeClient.fromKubeconfig({ kubeconfig: flags.kubeconfig, context, env: cmd.env, cwd: cmd.cwd });
   let ctx: InstallContext | undefined;
   let plan: UpgradePlan | undefined;
-  const result = (status: ResultEvent['status'], exitCode: number, checks: Check[], error?: Error): ResultEvent => ({
-    type: 'result',
-    status,
-    exitCode,
-    checks,
-    applied: ctx?.applied ?? [],
-    ...(error ? { error: { message: error.message, ...(error instanceof CliError && error.hint ? { hint: error.hint } : {}) } } : {}),
-    release: { name: release, namespace, revision: ctx?.state.revision, chartVersion: plan?.answers.release.version ?? '' },
-  });
+  const result = (status: ResultEvent['status'], exitCode: number, checks: Check[], error?: Error): ResultEvent =>
+    resultEvent(status, exitCode, checks, {
+      applied: ctx?.applied,
+      error,
+      release: { name: release, namespace, revision: ctx?.state.revision, chartVersion: plan?.answers.release.version ?? '' },
+    });
   try {
     emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
-    const pre = await runPreflight({ kube, env: cmd.env, namespace, requestTimeoutMs: Math.min(10_000, flags.timeoutMs), signal: abort.signal });
+    const pre = await runPreflight({ kube, env: cmd.env, namespace, requestTimeoutMs: Math.min(10_000, flags.timeoutMs), signal: interrupt.signal });
     try {
       assertPreflight(pre);
     } catch (e) {
@@ -349,7 +339,7 @@ export async function runUpgrade(cmd: CommandContext): Promise<number> {
     const t: HelmTarget = { helm: pre.helm!, env: cmd.env, release, namespace, kubeArgs };
 
     emit({ type: 'step-started', step: 'plan', title: 'Read the deployed release and build the new plan' });
-    plan = await planUpgrade({ kube, t, flags, env: cmd.env, cwd: cmd.cwd, signal: abort.signal });
+    plan = await planUpgrade({ kube, t, flags, env: cmd.env, cwd: cmd.cwd, signal: interrupt.signal });
     emit({ type: 'step-finished', step: 'plan', detail: `${plan.valueChanges.length} value changes, ${plan.resources.added.length + plan.resources.removed.length + plan.resources.changed.length} resource changes` });
     text?.stop();
     if (flags.output === 'text') cmd.stdout.write(describePlan(plan, kube.context));
@@ -381,13 +371,13 @@ export async function runUpgrade(cmd: CommandContext): Promise<number> {
       kube,
       kubeArgs,
       env: cmd.env,
-      secretSources: { env: cmd.env, baseDir: plan.answersPath === '(stored)' ? cmd.cwd : answersBaseDir(plan.answersPath), readClusterSecret: clusterSecretReader(kube, namespace, abort.signal) },
+      secretSources: { env: cmd.env, baseDir: plan.answersPath === '(stored)' ? cmd.cwd : answersBaseDir(plan.answersPath), readClusterSecret: clusterSecretReader(kube, namespace, interrupt.signal) },
       timeoutMs: flags.timeoutMs,
       pollIntervalMs: 1_000,
       healthWindowMs: flags.healthWindowMs,
       probeHttp: true,
       installerVersion,
-      signal: abort.signal,
+      signal: interrupt.signal,
       prepareSteps: [],
       applied: [],
       state: {},
@@ -397,22 +387,17 @@ export async function runUpgrade(cmd: CommandContext): Promise<number> {
     // The answers are stored only once the new revision is verified.
     // The prepare steps too: an ordering change on existing subscriptions is refused here unless
     // --recreate-subscriptions, before helm touches anything.
-    const { installPrepareSteps, parseSkipPrepare } = await import('../install/prepare.js');
-    const prepare = await installPrepareSteps({
-      skip: parseSkipPrepare(list(cmd.args.flags, 'skip-prepare')),
-      force: flags.force,
-      recreateSubscriptions: bool(cmd.args.flags, 'recreate-subscriptions'),
-    });
+    const prepare = await installPrepareSteps({ skip: flags.skipPrepare, force: flags.force, recreateSubscriptions: flags.recreateSubscriptions });
     const steps: Step[] = [releaseStateStep, secretsStep, inClusterStep, ...prepare, handSetStep(plan.handSet), helmStep, restartStep(plan.restarts), healthStep, storeAnswersStep];
     try {
       await runSteps(steps, ctx, emit);
     } catch (err) {
-      if (abort.signal.aborted || exitCodeOf(err) === ExitCode.interrupted) throw err;
+      if (interrupt.signal.aborted || exitCodeOf(err) === ExitCode.interrupted) throw err;
       throw await afterFailure(ctx, t, plan, err as Error, emit);
     }
   } catch (err) {
     text?.stop();
-    const interrupted = abort.signal.aborted || exitCodeOf(err) === ExitCode.interrupted;
+    const interrupted = interrupt.signal.aborted || exitCodeOf(err) === ExitCode.interrupted;
     let error = err as Error;
     if (interrupted) {
       const applied = ctx?.applied.length ? `applied so far: ${ctx.applied.join('; ')}. ` : 'nothing was changed. ';
@@ -422,8 +407,7 @@ export async function runUpgrade(cmd: CommandContext): Promise<number> {
     else if (ctx?.state.checks?.length) cmd.stdout.write(renderText(summarize(ctx.state.checks), { color: useColor(cmd.stdout, cmd.env) }));
     throw error;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupt.dispose();
     kube.close();
   }
 
