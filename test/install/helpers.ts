@@ -172,3 +172,19 @@ export const ndjson = (stdout: string) =>
     .split('\n')
     .filter((l) => l.trim().startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown> & { type: string });
+
+/** What an interrupted `helm upgrade` leaves: revision 2 of the release, status pending-upgrade. */
+export function leavePendingUpgrade(h: Harness, ns: string, opts: { description?: string } = {}): void {
+  const v1 = h.sim.objects.get('secret', ns, 'sh.helm.release.v1.bucketeer.v1')!;
+  const rel = decodeRelease(v1.data.release);
+  rel.version = 2;
+  (rel.info as Record<string, unknown>).status = 'pending-upgrade';
+  if (opts.description) (rel.info as Record<string, unknown>).description = opts.description;
+  h.sim.objects.put({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'sh.helm.release.v1.bucketeer.v2', namespace: ns, labels: { ...v1.metadata.labels, status: 'pending-upgrade', version: '2' } },
+    type: 'helm.sh/release.v1',
+    data: { release: encodeRelease(rel) },
+  });
+}

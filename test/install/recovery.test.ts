@@ -1,7 +1,7 @@
 // Releases left half-done: a release stuck in pending-upgrade, and Ctrl-C in the middle of helm.
 // The next run of the same command must converge.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeRelease, encodeRelease, helm, helmHistory, installArgs, ndjson, runInstall, startCli, startHarness, type Harness } from './helpers.js';
+import { helm, leavePendingUpgrade, helmHistory, installArgs, ndjson, runInstall, startCli, startHarness, type Harness } from './helpers.js';
 
 describe.skipIf(!helm)('install: recovery', () => {
   let h: Harness;
@@ -14,18 +14,7 @@ describe.skipIf(!helm)('install: recovery', () => {
     const ns = 'rec-pending';
     expect((await runInstall(h, { namespace: ns })).code).toBe(0);
     // What an interrupted `helm upgrade` leaves: a newer revision whose status is pending-upgrade.
-    const v1 = h.sim.objects.get('secret', ns, 'sh.helm.release.v1.bucketeer.v1')!;
-    const rel = decodeRelease(v1.data.release);
-    rel.version = 2;
-    (rel.info as Record<string, unknown>).status = 'pending-upgrade';
-    (rel.info as Record<string, unknown>).description = 'Preparing upgrade';
-    h.sim.objects.put({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'sh.helm.release.v1.bucketeer.v2', namespace: ns, labels: { ...v1.metadata.labels, status: 'pending-upgrade', version: '2' } },
-      type: 'helm.sh/release.v1',
-      data: { release: encodeRelease(rel) },
-    });
+    leavePendingUpgrade(h, ns, { description: 'Preparing upgrade' });
     expect((await helmHistory(h, ns))?.at(-1)).toMatchObject({ revision: 2, status: 'pending-upgrade' });
 
     const r = await runInstall(h, { namespace: ns });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runCli } from '../helpers/cli.js';
-import { decodeRelease, encodeRelease, example, fixtureChart, helm, helmHistory, helmJson, ndjson, runInstall, SECRET_ENV, startCli, startHarness, type Harness } from '../install/helpers.js';
+import { example, leavePendingUpgrade, fixtureChart, helm, helmHistory, helmJson, ndjson, runInstall, SECRET_ENV, startCli, startHarness, type Harness } from '../install/helpers.js';
 import { flatten } from '../../src/upgrade/diff.js';
 
 describe.skipIf(!helm)('upgrade', () => {
@@ -162,17 +162,7 @@ describe.skipIf(!helm)('upgrade', () => {
   it('a release left in pending-upgrade is rolled back to the last deployed revision, then upgraded', async () => {
     const ns = 'up-pending';
     { const i = await runInstall(h, { namespace: ns }); expect(i.code, i.stderr).toBe(0); }
-    const v1 = h.sim.objects.get('secret', ns, 'sh.helm.release.v1.bucketeer.v1')!;
-    const rel = decodeRelease(v1.data.release);
-    rel.version = 2;
-    (rel.info as Record<string, unknown>).status = 'pending-upgrade';
-    h.sim.objects.put({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'sh.helm.release.v1.bucketeer.v2', namespace: ns, labels: { ...v1.metadata.labels, status: 'pending-upgrade', version: '2' } },
-      type: 'helm.sh/release.v1',
-      data: { release: encodeRelease(rel) },
-    });
+    leavePendingUpgrade(h, ns);
     const r = await upgrade(ns);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('revision 2 is pending-upgrade: it is rolled back to revision 1 first');
