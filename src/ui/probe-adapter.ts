@@ -3,6 +3,7 @@
 import type { WizardFact, WizardProbes, ProbeName, Sizing } from './ports.js';
 import type { FactsPatch, ProbeResult } from '../probes/types.js';
 import { totalRequests } from '../plan/sizing.js';
+import { capacityCheck } from '../probes/advice.js';
 
 export interface ProbeAdapterOptions {
   env: NodeJS.ProcessEnv;
@@ -44,14 +45,8 @@ export function factsFromPatch(patch: FactsPatch | undefined): WizardFact[] {
   if (k?.free) {
     for (const sizing of SIZES) {
       // The wizard has not asked about MySQL/Redis yet: assume the quick start's in-cluster pair.
-      const need = totalRequests(sizing, { mysql: true, redis: true });
-      const fits = k.free.cpuMilli >= need.cpuMilli && k.free.memoryBytes >= need.memoryBytes;
-      out.push({
-        kind: 'capacity',
-        sizing,
-        fits,
-        detail: `${sizing} needs ${(need.cpuMilli / 1000).toFixed(1)} CPU, ${Math.ceil(need.memoryBytes / 2 ** 30)}Gi; ${(k.free.cpuMilli / 1000).toFixed(1)} CPU, ${(k.free.memoryBytes / 2 ** 30).toFixed(1)}Gi free`,
-      });
+      const check = capacityCheck(k.free, { ...totalRequests(sizing, { mysql: true, redis: true }), label: sizing })!;
+      out.push({ kind: 'capacity', sizing, fits: check.status !== 'fail', detail: check.detail ?? '' });
     }
   }
   return out;
