@@ -54,7 +54,7 @@ export const commands: CommandSpec[] = [
     name: 'install',
     summary: 'install Bucketeer (the wizard on a terminal; --answers FILE for no prompts)',
     usage: 'bucketeer-install install [--answers FILE] [flags]',
-    flags: [f.answers, f.yes, f.kubeContext, f.kubeconfig, f.namespace, f.chart, f.chartVersion, f.timeout, f.healthWindow, f.output, f.outputDir, f.skipPrepare, f.recreateSubscriptions, f.force],
+    flags: [f.answers, f.yes, f.kubeContext, f.kubeconfig, f.namespace, f.chart, f.chartVersion, f.timeout, f.healthWindow, f.output, f.skipPrepare, f.recreateSubscriptions, f.force],
     load: () => import('../commands/install.js'),
   },
   {
@@ -93,7 +93,7 @@ export const commands: CommandSpec[] = [
     flags: [
       { name: 'pre', type: 'boolean', description: 'preflight: check the cloud and cluster before installing (like linkerd check --pre)' },
       { name: 'platform', type: 'string', valueName: 'NAME', description: 'aws, gcp or other (default: the answers file, else detected from the context and credentials)' },
-      { name: 'output', short: 'o', type: 'string', valueName: 'FORMAT', description: 'output format: text or json' },
+      { ...f.output, description: 'output format: text or json' },
       { name: 'probe-timeout', type: 'string', valueName: 'DURATION', description: 'time each probe may take (default 10s)' },
       { name: 'strict', type: 'boolean', description: 'exit 1 on warnings too' },
       f.kubeContext,

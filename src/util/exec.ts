@@ -27,7 +27,6 @@ export async function exec(bin: string, args: readonly string[], opts: ExecOptio
     verbose: false,
     env: opts.env ?? process.env,
     input: opts.input,
-    signal: opts.signal,
     timeout: opts.timeoutMs,
     timeoutSignal: 'SIGTERM',
   })`${bin} ${args}`;
@@ -35,8 +34,8 @@ export async function exec(bin: string, args: readonly string[], opts: ExecOptio
     p.stdout.on('data', (d: Buffer) => opts.onOutput!(d.toString(), 'stdout'));
     p.stderr.on('data', (d: Buffer) => opts.onOutput!(d.toString(), 'stderr'));
   }
-  // Signal the child ourselves too: an abort between the check above and zx wiring its own
-  // listener would otherwise be missed, and helm would run on to its --timeout.
+  // Cancellation is ours, not zx's signal option: listening here, right after the spawn, means an
+  // abort just before it cannot be missed (helm would otherwise run on to its --timeout).
   const onAbort = () => void p.kill('SIGTERM').catch(() => undefined);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) onAbort();
