@@ -2,7 +2,6 @@
 // reported by `missing` so the suite can warn and skip instead of passing silently.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Answers, AnswersInput } from '../../src/answers/schema.js';
@@ -16,16 +15,9 @@ export function which(bin: string): string | undefined {
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../helpers/ports.js';
+
+export { freePort };
 
 async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, proc?: ChildProcess): Promise<void> {
   const until = Date.now() + timeoutMs;
