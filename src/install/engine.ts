@@ -1,6 +1,7 @@
 // The install as a list of small steps over one context object (create-astro style). Each step
 // gets the context and a StepApi to report progress; the engine turns that into typed events and
 // stops at the first failure. Steps are idempotent: running the list again converges.
+import { setMaxListeners } from 'node:events';
 import type { Answers } from '../answers/schema.js';
 import type { SecretSources } from '../answers/secrets.js';
 import type { Check } from '../checks/types.js';
@@ -8,6 +9,7 @@ import { CliError, Interrupted, OperationFailed } from '../errors.js';
 import type { HelmInfo } from '../helm/binary.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Plan } from '../plan/index.js';
+import type { OAuthKey, ServiceCert } from '../plan/material.js';
 import type { InlineSecrets } from '../plan/values.js';
 import type { Emit, StepId } from './events.js';
 
@@ -35,8 +37,11 @@ export interface InstallContext {
   probeHttp: boolean;
   installerVersion: string;
   signal: AbortSignal;
-  /** Extra steps (e.g. preparing the database) run after the middleware and before helm. */
-  prepareSteps: Step[];
+  /**
+   * Keys a first install needs, started before preflight so the work overlaps (generateKeysInAdvance
+   * in steps.ts); the secrets step uses them only for Secrets it must create.
+   */
+  keysInAdvance?: { serviceCert?: Promise<ServiceCert>; oauthKey?: Promise<OAuthKey> };
   /** What this run changed or reused, one human line each (told to the user on interrupt). */
   applied: string[];
   /** Filled in as steps run. */
@@ -75,28 +80,75 @@ export class StepFailed extends OperationFailed {
   }
 }
 
-export async function runSteps(steps: Step[], ctx: InstallContext, emit: Emit): Promise<void> {
-  for (const step of steps) {
+/**
+ * Steps that may run at the same time: each lane runs its steps in order, the lanes side by side
+ * (the prepare Jobs of different servers, the release-state read). The first failing lane stops
+ * the others; the group then fails with that lane's error.
+ */
+export interface ConcurrentSteps {
+  concurrent: Step[][];
+}
+
+export type StepList = (Step | ConcurrentSteps)[];
+
+export async function runSteps(steps: StepList, ctx: InstallContext, emit: Emit): Promise<void> {
+  for (const item of steps) {
     if (ctx.signal.aborted) throw new Interrupted();
-    if (step.skip?.(ctx)) continue;
-    emit({ type: 'step-started', step: step.id, title: step.title });
-    const api: StepApi = {
-      progress: (message) => emit({ type: 'progress', step: step.id, message }),
-      log: (line) => emit({ type: 'log', step: step.id, line }),
-    };
-    try {
-      const detail = await step.run(ctx, api);
-      if (ctx.signal.aborted) throw new Interrupted();
-      emit({ type: 'step-finished', step: step.id, ...(detail ? { detail } : {}) });
-    } catch (err) {
-      const interrupted = ctx.signal.aborted || (err instanceof CliError && err.exitCode === 130);
-      if (interrupted) {
-        emit({ type: 'failed', step: step.id, reason: 'interrupted' });
-        throw err instanceof Interrupted ? err : new Interrupted();
-      }
-      if (err instanceof StepFailed) emit({ type: 'failed', step: step.id, ...(err.resource ? { resource: err.resource } : {}), reason: err.reason });
-      else emit({ type: 'failed', step: step.id, reason: err instanceof Error ? err.message : String(err) });
-      throw err;
-    }
+    if ('concurrent' in item) await runConcurrently(item.concurrent, ctx, emit);
+    else await runStep(item, ctx, emit);
   }
+}
+
+async function runStep(step: Step, ctx: InstallContext, emit: Emit, stoppedBy?: () => string | undefined): Promise<void> {
+  if (step.skip?.(ctx)) return;
+  emit({ type: 'step-started', step: step.id, title: step.title });
+  const api: StepApi = {
+    progress: (message) => emit({ type: 'progress', step: step.id, message }),
+    log: (line) => emit({ type: 'log', step: step.id, line }),
+  };
+  try {
+    const detail = await step.run(ctx, api);
+    if (ctx.signal.aborted) throw new Interrupted();
+    emit({ type: 'step-finished', step: step.id, ...(detail ? { detail } : {}) });
+  } catch (err) {
+    const interrupted = ctx.signal.aborted || (err instanceof CliError && err.exitCode === 130);
+    if (interrupted) {
+      const other = stoppedBy?.();
+      emit({ type: 'failed', step: step.id, reason: other ? `stopped: ${other} failed` : 'interrupted' });
+      throw err instanceof Interrupted ? err : new Interrupted();
+    }
+    if (err instanceof StepFailed) emit({ type: 'failed', step: step.id, ...(err.resource ? { resource: err.resource } : {}), reason: err.reason });
+    else emit({ type: 'failed', step: step.id, reason: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
+}
+
+async function runConcurrently(lanes: Step[][], ctx: InstallContext, emit: Emit): Promise<void> {
+  const group = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, group.signal]);
+  setMaxListeners(0, signal);
+  // The lanes share the context (steps record into ctx.state and ctx.applied) but get a signal
+  // that also fires when a sibling lane fails. Writes through the proxy land on ctx itself.
+  const laneCtx = new Proxy(ctx, { get: (target, key, receiver) => (key === 'signal' ? signal : Reflect.get(target, key, receiver)) });
+  let firstFailure: { step: string; error: unknown } | undefined;
+  const stoppedBy = () => (ctx.signal.aborted ? undefined : firstFailure?.step);
+  await Promise.all(
+    lanes.map(async (lane) => {
+      let current = '';
+      try {
+        for (const step of lane) {
+          if (signal.aborted) return;
+          current = step.title;
+          await runStep(step, laneCtx, emit, stoppedBy);
+        }
+      } catch (error) {
+        if (!firstFailure && !signal.aborted) {
+          firstFailure = { step: current, error };
+          group.abort();
+        }
+      }
+    }),
+  );
+  if (ctx.signal.aborted) throw new Interrupted();
+  if (firstFailure) throw firstFailure.error;
 }

@@ -41,64 +41,79 @@ export interface TextSink {
 }
 
 /**
- * Human progress on stderr. On a terminal the running step has a spinner on its own line that
- * progress messages update in place; elsewhere every event is a plain line.
+ * Human progress on stderr. On a terminal the running steps share one spinner line that progress
+ * messages update in place; elsewhere every event is a plain line. Steps may run side by side
+ * (the prepare lanes): then progress lines name their step.
  */
 export function textSink(err: NodeJS.WritableStream, opts: { tty: boolean; color: boolean }): TextSink {
   const paint = (code: string, s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
   let timer: NodeJS.Timeout | undefined;
   let frame = 0;
-  let current: { title: string; message?: string } | undefined;
+  // Running steps in start order; the spinner shows the one that spoke last.
+  const running = new Map<string, { title: string; message?: string }>();
+  let latest: string | undefined;
+  const titles = new Map<string, string>();
   const clearLine = () => opts.tty && err.write('\r\x1b[2K');
   const draw = () => {
-    if (!current) return;
+    const step = (latest && running.get(latest)) ?? [...running.values()].at(-1);
+    if (!step) return;
     clearLine();
     const cols = (err as NodeJS.WriteStream).columns ?? 100;
-    const text = `${FRAMES[frame++ % FRAMES.length]} ${current.title}${current.message ? `: ${current.message}` : ''}`;
+    const others = running.size > 1 ? ` (+${running.size - 1} running)` : '';
+    const text = `${FRAMES[frame++ % FRAMES.length]} ${step.title}${others}${step.message ? `: ${step.message}` : ''}`;
     err.write(text.length > cols - 1 ? `${text.slice(0, cols - 2)}…` : text);
   };
-  const stopSpinner = () => {
-    if (timer) clearInterval(timer);
-    timer = undefined;
-    if (current) clearLine();
+  const line = (text: string) => {
+    clearLine();
+    err.write(`${text}\n`);
+    if (opts.tty && running.size) draw();
   };
-  const titles = new Map<string, string>();
+  const settle = (step: string) => {
+    running.delete(step);
+    if (latest === step) latest = undefined;
+    if (!running.size && timer) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
   return {
     stop: () => {
-      stopSpinner();
-      current = undefined;
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      if (running.size) clearLine();
+      running.clear();
     },
     emit: (e) => {
       switch (e.type) {
         case 'step-started':
           titles.set(e.step, e.title);
+          running.set(e.step, { title: e.title });
+          latest = e.step;
           if (opts.tty) {
-            current = { title: e.title };
             draw();
             timer ??= setInterval(draw, 100);
             timer.unref?.();
           } else err.write(`• ${e.title}\n`);
           break;
-        case 'progress':
-          if (opts.tty && current) {
-            current.message = e.message;
+        case 'progress': {
+          const step = running.get(e.step);
+          if (opts.tty && step) {
+            step.message = e.message;
+            latest = e.step;
             draw();
-          } else err.write(`  ${e.message}\n`);
+          } else err.write(`  ${running.size > 1 ? `${titles.get(e.step) ?? e.step}: ` : ''}${e.message}\n`);
           break;
+        }
         case 'log':
-          if (opts.tty) clearLine();
-          err.write(`  ${paint('90', `${e.step}: ${e.line}`)}\n`);
-          if (opts.tty) draw();
+          line(`  ${paint('90', `${e.step}: ${e.line}`)}`);
           break;
         case 'step-finished':
-          stopSpinner();
-          current = undefined;
-          err.write(`${paint('32', '✓')} ${titles.get(e.step) ?? e.step}${e.detail ? paint('90', ` (${e.detail})`) : ''}\n`);
+          settle(e.step);
+          line(`${paint('32', '✓')} ${titles.get(e.step) ?? e.step}${e.detail ? paint('90', ` (${e.detail})`) : ''}`);
           break;
         case 'failed':
-          stopSpinner();
-          current = undefined;
-          err.write(`${paint('31', '✗')} ${titles.get(e.step) ?? e.step}: ${e.resource ? `${e.resource}: ` : ''}${e.reason}\n`);
+          settle(e.step);
+          line(`${paint('31', '✗')} ${titles.get(e.step) ?? e.step}: ${e.resource ? `${e.resource}: ` : ''}${e.reason}`);
           break;
       }
     },

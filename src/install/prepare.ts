@@ -97,18 +97,23 @@ async function runDirect(ctx: InstallContext, step: PrepareStep, api: StepApi, f
   return stopOnFailure(step.name, checks, api);
 }
 
-/** The prepare steps as install steps, in order, minus the ones the user skipped. */
-export async function installPrepareSteps(flags: PrepareFlags): Promise<Step[]> {
+/**
+ * The prepare steps as install steps, minus the ones the user skipped, each in a lane of its own:
+ * they touch different servers (the warehouse Job waits in its pod for the database the database
+ * Job creates), so they run side by side.
+ */
+export async function installPrepareLanes(flags: PrepareFlags): Promise<Step[][]> {
   const { prepareSteps } = await import('../prepare/index.js');
   const { runsInCluster } = await import('../prepare/job.js');
-  return PREPARE_STEP_NAMES.map((name): Step => ({
-    id: `prepare-${name}`,
-    title: `Prepare ${name}`,
-    skip: () => flags.skip.includes(name),
-    async run(ctx, api) {
-      const step = prepareSteps(ctx.answers).find((s) => s.name === name)!;
-      api.progress(step.describe(ctx.answers));
-      return runsInCluster(name, ctx.answers) ? runJob(ctx, name, api, flags) : runDirect(ctx, step, api, flags);
+  return PREPARE_STEP_NAMES.filter((name) => !flags.skip.includes(name)).map((name): Step[] => [
+    {
+      id: `prepare-${name}`,
+      title: `Prepare ${name}`,
+      async run(ctx, api) {
+        const step = prepareSteps(ctx.answers).find((s) => s.name === name)!;
+        api.progress(step.describe(ctx.answers));
+        return runsInCluster(name, ctx.answers) ? runJob(ctx, name, api, flags) : runDirect(ctx, step, api, flags);
+      },
     },
-  }));
+  ]);
 }

@@ -20,7 +20,7 @@ import { ndjsonSink, resultEvent, textSink, type Emit, type InstallEvent, type R
 import { handleInterrupts } from './interrupt.js';
 import { assertPreflight, runPreflight, type PreflightResult } from './preflight.js';
 import { releaseHistory } from './release.js';
-import { clusterSecretReader, installSteps } from './steps.js';
+import { clusterSecretReader, generateKeysInAdvance, installSteps } from './steps.js';
 
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_HEALTH_WINDOW_MS = 10_000;
@@ -36,7 +36,8 @@ export interface ExecuteOptions {
   healthWindowMs?: number;
   pollIntervalMs?: number;
   probeHttp?: boolean;
-  prepareSteps?: Step[];
+  /** The prepare steps, a lane each (src/install/prepare.ts). */
+  prepareLanes?: Step[][];
   signal: AbortSignal;
   emit: Emit;
   /** Called after preflight and before any change; resolve false to stop (nothing changed). */
@@ -84,6 +85,7 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   try {
     const namespace = o.answers.kubernetes.namespace;
+    const keysInAdvance = generateKeysInAdvance(o.answers);
     o.emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
     const pre = await runPreflight({ kube, env: o.env, namespace, requestTimeoutMs: Math.min(10_000, timeoutMs), signal: o.signal });
     try {
@@ -112,7 +114,7 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
       probeHttp: o.probeHttp ?? true,
       installerVersion,
       signal: o.signal,
-      prepareSteps: o.prepareSteps ?? [],
+      keysInAdvance,
       applied: [],
       state: {},
     };
@@ -127,7 +129,7 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
     }
     const outcome: InstallOutcome = { ctx, checks: [], preflight: pre };
     try {
-      await runSteps(installSteps(ctx.prepareSteps), ctx, o.emit);
+      await runSteps(installSteps(o.prepareLanes), ctx, o.emit);
     } finally {
       outcome.checks = ctx.state.checks ?? [];
     }
@@ -150,9 +152,9 @@ export function installEngine(opts: { kubeconfig?: string; timeoutMs?: number; c
     ): Promise<{ ok: boolean; checks?: Check[]; error?: { message: string; hint?: string } }> {
       let step = 'preflight';
       try {
-        const { installPrepareSteps } = await import('./prepare.js');
-        const prepareSteps = await installPrepareSteps({ skip: [] });
-        const out = await executeInstall({ ...request, cwd: opts.cwd, kubeconfig: opts.kubeconfig, timeoutMs: opts.timeoutMs, prepareSteps, signal, emit: (e) => ((step = e.step), onEvent(e)) });
+        const { installPrepareLanes } = await import('./prepare.js');
+        const prepareLanes = await installPrepareLanes({ skip: [] });
+        const out = await executeInstall({ ...request, cwd: opts.cwd, kubeconfig: opts.kubeconfig, timeoutMs: opts.timeoutMs, prepareLanes, signal, emit: (e) => ((step = e.step), onEvent(e)) });
         return { ok: true, checks: out.checks };
       } catch (e) {
         const err = e instanceof CliError ? e : undefined;
@@ -193,17 +195,17 @@ async function interruptedError(ctx: InstallContext | undefined, step: string | 
   return new Interrupted(`interrupted${step ? ` during step ${step}` : ''}.${release}`, `${applied}Run the same command again: it reuses what exists (and recovers a pending release) and converges.`);
 }
 
-export async function runFromAnswers(cmd: CommandContext, opts: { prepareSteps?: Step[] } = {}): Promise<number> {
+export async function runFromAnswers(cmd: CommandContext, opts: { prepareLanes?: Step[][] } = {}): Promise<number> {
   const flags = cmd.args.flags;
   const mode = outputMode(str(flags, 'output'));
   const timeoutMs = str(flags, 'timeout') ? parseDuration(str(flags, 'timeout')!, 'timeout') : DEFAULT_TIMEOUT_MS;
   const healthWindowMs = str(flags, 'health-window') ? parseDuration(str(flags, 'health-window')!, 'health-window') : DEFAULT_HEALTH_WINDOW_MS;
   const yes = bool(flags, 'yes');
   const { answers, path } = answersFromFlags(cmd, 'install');
-  const { installPrepareSteps, parseSkipPrepare } = await import('./prepare.js');
-  const prepareSteps =
-    opts.prepareSteps ??
-    (await installPrepareSteps({ skip: parseSkipPrepare(list(flags, 'skip-prepare')), force: bool(flags, 'force'), recreateSubscriptions: bool(flags, 'recreate-subscriptions') }));
+  const { installPrepareLanes, parseSkipPrepare } = await import('./prepare.js');
+  const prepareLanes =
+    opts.prepareLanes ??
+    (await installPrepareLanes({ skip: parseSkipPrepare(list(flags, 'skip-prepare')), force: bool(flags, 'force'), recreateSubscriptions: bool(flags, 'recreate-subscriptions') }));
   if (!yes && !cmd.interactive) {
     throw new UsageError('install changes the cluster and there is no terminal to confirm on', 'pass --yes to confirm without a prompt (as with apt-get -y)');
   }
@@ -241,7 +243,7 @@ export async function runFromAnswers(cmd: CommandContext, opts: { prepareSteps?:
       kubeconfig: str(flags, 'kubeconfig'),
       timeoutMs,
       healthWindowMs,
-      prepareSteps,
+      prepareLanes,
       signal: interrupt.signal,
       emit: trackingEmit,
       onContext: (c) => (ctxRef = c),

@@ -1,6 +1,7 @@
 // The install steps, in order. Each is idempotent: what exists is reused unchanged (Secrets are
 // never rotated silently), so re-running the same command after a failure or Ctrl-C converges.
 import { setMaxListeners } from 'node:events';
+import type { Answers } from '../answers/schema.js';
 import { buildPlan } from '../plan/index.js';
 import { mysqlName } from '../plan/in-cluster.js';
 import { generateOAuthKey, generateServiceCert, serviceCertSans, signServiceToken, type Material } from '../plan/material.js';
@@ -8,7 +9,7 @@ import { endpointsFor, secretNamesFor } from '../plan/values.js';
 import { Interrupted, UsageError } from '../errors.js';
 import { isAlreadyExists, isKnownKind, KubeClient, resourcePath } from '../kube/client.js';
 import type { KubeObject, Secret, StatefulSet } from '../kube/types.js';
-import { StepFailed, type InstallContext, type Step, type StepApi } from './engine.js';
+import { StepFailed, type InstallContext, type Step, type StepApi, type StepList } from './engine.js';
 import { findProblems, progressLine, statefulSetReady, takeSnapshot, type Problem } from './diagnose.js';
 import { healthChecks } from './health.js';
 import { helmUpgradeInstall, lastGoodRevision, recoverPendingRelease, releaseHistory, type HelmTarget } from './release.js';
@@ -50,6 +51,21 @@ const EXPECTED_KEYS = {
   serviceToken: ['token'],
 } as const;
 
+/**
+ * Starts generating the keys a first install needs (the RSA key takes a few hundred milliseconds),
+ * so that it overlaps preflight. When the Secrets exist already the keys are dropped unused.
+ */
+export function generateKeysInAdvance(answers: Answers): NonNullable<InstallContext['keysInAdvance']> {
+  const keys = {
+    serviceCert: answers.existingSecrets.serviceCert ? undefined : generateServiceCert(serviceCertSans(answers)),
+    oauthKey: answers.existingSecrets.oauthKey ? undefined : generateOAuthKey(),
+  };
+  // Never awaited when preflight fails or the Secrets exist: that must not be an unhandled rejection.
+  keys.serviceCert?.catch(() => undefined);
+  keys.oauthKey?.catch(() => undefined);
+  return keys;
+}
+
 const decode = (s: Secret | undefined, key: string): string | undefined => {
   const v = s?.data?.[key];
   return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
@@ -88,8 +104,8 @@ export const secretsStep: Step = {
       serviceToken: answers.existingSecrets.serviceToken ? undefined : await get(names.serviceToken),
     };
     const material: Material = {};
-    if (!answers.existingSecrets.serviceCert && !found.serviceCert) material.serviceCert = await generateServiceCert(serviceCertSans(answers));
-    if (!answers.existingSecrets.oauthKey && !found.oauthKey) material.oauthKey = generateOAuthKey();
+    if (!answers.existingSecrets.serviceCert && !found.serviceCert) material.serviceCert = await (ctx.keysInAdvance?.serviceCert ?? generateServiceCert(serviceCertSans(answers)));
+    if (!answers.existingSecrets.oauthKey && !found.oauthKey) material.oauthKey = await (ctx.keysInAdvance?.oauthKey ?? generateOAuthKey());
     if (!answers.existingSecrets.serviceToken && !found.serviceToken) {
       // The token must verify with the OAuth public key the services mount: sign it with that key.
       const privatePem = material.oauthKey?.privatePem ?? decode(found.oauthKey ?? brought.get('oauthKey'), 'private.pem');
@@ -298,13 +314,16 @@ export const helmStep: Step = {
       await watcher.stop();
     }
     if (ctx.signal.aborted) throw new Interrupted();
+    if (res.exitCode === 0) {
+      // helm prints the revision it deployed; asking `helm history` again costs another helm start.
+      const printed = /^REVISION: (\d+)$/m.exec(res.stdout)?.[1];
+      const revision = printed ? Number(printed) : (await releaseHistory(t, { signal: ctx.signal }).catch(() => [])).at(-1)?.revision;
+      ctx.state.revision = revision;
+      ctx.applied.push(`helm release ${t.release} revision ${revision ?? '?'} (chart ${plan.chart.version})`);
+      return `revision ${revision ?? '?'} deployed`;
+    }
     const history = await releaseHistory(t, { signal: ctx.signal }).catch(() => []);
     const latest = history.at(-1);
-    if (res.exitCode === 0) {
-      ctx.state.revision = latest?.revision;
-      ctx.applied.push(`helm release ${t.release} revision ${latest?.revision ?? '?'} (chart ${plan.chart.version})`);
-      return `revision ${latest?.revision ?? '?'} deployed`;
-    }
     // Explain: the resource that failed and why, read from the cluster (before or after rollback).
     let problems = watcher.ranked();
     try {
@@ -380,9 +399,12 @@ export const healthStep: Step = {
   },
 };
 
-/** The full list, with the caller's prepare steps after the middleware and before helm. */
-export function installSteps(prepare: Step[] = []): Step[] {
-  return [namespaceStep, secretsStep, inClusterStep, ...prepare, releaseStateStep, helmStep, storeAnswersStep, healthStep];
+/**
+ * The full list. The prepare lanes run after the middleware and before helm, side by side with
+ * each other and with reading the release state.
+ */
+export function installSteps(prepareLanes: Step[][] = []): StepList {
+  return [namespaceStep, secretsStep, inClusterStep, { concurrent: [...prepareLanes, [releaseStateStep]] }, helmStep, storeAnswersStep, healthStep];
 }
 
 /** For the secret refs that point into the cluster ({secret: {name, key}}). */

@@ -358,12 +358,13 @@ export class KubeClient {
   }
 
   /**
-   * Polls `fn` until it returns a value or `timeoutMs` passes (then undefined). The first polls
-   * come quickly (100 ms, growing by half each time) and settle at `intervalMs`, so a resource
-   * that is ready in a moment is not waited on for a whole interval.
+   * Polls `fn` until it returns a value or `timeoutMs` passes (then undefined). For the first
+   * second polls come every 100 ms, then the gap grows by half each time up to `intervalMs`: a
+   * resource that is ready in a moment is seen at once, a slow one costs few requests.
    */
   static async poll<T>(fn: () => Promise<T | undefined>, opts: { intervalMs: number; timeoutMs: number; signal?: AbortSignal }): Promise<T | undefined> {
-    const deadline = Date.now() + opts.timeoutMs;
+    const started = Date.now();
+    const deadline = started + opts.timeoutMs;
     let wait = Math.min(100, opts.intervalMs);
     for (;;) {
       if (opts.signal?.aborted) throw new Interrupted();
@@ -371,7 +372,7 @@ export class KubeClient {
       if (v !== undefined) return v;
       if (Date.now() + wait > deadline) return undefined;
       await sleep(wait);
-      wait = Math.min(opts.intervalMs, Math.ceil(wait * 1.5));
+      if (Date.now() - started >= 1_000) wait = Math.min(opts.intervalMs, Math.ceil(wait * 1.5));
     }
   }
 }

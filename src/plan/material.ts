@@ -1,7 +1,8 @@
 // Generated secret material: the service certificate (CA + leaf), the OAuth RSA key pair and the
 // service token. node:crypto has no X.509 builder, so @peculiar/x509 builds the certificates;
 // jose signs the JWT (RS256) because its claims need RFC 3339 strings, which jose passes through.
-import { webcrypto, randomBytes, generateKeyPairSync, createPrivateKey } from 'node:crypto';
+import { webcrypto, randomBytes, generateKeyPair, createPrivateKey } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { Answers } from '../answers/schema.js';
 import { endpointsFor } from './values.js';
 
@@ -78,8 +79,9 @@ export async function generateServiceCert(sans: string[], now = new Date(), days
   };
 }
 
-export function generateOAuthKey(): OAuthKey {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+/** RSA 2048 made on libuv's thread pool, so the event loop (and other steps) keep running. */
+export async function generateOAuthKey(): Promise<OAuthKey> {
+  const { publicKey, privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
   return {
     publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     privatePem: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
@@ -111,7 +113,7 @@ export async function generateMaterial(answers: Answers, now = new Date()): Prom
   const ep = endpointsFor(answers);
   const out: Material = {};
   if (!answers.existingSecrets.serviceCert) out.serviceCert = await generateServiceCert(serviceCertSans(answers), now);
-  if (!answers.existingSecrets.oauthKey) out.oauthKey = generateOAuthKey();
+  if (!answers.existingSecrets.oauthKey) out.oauthKey = await generateOAuthKey();
   if (!answers.existingSecrets.serviceToken) {
     if (!out.oauthKey) {
       // Signing needs the private key of the existing OAuth Secret; the install engine reads it

@@ -24,6 +24,19 @@ D="\${PREPARE_DIR:-/prepare}"
 rc=0
 m() { mysql --protocol=TCP -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --batch --skip-column-names --connect-timeout=20 "$@"; }
 fail() { printf 'BKTPREP\\terror\\t%s\\t%s\\n' "$1" "$(tr '\\t\\n' '  ' < "$T/prepare-err")"; rc=1; }
+# The warehouse Job runs beside the database Job, which creates the database: wait for it.
+if [ -s "$D/wait.sql" ]; then
+  i=0
+  until [ "$(m < "$D/wait.sql" 2>"$T/prepare-err")" = 1 ]; do
+    i=$((i + 1))
+    if [ "$i" -ge "\${WAIT_SECONDS:-120}" ]; then
+      printf 'BKTPREP\\terror\\twait\\tdatabase not found after %ss; %s\\n' "$i" "$(tr '\\t\\n' '  ' < "$T/prepare-err")"
+      printf 'BKTPREP\\tdone\\t1\\n'
+      exit 1
+    fi
+    sleep 1
+  done
+fi
 [ -s "$D/pre.sql" ] && { m < "$D/pre.sql" 2>"$T/prepare-err" || fail pre; }
 if [ "\${MODE:-check}" = apply ] && [ -s "$D/apply.sql" ]; then m < "$D/apply.sql" 2>"$T/prepare-err" || fail apply; fi
 [ -s "$D/facts.sql" ] && { m < "$D/facts.sql" 2>"$T/prepare-err" || fail facts; }
@@ -215,7 +228,8 @@ export function prepareJob(step: PrepareStepName, a: Answers, mode: 'check' | 'a
     ];
     return { step, client: 'postgres', name, secret, manifests: jobManifests(a, step, 'postgres', { 'run.sh': POSTGRES_SCRIPT, 'facts.sql': `${POSTGRES_FACTS_SQL.join(';\n')};\n` }, env) };
   }
-  const program = step === 'database' ? databaseProgram(a.database.name) : warehouseMysqlProgram(a.database.name);
+  // Applying, the warehouse Job starts beside the database Job and waits for the database.
+  const program = step === 'database' ? databaseProgram(a.database.name) : warehouseMysqlProgram(a.database.name, { waitForDatabase: mode === 'apply' });
   const secret = mysqlPasswordSecret(a);
   const env = [
     { name: 'DB_HOST', value: ep.mysqlHost },

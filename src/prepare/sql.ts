@@ -114,6 +114,8 @@ export interface SqlProgram {
   pre: string[];
   apply: string[];
   facts: string[];
+  /** In a Job only: a query printing 1 once the program can start (polled each second). */
+  wait?: string;
   /** Also report SHOW GRANTS (password hashes stripped). */
   grants: boolean;
 }
@@ -141,9 +143,10 @@ export function databaseProgram(db: string): SqlProgram {
   };
 }
 
-export function warehouseMysqlProgram(db: string): SqlProgram {
+export function warehouseMysqlProgram(db: string, opts: { waitForDatabase?: boolean } = {}): SqlProgram {
   const where = `WHERE TABLE_SCHEMA = ${quoteString(db)} AND TABLE_NAME IN (${tableList})`;
   return {
+    ...(opts.waitForDatabase ? { wait: `SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${quoteString(db)}` } : {}),
     pre: [factSelect([quoteString('existed'), 'TABLE_NAME'], `FROM information_schema.TABLES ${where}`)],
     apply: warehouseDdl(db),
     facts: [
@@ -164,7 +167,7 @@ export function warehouseMysqlProgram(db: string): SqlProgram {
 /** A program as files for the in-cluster client (one statement a line group, `;` terminated). */
 export function programFiles(p: SqlProgram): Record<string, string> {
   const file = (stmts: string[]) => (stmts.length ? `${stmts.join(';\n')};\n` : '');
-  return { 'pre.sql': file(p.pre), 'apply.sql': file(p.apply), 'facts.sql': file(p.facts) };
+  return { ...(p.wait ? { 'wait.sql': `${p.wait};\n` } : {}), 'pre.sql': file(p.pre), 'apply.sql': file(p.apply), 'facts.sql': file(p.facts) };
 }
 
 /** Drops "IDENTIFIED BY PASSWORD '<hash>'" (MariaDB prints it) so no hash reaches a log. */
@@ -401,6 +404,9 @@ export function evaluateWarehouseMysql(log: FactLog, answers: Answers, o: EvalOp
   const present = new Set(log.facts.filter((f) => f[0] === 'table').map((f) => f[1]));
   const checks: Check[] = [];
   const fatal = errors.find((e) => e.stage !== 'apply');
+  if (fatal?.stage === 'wait') {
+    return [{ category, id: 'warehouse.mysql.database', title: `database ${db} for the warehouse tables`, status: 'fail', detail: fatal.message, hint: `the database step creates it: run without --skip-prepare database, or create ${db} yourself` }];
+  }
   if (fatal && !present.size) {
     return [{ category, id: 'warehouse.mysql.connect', title: 'read the warehouse tables', status: 'fail', detail: `${fatal.stage}: ${fatal.message}`, hint: 'check database.host, database.user and the password' }];
   }

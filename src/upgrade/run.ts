@@ -14,10 +14,10 @@ import type { CommandContext } from '../cli/commands.js';
 import { bool, list, parseDuration, str } from '../cli/flags.js';
 import { CliError, ExitCode, Interrupted, OperationFailed, UsageError, exitCodeOf } from '../errors.js';
 import { helmTemplate } from '../helm/template.js';
-import { StepFailed, runSteps, type InstallContext, type Step } from '../install/engine.js';
+import { StepFailed, runSteps, type InstallContext, type Step, type StepList } from '../install/engine.js';
 import { ndjsonSink, resultEvent, textSink, type Emit, type ResultEvent } from '../install/events.js';
 import { handleInterrupts } from '../install/interrupt.js';
-import { installPrepareSteps, parseSkipPrepare } from '../install/prepare.js';
+import { installPrepareLanes, parseSkipPrepare } from '../install/prepare.js';
 import type { PrepareStepName } from '../prepare/types.js';
 import { assertPreflight, runPreflight } from '../install/preflight.js';
 import { helmGetValues, helmRollback, lastGoodRevision, PENDING, releaseHistory, type HelmTarget, type HistoryEntry } from '../install/release.js';
@@ -378,7 +378,6 @@ export async function runUpgrade(cmd: CommandContext): Promise<number> {
       probeHttp: true,
       installerVersion,
       signal: interrupt.signal,
-      prepareSteps: [],
       applied: [],
       state: {},
     };
@@ -387,8 +386,8 @@ export async function runUpgrade(cmd: CommandContext): Promise<number> {
     // The answers are stored only once the new revision is verified.
     // The prepare steps too: an ordering change on existing subscriptions is refused here unless
     // --recreate-subscriptions, before helm touches anything.
-    const prepare = await installPrepareSteps({ skip: flags.skipPrepare, force: flags.force, recreateSubscriptions: flags.recreateSubscriptions });
-    const steps: Step[] = [releaseStateStep, secretsStep, inClusterStep, ...prepare, handSetStep(plan.handSet), helmStep, restartStep(plan.restarts), healthStep, storeAnswersStep];
+    const prepareLanes = await installPrepareLanes({ skip: flags.skipPrepare, force: flags.force, recreateSubscriptions: flags.recreateSubscriptions });
+    const steps: StepList = [releaseStateStep, secretsStep, inClusterStep, { concurrent: prepareLanes }, handSetStep(plan.handSet), helmStep, restartStep(plan.restarts), healthStep, storeAnswersStep];
     try {
       await runSteps(steps, ctx, emit);
     } catch (err) {

@@ -68,7 +68,7 @@ describe('doctor secret checks', () => {
   });
 
   it('OAuth key halves must match; the token must verify, be RS256 and not be expired (exp is an RFC 3339 string)', async () => {
-    const k = generateOAuthKey();
+    const k = await generateOAuthKey();
     const r = oauthKeyCheck('o', k.publicPem, k.privatePem, 'ns');
     expect(r.check.status).toBe('pass');
     const otherPub = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -79,7 +79,7 @@ describe('doctor secret checks', () => {
     expect(serviceTokenCheck('t', token, r.publicKey, { issuer: 'https://other' })).toMatchObject({ status: 'fail', detail: expect.stringMatching(/iss/) });
     const old = await signServiceToken(k.privatePem, 'https://iss', 'aud', new Date(Date.now() - 3 * 365 * DAY), 1);
     expect(serviceTokenCheck('t', old, r.publicKey, {})).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^expired on/) });
-    const stranger = generateOAuthKey();
+    const stranger = await generateOAuthKey();
     expect(serviceTokenCheck('t', await signServiceToken(stranger.privatePem, 'i', 'a'), r.publicKey, {})).toMatchObject({ status: 'fail', detail: expect.stringMatching(/signature does not verify/) });
     expect(serviceTokenCheck('t', 'abc', r.publicKey, {}).status).toBe('fail');
   });

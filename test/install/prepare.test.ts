@@ -19,6 +19,13 @@ describe.skipIf(!helm)('install: prepare steps', () => {
     // Prepared after the middleware and before helm.
     expect(order.indexOf('prepare-database')).toBeGreaterThan(-1);
     expect(order.indexOf('prepare-redis')).toBeLessThan(order.indexOf('helm'));
+    // Side by side: every Job step starts before the first of them finishes.
+    const jobs = ['prepare-database', 'prepare-warehouse', 'prepare-redis'];
+    const seq = events.map((e) => `${e.type}:${e.step}`);
+    const firstFinish = Math.min(...jobs.map((s) => seq.indexOf(`step-finished:${s}`)));
+    for (const s of jobs) expect(seq.indexOf(`step-started:${s}`), s).toBeLessThan(firstFinish);
+    // So the warehouse Job waits in its pod for the database the database Job creates.
+    expect((h.sim.objects.get('configmap', ns, 'bucketeer-prepare-warehouse') as any).data['wait.sql']).toMatch(/information_schema\.SCHEMATA/);
 
     for (const [step, image] of [['database', 'mysql:8.4'], ['warehouse', 'mysql:8.4'], ['redis', 'redis:7.4']] as const) {
       const job = h.sim.objects.get('job', ns, `bucketeer-prepare-${step}`) as any;

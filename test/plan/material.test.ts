@@ -17,7 +17,7 @@ describe('generated secret material', () => {
   });
 
   it('service token: RS256, Bucketeer claims, RFC 3339 times, verifies with the public key', async () => {
-    const k = generateOAuthKey();
+    const k = await generateOAuthKey();
     const now = new Date('2026-01-02T03:04:05Z');
     const token = await signServiceToken(k.privatePem, 'https://bucketeer.example.com', 'bucketeer', now);
     const [h, p, s] = token.split('.');

@@ -1,5 +1,5 @@
 // Database and MySQL warehouse steps against a real MariaDB on loopback (binary logging on).
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -199,5 +199,42 @@ describe.skipIf(!!missing)('database and warehouse steps against MariaDB', () =>
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('applying, the warehouse Job script waits for the database the database Job creates beside it, and says so when it never comes', async () => {
+    if (!(await import('./peers.js')).which('mysql')) {
+      console.warn('SKIPPING Job script run: no mysql client');
+      return;
+    }
+    await root.query("CREATE USER 'bkt_late'@'%' IDENTIFIED BY 'late-pw'");
+    await root.query("GRANT ALL PRIVILEGES ON `bkt_late`.* TO 'bkt_late'@'%'");
+    await root.query("GRANT ALL PRIVILEGES ON `bkt_never`.* TO 'bkt_late'@'%'");
+    const runAsync = async (db: string, waitSeconds: number) => {
+      const dir = mkdtempSync(join(tmpdir(), 'bkt-job-'));
+      const program = warehouseMysqlProgram(db, { waitForDatabase: true });
+      for (const [f, text] of Object.entries({ 'run.sh': MYSQL_SCRIPT, ...programFiles(program) })) writeFileSync(join(dir, f), text);
+      const env = { PATH: process.env.PATH, PREPARE_DIR: dir, TMPDIR: dir, DB_HOST: '127.0.0.1', DB_PORT: String(server.port), DB_USER: 'bkt_late', MYSQL_PWD: 'late-pw', MODE: 'apply', GRANTS: '0', WAIT_SECONDS: String(waitSeconds) };
+      try {
+        return await new Promise<string>((resolve) => execFile('sh', [join(dir, 'run.sh')], { encoding: 'utf8', env }, (_err, stdout) => resolve(String(stdout))));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    const a = (name: string) => answers({ database: db(name, 'bkt_late') });
+
+    // The database appears 1.5 s after the warehouse Job started: the tables are created then.
+    const job = runAsync('bkt_late', 30);
+    await new Promise((r) => setTimeout(r, 1_500));
+    await root.query('CREATE DATABASE `bkt_late`');
+    const created = checksFromJobLog('warehouse', a('bkt_late'), await job, 'apply');
+    expect(created.map((c) => [c.id, c.status])).toEqual([
+      ['warehouse.mysql.evaluation_event', 'pass'],
+      ['warehouse.mysql.goal_event', 'pass'],
+    ]);
+
+    const never = checksFromJobLog('warehouse', a('bkt_never'), await runAsync('bkt_never', 2), 'apply');
+    expect(never).toMatchObject([{ id: 'warehouse.mysql.database', status: 'fail' }]);
+    expect(never[0].detail).toMatch(/database not found after 2s/);
+    expect(never[0].hint).toMatch(/--skip-prepare database/);
   });
 });
