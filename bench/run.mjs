@@ -25,7 +25,7 @@ const { values: opt } = parseArgs({
     warmup: { type: 'string', default: '2' },
     'install-runs': { type: 'string', default: '3' },
     'latency-ms': { type: 'string', default: '300' },
-    'health-window': { type: 'string', default: '5s' },
+    'health-window': { type: 'string' },
     'wizard-marker': { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -39,7 +39,8 @@ const RUNS = positive(opt.runs, '--runs');
 const WARMUP = nonNegative(opt.warmup, '--warmup');
 const INSTALL_RUNS = positive(opt['install-runs'], '--install-runs');
 const LATENCY_MS = positive(opt['latency-ms'], '--latency-ms');
-const HEALTH_WINDOW_MS = parseDurationMs(opt['health-window']);
+// The install as users run it: its own default health window unless --health-window says otherwise.
+const HEALTH_WINDOW_MS = opt['health-window'] ? parseDurationMs(opt['health-window']) : installDefaultHealthWindowMs();
 // The header every wizard screen starts with; the first frame counts as drawn when it appears.
 const WIZARD_MARKERS = opt['wizard-marker'] ? [opt['wizard-marker']] : ['bucketeer-install ·'];
 
@@ -183,7 +184,7 @@ async function installCase() {
     const cases = {
       installer: () => {
         const ns = `bench-i${i++}`;
-        return timeExit(process.execPath, [bin, 'install', '--answers', answers, '--yes', '--chart', chart, '--namespace', ns, '--kubeconfig', sim.kubeconfig, '--health-window', opt['health-window'], '--output', 'json'], env(), 600_000);
+        return timeExit(process.execPath, [bin, 'install', '--answers', answers, '--yes', '--chart', chart, '--namespace', ns, '--kubeconfig', sim.kubeconfig, '--health-window', `${HEALTH_WINDOW_MS}ms`, '--output', 'json'], env(), 600_000);
       },
       helm: () => {
         const ns = `bench-h${i++}`;
@@ -197,7 +198,9 @@ async function installCase() {
     const budget = helm + HEALTH_WINDOW_MS;
     row('bare helm upgrade --install --wait', helm, null, 'baseline (kubesim)');
     row('install (kubesim)', installer, installer / budget, `vs helm + ${fmtMs(HEALTH_WINDOW_MS)} health window`);
-    target('installer overhead within 1.15x of helm + health window', installer / budget, 1.15, `${fmtRatio(installer / budget)} (${fmtMs(installer)} vs ${fmtMs(helm)} + ${fmtMs(HEALTH_WINDOW_MS)})`);
+    // The part that does not depend on the window, so the ratio at any other window can be worked out.
+    row('  installer overhead (absolute)', installer - budget, null, 'install - helm - health window');
+    target('installer overhead within 1.15x of helm + health window', installer / budget, 1.15, `${fmtRatio(installer / budget)} (${fmtMs(installer)} vs ${fmtMs(helm)} + ${fmtMs(HEALTH_WINDOW_MS)}; ${fmtMs(installer - budget)} overhead)`);
   } finally {
     await sim.stop();
   }
@@ -393,6 +396,13 @@ function nonNegative(v, flag) {
   if (!Number.isInteger(n) || n < 0) usage(`${flag} must be a whole number of at least 0 (got "${v}")`);
   return n;
 }
+/** DEFAULT_HEALTH_WINDOW_MS of src/install/run.ts: the one place the default is defined. */
+function installDefaultHealthWindowMs() {
+  const m = /DEFAULT_HEALTH_WINDOW_MS = ([\d_]+)/.exec(readFileSync(join(root, 'src', 'install', 'run.ts'), 'utf8'));
+  if (!m) throw new Error('could not read DEFAULT_HEALTH_WINDOW_MS from src/install/run.ts; pass --health-window');
+  return Number(m[1].replaceAll('_', ''));
+}
+
 function parseDurationMs(v) {
   const m = /^(\d+)(ms|s|m)$/.exec(v);
   if (!m) usage(`--health-window must look like 10s, 500ms or 1m (got "${v}")`);
