@@ -37,8 +37,12 @@ function stopOnFailure(step: PrepareStepName, checks: Check[], api: StepApi): st
 }
 
 async function runJob(ctx: InstallContext, step: PrepareStepName, api: StepApi, flags: PrepareFlags): Promise<string> {
-  const { prepareJob, prepareCredentialsSecret, checksFromJobLog } = await import('../prepare/job.js');
-  const job = prepareJob(step, ctx.answers, 'apply')!;
+  const { prepareJob, prepareCredentialsSecret, checksFromJobLog, serverInCluster, PREPARE_JOB_SECONDS } = await import('../prepare/job.js');
+  // The in-cluster MySQL and Redis roll out beside this Job (inClusterReadyStep waits for them and
+  // explains a failure): the Job waits in its pod for its server as long as that step would.
+  const waitForServerSeconds = serverInCluster(step, ctx.answers) ? Math.ceil(ctx.timeoutMs / 1000) : 0;
+  const job = prepareJob(step, ctx.answers, 'apply', { waitForServerSeconds })!;
+  const jobTimeoutMs = Math.min(ctx.timeoutMs, PREPARE_JOB_SECONDS * 1000) + waitForServerSeconds * 1000;
   const ns = ctx.answers.kubernetes.namespace;
   if (job.secret?.create) {
     const secret = prepareCredentialsSecret(ctx.answers, {
@@ -59,11 +63,11 @@ async function runJob(ctx: InstallContext, step: PrepareStepName, api: StepApi, 
       const cond = j?.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
       return cond ? { ok: cond.type === 'Complete', reason: cond.reason ?? cond.type, message: cond.message } : undefined;
     },
-    { intervalMs: ctx.pollIntervalMs, timeoutMs: Math.min(ctx.timeoutMs, 300_000), signal: ctx.signal },
+    { intervalMs: ctx.pollIntervalMs, timeoutMs: jobTimeoutMs, signal: ctx.signal },
   );
   const pods = await ctx.kube.list<Pod>(resourcePath('Pod', ns), { labelSelector: `job-name=${job.name}`, signal: ctx.signal });
   if (!done || !done.ok) {
-    const why = pods.map(podProblem).find(Boolean) ?? done?.message ?? done?.reason ?? `not finished after ${Math.round(Math.min(ctx.timeoutMs, 300_000) / 1000)}s`;
+    const why = pods.map(podProblem).find(Boolean) ?? done?.message ?? done?.reason ?? `not finished after ${Math.round(jobTimeoutMs / 1000)}s`;
     throw new StepFailed(`job/${job.name}`, `prepare ${step} failed: ${why}`, `kubectl logs -n ${ns} job/${job.name}; fix the cause, or skip it with --skip-prepare ${step}`);
   }
   let log = '';

@@ -180,15 +180,29 @@ export const inClusterStep: Step = {
   id: 'in-cluster',
   title: 'In-cluster MySQL and Redis',
   skip: (ctx) => !ctx.plan?.inCluster.length,
-  async run(ctx, api) {
+  async run(ctx) {
     const plan = ctx.plan!;
     const namespace = ns(ctx);
     for (const m of plan.inCluster) {
       if (!isKnownKind(m.kind)) throw new Error(`in-cluster manifest of unexpected kind ${m.kind}`);
       await ctx.kube.apply(resourcePath(m.kind, namespace, m.metadata.name), m as KubeObject, { signal: ctx.signal });
     }
-    const sets = plan.inCluster.filter((m) => m.kind === 'StatefulSet').map((m) => m.metadata.name);
+    const sets = inClusterSets(ctx);
     ctx.applied.push(`in-cluster ${sets.join(', ')} applied`);
+    return `${sets.join(', ')} applied`;
+  },
+};
+
+const inClusterSets = (ctx: InstallContext) => ctx.plan!.inCluster.filter((m) => m.kind === 'StatefulSet').map((m) => m.metadata.name);
+
+/** Waits for the in-cluster MySQL and Redis; runs beside the prepare Jobs, which wait for them too. */
+export const inClusterReadyStep: Step = {
+  id: 'in-cluster-ready',
+  title: 'In-cluster MySQL and Redis ready',
+  skip: (ctx) => !ctx.plan?.inCluster.length,
+  async run(ctx, api) {
+    const namespace = ns(ctx);
+    const sets = inClusterSets(ctx);
     let last = '';
     const ready = await KubeClient.poll(
       async () => {
@@ -400,11 +414,11 @@ export const healthStep: Step = {
 };
 
 /**
- * The full list. The prepare lanes run after the middleware and before helm, side by side with
- * each other and with reading the release state.
+ * The full list. Once the in-cluster MySQL and Redis are applied, waiting for them, the prepare
+ * lanes and reading the release state run side by side; helm starts when all are done.
  */
 export function installSteps(prepareLanes: Step[][] = []): StepList {
-  return [namespaceStep, secretsStep, inClusterStep, { concurrent: [...prepareLanes, [releaseStateStep]] }, helmStep, storeAnswersStep, healthStep];
+  return [namespaceStep, secretsStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes, [releaseStateStep]] }, helmStep, storeAnswersStep, healthStep];
 }
 
 /** For the secret refs that point into the cluster ({secret: {name, key}}). */

@@ -24,6 +24,15 @@ D="\${PREPARE_DIR:-/prepare}"
 rc=0
 m() { mysql --protocol=TCP -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --batch --skip-column-names --connect-timeout=20 "$@"; }
 fail() { printf 'BKTPREP\\terror\\t%s\\t%s\\n' "$1" "$(tr '\\t\\n' '  ' < "$T/prepare-err")"; rc=1; }
+# An in-cluster server may still be starting (this Job runs beside its rollout): wait for it.
+if [ "\${WAIT_FOR_SERVER:-0}" -gt 0 ]; then
+  i=0
+  until m -e 'SELECT 1' >/dev/null 2>"$T/prepare-err"; do
+    i=$((i + 1))
+    if [ "$i" -ge "$WAIT_FOR_SERVER" ]; then fail pre; printf 'BKTPREP\\tdone\\t1\\n'; exit 1; fi
+    sleep 1
+  done
+fi
 # The warehouse Job runs beside the database Job, which creates the database: wait for it.
 if [ -s "$D/wait.sql" ]; then
   i=0
@@ -55,6 +64,17 @@ set -u
 T="\${TMPDIR:-/tmp}"
 rc=0
 r() { redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" "$@"; }
+# An in-cluster server may still be starting (this Job runs beside its rollout): wait for it.
+if [ "\${WAIT_FOR_SERVER:-0}" -gt 0 ]; then
+  i=0
+  until [ "$(r PING 2>"$T/prepare-err")" = PONG ]; do
+    i=$((i + 1))
+    if [ "$i" -ge "$WAIT_FOR_SERVER" ]; then
+      printf 'BKTPREP\\terror\\tping\\t%s\\n' "$(tr '\\t\\n' '  ' < "$T/prepare-err")"; printf 'BKTPREP\\tdone\\t1\\n'; exit 1
+    fi
+    sleep 1
+  done
+fi
 for s in server memory persistence; do
   if r INFO "$s" > "$T/prepare-info" 2>"$T/prepare-err" && grep -q ':' "$T/prepare-info"; then
     tr -d '\\r' < "$T/prepare-info" | while IFS= read -r line; do
@@ -156,7 +176,10 @@ export function runsInCluster(step: PrepareStepName, a: Answers): boolean {
 // Restricted Pod Security: non-root, no privilege escalation, read-only root, default seccomp.
 const UID: Record<PrepareClient, number> = { mysql: 999, redis: 999, postgres: 70 };
 
-function jobManifests(a: Answers, step: PrepareStepName, client: PrepareClient, files: Record<string, string>, env: Record<string, unknown>[]): Manifest[] {
+/** How long a prepare Job may run once its server is up (the wait for the server comes on top). */
+export const PREPARE_JOB_SECONDS = 300;
+
+function jobManifests(a: Answers, step: PrepareStepName, client: PrepareClient, files: Record<string, string>, env: Record<string, unknown>[], waitSeconds = 0): Manifest[] {
   const ns = a.kubernetes.namespace;
   const name = `${a.release.name}-prepare-${step}`;
   return [
@@ -167,7 +190,7 @@ function jobManifests(a: Answers, step: PrepareStepName, client: PrepareClient, 
       metadata: { name, namespace: ns, labels: labels(a, step) },
       spec: {
         backoffLimit: 0,
-        activeDeadlineSeconds: 300,
+        activeDeadlineSeconds: PREPARE_JOB_SECONDS + waitSeconds,
         ttlSecondsAfterFinished: 3600,
         template: {
           metadata: { labels: labels(a, step) },
@@ -202,18 +225,32 @@ function jobManifests(a: Answers, step: PrepareStepName, client: PrepareClient, 
 
 const secretEnv = (envName: string, s: SecretKeyRef) => ({ name: envName, valueFrom: { secretKeyRef: { name: s.name, key: s.key } } });
 
-/** The Job for a step against private middleware; undefined when the step needs none. */
-export function prepareJob(step: PrepareStepName, a: Answers, mode: 'check' | 'apply'): PrepareJob | undefined {
+/** Whether the step's server is the in-cluster MySQL or Redis this installer deploys. */
+export function serverInCluster(step: PrepareStepName, a: Answers): boolean {
+  if (step === 'redis') return a.redis.mode === 'in-cluster';
+  if (step === 'database' || (step === 'warehouse' && a.warehouse.type === 'mysql')) return a.database.mode === 'in-cluster';
+  return false;
+}
+
+/**
+ * The Job for a step against private middleware; undefined when the step needs none.
+ * waitForServerSeconds: the Job starts while its in-cluster server still rolls out and waits
+ * this long for it to answer (0 for a server that should be up already).
+ */
+export function prepareJob(step: PrepareStepName, a: Answers, mode: 'check' | 'apply', opts: { waitForServerSeconds?: number } = {}): PrepareJob | undefined {
   if (!runsInCluster(step, a)) return undefined;
   const ep = endpointsFor(a);
   const name = `${a.release.name}-prepare-${step}`;
+  const wait = Math.max(0, Math.ceil(opts.waitForServerSeconds ?? 0));
+  const waitEnv = wait ? [{ name: 'WAIT_FOR_SERVER', value: String(wait) }] : [];
   if (step === 'redis') {
     const i = ep.redisAddr.lastIndexOf(':');
     const env = [
       { name: 'REDIS_HOST', value: ep.redisAddr.slice(0, i) },
       { name: 'REDIS_PORT', value: ep.redisAddr.slice(i + 1) },
+      ...waitEnv,
     ];
-    return { step, client: 'redis', name, manifests: jobManifests(a, step, 'redis', { 'run.sh': REDIS_SCRIPT }, env) };
+    return { step, client: 'redis', name, manifests: jobManifests(a, step, 'redis', { 'run.sh': REDIS_SCRIPT }, env, wait) };
   }
   if (step === 'warehouse' && a.warehouse.type === 'postgres') {
     const secret = postgresPasswordSecret(a)!;
@@ -239,8 +276,9 @@ export function prepareJob(step: PrepareStepName, a: Answers, mode: 'check' | 'a
     secretEnv('MYSQL_PWD', secret),
     { name: 'MODE', value: mode },
     { name: 'GRANTS', value: program.grants ? '1' : '0' },
+    ...waitEnv,
   ];
-  return { step, client: 'mysql', name, secret, manifests: jobManifests(a, step, 'mysql', { 'run.sh': MYSQL_SCRIPT, ...programFiles(program) }, env) };
+  return { step, client: 'mysql', name, secret, manifests: jobManifests(a, step, 'mysql', { 'run.sh': MYSQL_SCRIPT, ...programFiles(program) }, env, wait) };
 }
 
 /** A prepare Job's log -> checks; a log without the final line is a failure naming the step. */

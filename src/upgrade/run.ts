@@ -22,7 +22,7 @@ import type { PrepareStepName } from '../prepare/types.js';
 import { assertPreflight, runPreflight } from '../install/preflight.js';
 import { helmGetValues, helmRollback, lastGoodRevision, PENDING, releaseHistory, type HelmTarget, type HistoryEntry } from '../install/release.js';
 import { DEFAULT_HEALTH_WINDOW_MS, DEFAULT_TIMEOUT_MS, checkLocalSecretRefs } from '../install/run.js';
-import { clusterSecretReader, healthStep, helmStep, inClusterStep, releaseStateStep, secretsStep, storeAnswersStep } from '../install/steps.js';
+import { clusterSecretReader, healthStep, helmStep, inClusterReadyStep, inClusterStep, releaseStateStep, secretsStep, storeAnswersStep } from '../install/steps.js';
 import { readStoredAnswers, storedAnswersName, type StoredAnswers } from '../install/stored-answers.js';
 import { deploymentReady } from '../install/diagnose.js';
 import { KubeClient, resourcePath } from '../kube/client.js';
@@ -387,7 +387,7 @@ export async function runUpgrade(cmd: CommandContext): Promise<number> {
     // The prepare steps too: an ordering change on existing subscriptions is refused here unless
     // --recreate-subscriptions, before helm touches anything.
     const prepareLanes = await installPrepareLanes({ skip: flags.skipPrepare, force: flags.force, recreateSubscriptions: flags.recreateSubscriptions });
-    const steps: StepList = [releaseStateStep, secretsStep, inClusterStep, { concurrent: prepareLanes }, handSetStep(plan.handSet), helmStep, restartStep(plan.restarts), healthStep, storeAnswersStep];
+    const steps: StepList = [releaseStateStep, secretsStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes] }, handSetStep(plan.handSet), helmStep, restartStep(plan.restarts), healthStep, storeAnswersStep];
     try {
       await runSteps(steps, ctx, emit);
     } catch (err) {

@@ -48,6 +48,13 @@ describe.skipIf(!helm)('install: example profiles', () => {
     }
     const events = ndjson(second.stdout);
     expect(events.at(-1)).toMatchObject({ type: 'result', status: 'ok', exitCode: 0 });
+    // The prepare Jobs start beside the wait for the in-cluster servers, and wait for them in their pods.
+    const seq = events.map((e) => `${e.type}:${e.step}`);
+    expect(seq.indexOf('step-started:prepare-database')).toBeLessThan(seq.indexOf('step-finished:in-cluster-ready'));
+    for (const job of ['bucketeer-prepare-database', 'bucketeer-prepare-redis']) {
+      const env = (h.sim.objects.get('job', ns, job) as any).spec.template.spec.containers[0].env;
+      expect(env.find((e: any) => e.name === 'WAIT_FOR_SERVER')?.value, job).toMatch(/^\d+$/);
+    }
     expect(events.some((e) => e.type === 'progress' && /bucketeer-oauth-key exists: reused unchanged/.test(String(e.message)))).toBe(true);
     const after = Object.fromEntries(secretNames.map((n) => [n, h.sim.objects.get('secret', ns, n)?.data]));
     expect(after).toEqual(before);

@@ -1,6 +1,6 @@
 // In-cluster prepare Jobs: manifests (images, ConfigMap, secretKeyRef) and the log parser.
 import { describe, expect, it } from 'vitest';
-import { checksFromJobLog, mysqlPasswordSecret, prepareCredentialsSecret, prepareJob, PREPARE_IMAGES, runsInCluster } from '../../src/prepare/job.js';
+import { checksFromJobLog, mysqlPasswordSecret, prepareCredentialsSecret, prepareJob, PREPARE_IMAGES, PREPARE_JOB_SECONDS, runsInCluster, serverInCluster } from '../../src/prepare/job.js';
 import { describePrepare, prepareSteps } from '../../src/prepare/index.js';
 import { escapeField, factLine, parseFactLog, unescapeField } from '../../src/prepare/protocol.js';
 import { dbPatternMatches, missingPrivileges, parseGrant, REQUIRED_DB_PRIVILEGES } from '../../src/prepare/sql.js';
@@ -28,6 +28,24 @@ describe('prepare Job manifests', () => {
     expect(env.MODE.value).toBe('apply');
     expect(j.spec.template.spec.volumes[0]).toEqual({ name: 'prepare', configMap: { name: 'bucketeer-prepare-database' } });
     expect(job.secret).toEqual({ name: 'bucketeer-mysql', key: 'password', create: false });
+  });
+
+  it('beside an in-cluster server still rolling out, the Job waits for it: WAIT_FOR_SERVER and a deadline that long on top', () => {
+    expect(serverInCluster('database', inCluster)).toBe(true);
+    expect(serverInCluster('redis', inCluster)).toBe(true);
+    expect(serverInCluster('database', answers())).toBe(false);
+    for (const step of ['database', 'warehouse', 'redis'] as const) {
+      const job = prepareJob(step, inCluster, 'apply', { waitForServerSeconds: 600 })!;
+      const env = Object.fromEntries(container(job.manifests).env.map((e: any) => [e.name, e.value]));
+      expect(env.WAIT_FOR_SERVER, step).toBe('600');
+      expect((job.manifests[1] as any).spec.activeDeadlineSeconds).toBe(PREPARE_JOB_SECONDS + 600);
+      const plain = prepareJob(step, inCluster, 'apply')!;
+      expect(container(plain.manifests).env.map((e: any) => e.name)).not.toContain('WAIT_FOR_SERVER');
+      expect((plain.manifests[1] as any).spec.activeDeadlineSeconds).toBe(PREPARE_JOB_SECONDS);
+    }
+    // Applying, the warehouse also waits for the database the database Job creates; checking does not.
+    expect(Object.keys(prepareJob('warehouse', inCluster, 'apply')!.manifests[0].data as object)).toContain('wait.sql');
+    expect(Object.keys(prepareJob('warehouse', inCluster, 'check')!.manifests[0].data as object)).not.toContain('wait.sql');
   });
 
   it('warehouse (mysql) carries the DDL; check mode does not apply it', () => {

@@ -1,5 +1,5 @@
 // Database and MySQL warehouse steps against a real MariaDB on loopback (binary logging on).
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { checksFromJobLog, MYSQL_SCRIPT } from '../../src/prepare/job.js';
 import { CLOUD_SQL_TRUST_FLAG, databaseProgram, quoteString, programFiles, WAREHOUSE_TABLES, warehouseMysqlProgram } from '../../src/prepare/sql.js';
 import type { PrepareContext } from '../../src/prepare/types.js';
 import { warehouseStep } from '../../src/prepare/warehouse.js';
-import { answers, gcpAnswers, mariadbMissing, startMariadb } from './peers.js';
+import { answers, freePort, gcpAnswers, lateServer, mariadbMissing, runJobScript, startMariadb } from './peers.js';
 
 const missing = mariadbMissing();
 if (missing) console.warn(`SKIPPING MariaDB prepare tests: ${missing}`);
@@ -209,17 +209,10 @@ describe.skipIf(!!missing)('database and warehouse steps against MariaDB', () =>
     await root.query("CREATE USER 'bkt_late'@'%' IDENTIFIED BY 'late-pw'");
     await root.query("GRANT ALL PRIVILEGES ON `bkt_late`.* TO 'bkt_late'@'%'");
     await root.query("GRANT ALL PRIVILEGES ON `bkt_never`.* TO 'bkt_late'@'%'");
-    const runAsync = async (db: string, waitSeconds: number) => {
-      const dir = mkdtempSync(join(tmpdir(), 'bkt-job-'));
-      const program = warehouseMysqlProgram(db, { waitForDatabase: true });
-      for (const [f, text] of Object.entries({ 'run.sh': MYSQL_SCRIPT, ...programFiles(program) })) writeFileSync(join(dir, f), text);
-      const env = { PATH: process.env.PATH, PREPARE_DIR: dir, TMPDIR: dir, DB_HOST: '127.0.0.1', DB_PORT: String(server.port), DB_USER: 'bkt_late', MYSQL_PWD: 'late-pw', MODE: 'apply', GRANTS: '0', WAIT_SECONDS: String(waitSeconds) };
-      try {
-        return await new Promise<string>((resolve) => execFile('sh', [join(dir, 'run.sh')], { encoding: 'utf8', env }, (_err, stdout) => resolve(String(stdout))));
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    };
+    const runAsync = (db: string, waitSeconds: number) =>
+      runJobScript(MYSQL_SCRIPT, programFiles(warehouseMysqlProgram(db, { waitForDatabase: true })), {
+        DB_HOST: '127.0.0.1', DB_PORT: String(server.port), DB_USER: 'bkt_late', MYSQL_PWD: 'late-pw', MODE: 'apply', GRANTS: '0', WAIT_SECONDS: String(waitSeconds),
+      });
     const a = (name: string) => answers({ database: db(name, 'bkt_late') });
 
     // The database appears 1.5 s after the warehouse Job started: the tables are created then.
@@ -236,5 +229,30 @@ describe.skipIf(!!missing)('database and warehouse steps against MariaDB', () =>
     expect(never).toMatchObject([{ id: 'warehouse.mysql.database', status: 'fail' }]);
     expect(never[0].detail).toMatch(/database not found after 2s/);
     expect(never[0].hint).toMatch(/--skip-prepare database/);
+  });
+
+  it('the Job script waits for an in-cluster server that is still starting (WAIT_FOR_SERVER), and fails as a connect error when it never answers', async () => {
+    if (!(await import('./peers.js')).which('mysql')) {
+      console.warn('SKIPPING Job script run: no mysql client');
+      return;
+    }
+    const late = await lateServer(server.port);
+    try {
+      const env = (port: number, wait: string) => ({ DB_HOST: '127.0.0.1', DB_PORT: String(port), DB_USER: 'bkt_full', MYSQL_PWD: FULL_PW, MODE: 'apply', GRANTS: '1', WAIT_FOR_SERVER: wait });
+      const ok = answers({ database: db('bucketeer', 'bkt_full') });
+      const job = runJobScript(MYSQL_SCRIPT, programFiles(databaseProgram('bucketeer')), env(late.port, '30'));
+      await new Promise((r) => setTimeout(r, 1_500));
+      await late.open();
+      const checks = checksFromJobLog('database', ok, await job, 'apply');
+      expect(byId(checks, 'database.exists').status).toBe('pass');
+      expect(byId(checks, 'database.grants').status).toBe('pass');
+
+      const nobody = await freePort();
+      const down = checksFromJobLog('database', ok, await runJobScript(MYSQL_SCRIPT, programFiles(databaseProgram('bucketeer')), env(nobody, '2')), 'apply');
+      expect(down).toMatchObject([{ id: 'database.connect', status: 'fail' }]);
+      expect(down[0].detail).toMatch(/can't connect|connection refused/i);
+    } finally {
+      await late.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 // Real servers for the prepare tests, on 127.0.0.1, free ports, temp dirs. A missing binary is
 // reported by `missing` so the suite can warn and skip instead of passing silently.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Answers, AnswersInput } from '../../src/answers/schema.js';
@@ -18,6 +18,47 @@ export function which(bin: string): string | undefined {
 import { freePort } from '../helpers/ports.js';
 
 export { freePort };
+
+/**
+ * A port where nothing listens until open() is called; then it forwards to the real server. Stands
+ * in for an in-cluster server that is still rolling out when its prepare Job starts.
+ */
+export async function lateServer(targetPort: number): Promise<{ port: number; open(): Promise<void>; close(): Promise<void> }> {
+  const { createConnection, createServer } = await import('node:net');
+  const port = await freePort();
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((client) => {
+    const upstream = createConnection({ host: '127.0.0.1', port: targetPort });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => s.destroy());
+      s.on('close', () => sockets.delete(s));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  return {
+    port,
+    open: () => new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Runs a prepare Job script here with sh; resolves its stdout (the protocol lines) whatever its exit code. */
+export function runJobScript(script: string, files: Record<string, string>, env: Record<string, string>): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'bkt-job-'));
+  for (const [f, text] of Object.entries({ 'run.sh': script, ...files })) writeFileSync(join(dir, f), text);
+  return new Promise<string>((resolve) =>
+    execFile('sh', [join(dir, 'run.sh')], { encoding: 'utf8', env: { PATH: process.env.PATH, PREPARE_DIR: dir, TMPDIR: dir, ...env } }, (_err, stdout) => {
+      rmSync(dir, { recursive: true, force: true });
+      resolve(String(stdout));
+    }),
+  );
+}
 
 async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, proc?: ChildProcess): Promise<void> {
   const until = Date.now() + timeoutMs;

@@ -8,7 +8,7 @@ import { redisConnector } from '../../src/prepare/adapters.js';
 import { checksFromJobLog, REDIS_SCRIPT } from '../../src/prepare/job.js';
 import { parseFactLog } from '../../src/prepare/protocol.js';
 import { evaluateRedis, redisStep, versionAtLeast } from '../../src/prepare/redis.js';
-import { answers, gcpAnswers, redisMissing, startRedis, which } from './peers.js';
+import { answers, freePort, gcpAnswers, lateServer, redisMissing, runJobScript, startRedis, which } from './peers.js';
 
 const missing = redisMissing();
 if (missing) console.warn(`SKIPPING Redis prepare tests: ${missing}`);
@@ -55,6 +55,28 @@ describe.skipIf(!!missing)('redis step against redis-server', () => {
       expect(policyOf(fromJob).status).toBe('fail');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the Job script waits for an in-cluster Redis that is still starting (WAIT_FOR_SERVER), and fails as a connect error when it never answers', async () => {
+    if (!which('redis-cli')) {
+      console.warn('SKIPPING Job script run: no redis-cli');
+      return;
+    }
+    const late = await lateServer(server.port);
+    try {
+      const a = answers({ redis: { mode: 'external', addr: addr() } });
+      const job = runJobScript(REDIS_SCRIPT, {}, { REDIS_HOST: '127.0.0.1', REDIS_PORT: String(late.port), WAIT_FOR_SERVER: '30' });
+      await new Promise((r) => setTimeout(r, 1_500));
+      await late.open();
+      const checks = checksFromJobLog('redis', a, await job, 'apply');
+      expect(checks).toEqual(await redisStep.apply({ answers: a, redis: redisConnector({ addr: addr() }) }));
+
+      const down = checksFromJobLog('redis', a, await runJobScript(REDIS_SCRIPT, {}, { REDIS_HOST: '127.0.0.1', REDIS_PORT: String(await freePort()), WAIT_FOR_SERVER: '2' }), 'apply');
+      expect(down).toMatchObject([{ id: 'redis.connect', status: 'fail' }]);
+      expect(down[0].detail).toMatch(/connect/i);
+    } finally {
+      await late.close();
     }
   });
 
