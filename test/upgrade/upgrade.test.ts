@@ -159,6 +159,37 @@ describe.skipIf(!helm)('upgrade', () => {
     expect(stored(ns).releaseRevision).toBe('1');
   });
 
+  it('Ctrl-C while helm upgrades: exit 130 naming what was applied, stored answers unchanged; the same command then converges', async () => {
+    const ns = 'up-sigint';
+    { const i = await runInstall(h, { namespace: ns }); expect(i.code, i.stderr).toBe(0); }
+    const medium = answersFile('medium-sigint', (a) => (a.sizing = 'medium'));
+    const args = ['upgrade', '--yes', '--chart', fixtureChart, '--kube-context', 'kubesim', '--kubeconfig', h.sim.kubeconfigPath, '--namespace', ns, '--timeout', '60s', '--health-window', '500ms', '--answers', medium, '--output', 'ndjson'];
+    // Keep helm waiting (web never becomes ready) so the interrupt lands mid-helm.
+    h.sim.setFault('deployment/web=never-ready');
+    const run = startCli(args, h.env);
+    try {
+      await run.waitForLine(/"type":"step-started","step":"helm"/);
+      run.kill('SIGINT');
+      const r = await run.done;
+      expect(r.code).toBe(130);
+      expect(r.stderr).toMatch(/SIGINT received: stopping/);
+      expect(r.stderr).toMatch(/upgrade interrupted/);
+      expect(r.stderr).toMatch(/applied so far: .*in-cluster bucketeer-mysql, bucketeer-redis applied/);
+      expect(r.stderr).toContain('Run the same command again');
+      const events = ndjson(r.stdout);
+      expect(events.at(-1)).toMatchObject({ type: 'result', status: 'interrupted', exitCode: 130 });
+      expect(events.some((e) => e.type === 'failed' && e.step === 'helm' && e.reason === 'interrupted')).toBe(true);
+      // Answers are stored only once a new revision is verified.
+      expect(parse(stored(ns)['answers.yaml']).sizing).toBe('small');
+    } finally {
+      h.sim.clearFaults();
+    }
+    const again = await startCli(args.filter((a) => a !== '--output' && a !== 'ndjson'), h.env).done;
+    expect(again.code, again.stderr).toBe(0);
+    expect((await helmHistory(h, ns))?.at(-1)?.status).toBe('deployed');
+    expect(parse(stored(ns)['answers.yaml']).sizing).toBe('medium');
+  });
+
   it('a release left in pending-upgrade is rolled back to the last deployed revision, then upgraded', async () => {
     const ns = 'up-pending';
     { const i = await runInstall(h, { namespace: ns }); expect(i.code, i.stderr).toBe(0); }
