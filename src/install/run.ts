@@ -2,7 +2,6 @@
 // confirmation on a terminal, and Ctrl-C handling. `executeInstall` is the engine without any
 // terminal concerns (the wizard's InstallEngine port calls it); `runFromAnswers` is the CLI.
 import { setMaxListeners } from 'node:events';
-import { createInterface } from 'node:readline/promises';
 import { answersBaseDir, resolveSecretRef, secretRefsOf, type SecretSources } from '../answers/secrets.js';
 import type { Answers } from '../answers/schema.js';
 import { renderText, useColor } from '../checks/render.js';
@@ -21,6 +20,7 @@ import { handleInterrupts } from './interrupt.js';
 import { assertPreflight, runPreflight, type PreflightResult } from './preflight.js';
 import { releaseHistory } from './release.js';
 import { clusterSecretReader, generateKeysInAdvance, installSteps } from './steps.js';
+import { askYesNo, CancelledAtPrompt } from '../cli/prompt.js';
 
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_HEALTH_WINDOW_MS = 10_000;
@@ -173,16 +173,6 @@ function outputMode(v: string | undefined): OutputMode {
   return mode;
 }
 
-async function askYesNo(question: string, ctx: CommandContext): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: ctx.stderr });
-  try {
-    const answer = await rl.question(question);
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
-  }
-}
-
 /** What the user reads after Ctrl-C: what was applied and that re-running converges. */
 async function interruptedError(ctx: InstallContext | undefined, step: string | undefined): Promise<Interrupted> {
   const applied = ctx?.applied.length ? `applied so far: ${ctx.applied.join('; ')}. ` : 'nothing was changed. ';
@@ -259,7 +249,7 @@ export async function runFromAnswers(cmd: CommandContext, opts: { prepareLanes?:
     text?.stop();
     let error = err as Error;
     const interrupted = interrupt.signal.aborted || exitCodeOf(err) === ExitCode.interrupted;
-    if (interrupted) error = await interruptedError(ctxRef, currentStep);
+    if (interrupted && !(err instanceof CancelledAtPrompt)) error = await interruptedError(ctxRef, currentStep);
     const code = exitCodeOf(error);
     if (mode !== 'text') {
       const checks = ctxRef?.state.checks ?? [];

@@ -3,7 +3,6 @@
 // then run the install's own steps (secrets reused, helm with the rollback flag), restart the
 // Deployments whose ConfigMaps/Secrets changed, verify, and roll back on failure.
 import { join } from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { answersBaseDir, type SecretSources } from '../answers/secrets.js';
 import { loadAnswersFile } from '../answers/load.js';
 import { applyOverrides } from '../answers/overrides.js';
@@ -46,6 +45,7 @@ import {
   type ValueChange,
 } from './diff.js';
 import { deployedManifest, resolveChartVersion } from './helm.js';
+import { askYesNo, CancelledAtPrompt } from '../cli/prompt.js';
 
 export const RESTART_ANNOTATION = 'bucketeer.io/restartedAt';
 
@@ -285,15 +285,6 @@ function restartStep(restarts: Map<string, string[]>): Step {
   };
 }
 
-async function askYesNo(question: string, cmd: CommandContext): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: cmd.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
-}
-
 export async function runUpgrade(cmd: CommandContext): Promise<number> {
   const flags = parseUpgradeFlags(cmd);
   if (!flags.yes && !cmd.interactive) {
@@ -398,7 +389,7 @@ export async function runUpgrade(cmd: CommandContext): Promise<number> {
     text?.stop();
     const interrupted = interrupt.signal.aborted || exitCodeOf(err) === ExitCode.interrupted;
     let error = err as Error;
-    if (interrupted) {
+    if (interrupted && !(err instanceof CancelledAtPrompt)) {
       const applied = ctx?.applied.length ? `applied so far: ${ctx.applied.join('; ')}. ` : 'nothing was changed. ';
       error = new Interrupted('upgrade interrupted', `${applied}Run the same command again: it recovers a pending release and converges.`);
     }

@@ -1,0 +1,64 @@
+// install on a terminal without --yes: the plan summary, then "Continue? [y/N]". Anything but y
+// changes nothing (exit 2); Ctrl-C at the prompt exits 130 and changes nothing; y installs.
+// upgrade asks the same way after its diff.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTerm, stopTerms, TMUX } from '../helpers/terminal.js';
+import { fixtureChart, helm, helmHistory, installArgs, runInstall, startHarness, type Harness } from './helpers.js';
+
+afterEach(stopTerms);
+
+describe.skipIf(!helm || !TMUX)('install asks before changing the cluster (real terminal)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h?.close());
+
+  const withoutYes = (ns: string) => installArgs(h, { namespace: ns }).filter((a) => a !== '--yes');
+  const env = () => ({ ...h.env, PATH: process.env.PATH ?? '' }) as NodeJS.ProcessEnv;
+
+  it('n: exit 2, nothing created', async () => {
+    const ns = 'confirm-no';
+    const t = startTerm({ args: withoutYes(ns), env: env() });
+    const screen = await t.waitFor('Continue? [y/N]');
+    expect(screen).toContain('About to install Bucketeer:');
+    expect(screen).toMatch(new RegExp(`namespace\\s+${ns} \\(will be created\\)`));
+    t.keys('n', 'Enter');
+    expect(await t.exitCode()).toBe(2);
+    expect(t.capture()).toContain('install cancelled; nothing was changed');
+    expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
+    expect(t.sttyAfter()).toMatch(/(^|\s)icanon(\s|$)/m);
+  });
+
+  it('Ctrl-C at the prompt: exit 130, nothing created, the terminal restored', async () => {
+    const ns = 'confirm-ctrl-c';
+    const t = startTerm({ args: withoutYes(ns), env: env() });
+    await t.waitFor('Continue? [y/N]');
+    t.keys('C-c');
+    expect(await t.exitCode()).toBe(130);
+    expect(t.capture()).toContain('Error: cancelled at the prompt; nothing was changed');
+    expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
+    expect(t.sttyAfter()).toMatch(/(^|\s)icanon(\s|$)/m);
+  });
+
+  it('y: installs', async () => {
+    const ns = 'confirm-yes';
+    const t = startTerm({ args: withoutYes(ns), env: env() });
+    await t.waitFor('Continue? [y/N]');
+    t.keys('y', 'Enter');
+    expect(await t.exitCode()).toBe(0);
+    expect(h.sim.objects.get('deployment', ns, 'web')).toBeDefined();
+  });
+
+  it('upgrade: the diff, then "Apply this upgrade? [y/N]"; n leaves the release as it was', async () => {
+    const ns = 'confirm-upgrade';
+    expect((await runInstall(h, { namespace: ns })).code).toBe(0);
+    const args = ['upgrade', '--chart', fixtureChart, '--chart-version', 'v2.3.0', '--kube-context', 'kubesim', '--kubeconfig', h.sim.kubeconfigPath, '--namespace', ns, '--timeout', '30s'];
+    const t = startTerm({ args, env: env() });
+    await t.waitFor('Apply this upgrade? [y/N]');
+    t.keys('n', 'Enter');
+    expect(await t.exitCode()).toBe(2);
+    expect(t.capture()).toContain('upgrade cancelled; nothing was changed');
+    expect((await helmHistory(h, ns))?.map((r) => r.revision)).toEqual([1]);
+  });
+});
