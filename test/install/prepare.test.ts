@@ -1,6 +1,7 @@
 // Issue 7 in the install: prepare Jobs for private middleware are created in the cluster before
 // helm runs, and a failing one stops the install naming the step.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { factLine } from '../../src/prepare/protocol.js';
 import { example, helm, helmHistory, ndjson, runInstall, startHarness, type Harness } from './helpers.js';
 
 describe.skipIf(!helm)('install: prepare steps', () => {
@@ -73,5 +74,33 @@ describe.skipIf(!helm)('install: prepare steps', () => {
     const bad = await runInstall(h, { namespace: 'prepare-bad', answers: example('aws'), extra: ['--skip-prepare', 'databse'] });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--skip-prepare databse: unknown step/);
+  });
+
+  /** What REDIS_SCRIPT prints for a Redis with this eviction policy. */
+  const redisLog = (policy: string) =>
+    [
+      factLine('info', 'redis_version', '7.2.4'),
+      factLine('info', 'maxmemory_policy', policy),
+      factLine('info', 'aof_enabled', '1'),
+      factLine('config', 'maxmemory-policy', policy),
+      factLine('done', 0),
+      '',
+    ].join('\n');
+
+  it("a Job's log is read back into checks: Redis evicting stops the install before helm with the ElastiCache fix; noeviction passes", async () => {
+    const ns = 'prepare-log';
+    h.sim.setJobLog(ns, 'bucketeer-prepare-redis', redisLog('allkeys-lru'));
+    const r = await runInstall(h, { namespace: ns, answers: example('aws'), timeout: '20s' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/prepare redis: Redis never evicts \(maxmemory-policy noeviction\): maxmemory-policy is allkeys-lru/);
+    expect(r.stderr).toMatch(/parameter group/i);
+    expect(await helmHistory(h, ns)).toBeUndefined();
+
+    h.sim.setJobLog(ns, 'bucketeer-prepare-redis', redisLog('noeviction'));
+    const ok = await runInstall(h, { namespace: ns, answers: example('aws'), extra: ['--output', 'ndjson'] });
+    expect(ok.code, ok.stderr).toBe(0);
+    const finished = (ndjson(ok.stdout) as { type: string; step?: string; detail?: string }[]).find((e) => e.type === 'step-finished' && e.step === 'prepare-redis');
+    expect(finished?.detail).toBe('3 ok');
+    h.sim.setJobLog(ns, 'bucketeer-prepare-redis', undefined);
   });
 });

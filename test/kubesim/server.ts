@@ -66,6 +66,11 @@ export interface Kubesim {
   requests: readonly RequestRecord[];
   setFault(spec: Fault | string): void;
   clearFaults(): void;
+  /**
+   * What the pods of Job `job` in `namespace` print, served as their pods/log (there is no
+   * container runtime: the test says what the container would have printed). undefined removes it.
+   */
+  setJobLog(namespace: string, job: string, text: string | undefined): void;
   faults(): readonly Fault[];
   /** 'slow' delays each request by delayMs (default 2000); 'refuse' closes the port and drops connections. */
   setApiMode(mode: ApiMode, delayMs?: number): Promise<void>;
@@ -124,6 +129,8 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
   const registry = new ResourceRegistry();
   const store = new ObjectStore();
   const faultSet = new FaultSet(toFaults(opts.faults));
+  // pods/log of Job pods, as the tests give them ("ns/job" -> text).
+  const jobLogs = new Map<string, string>();
   const controllers = new Controllers(store, registry, faultSet, opts);
   controllers.bootstrap();
   for (const obj of opts.seed ?? []) {
@@ -462,8 +469,10 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
         if (subresource === 'scale') return sendJson(res, 200, toScale(rt, obj));
         if (subresource === 'log') {
           const container = q.get('container') ?? obj.spec?.containers?.[0]?.name ?? '';
+          const jobName = obj.metadata.labels?.['job-name'];
+          const given = jobName ? jobLogs.get(`${ns}/${jobName}`) : undefined;
           res.writeHead(200, { 'Content-Type': 'text/plain' });
-          return void res.end(`kubesim: no container runtime; this is a canned log for pod ${name} container ${container}\n`);
+          return void res.end(given ?? `kubesim: no container runtime; this is a canned log for pod ${name} container ${container}\n`);
         }
         return sendJson(res, 200, table ? toTable(rt.kind, [obj], obj.metadata.resourceVersion ?? '') : served(rt, obj));
       }
@@ -616,6 +625,7 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
       delete: (kind, ns, name) => !!store.removeCascade(resolveKind(kind), ns, name),
     },
     setFault: (spec) => faultSet.add(toFaults([spec])),
+    setJobLog: (namespace, job, text) => (text === undefined ? jobLogs.delete(`${namespace}/${job}`) : jobLogs.set(`${namespace}/${job}`, text)),
     clearFaults: () => faultSet.clear(),
     faults: () => faultSet.list(),
     async setApiMode(next, ms) {
