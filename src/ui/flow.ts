@@ -65,10 +65,10 @@ export interface FlowContext {
 
 /** The secrets the wizard can ask for, with the env variable and file it suggests for each. */
 export const SECRETS = {
-  db: { label: 'MySQL password', env: 'BUCKETEER_DB_PASSWORD', file: 'bucketeer-secrets/db-password' },
-  google: { label: 'Google OAuth client secret', env: 'GOOGLE_CLIENT_SECRET', file: 'bucketeer-secrets/google-client-secret' },
-  demo: { label: 'demo sign-in password', env: 'BUCKETEER_DEMO_PASSWORD', file: 'bucketeer-secrets/demo-password' },
-  wh: { label: 'Postgres password', env: 'BUCKETEER_WAREHOUSE_PASSWORD', file: 'bucketeer-secrets/warehouse-password' },
+  db: { label: 'MySQL password', env: 'BUCKETEER_DB_PASSWORD', file: 'bucketeer-secrets/db-password', path: ['database', 'password'], secretName: 'bucketeer-db', secretKey: 'password' },
+  google: { label: 'Google OAuth client secret', env: 'GOOGLE_CLIENT_SECRET', file: 'bucketeer-secrets/google-client-secret', path: ['auth', 'google', 'clientSecret'], secretName: 'bucketeer-google-oauth', secretKey: 'client-secret' },
+  demo: { label: 'demo sign-in password', env: 'BUCKETEER_DEMO_PASSWORD', file: 'bucketeer-secrets/demo-password', path: ['auth', 'demoSignIn', 'password'], secretName: 'bucketeer-demo', secretKey: 'password' },
+  wh: { label: 'Postgres password', env: 'BUCKETEER_WAREHOUSE_PASSWORD', file: 'bucketeer-secrets/warehouse-password', path: ['warehouse', 'password'], secretName: 'bucketeer-warehouse', secretKey: 'password' },
 } as const;
 export type SecretId = keyof typeof SECRETS;
 
@@ -120,10 +120,12 @@ const where = (facts: readonly WizardFact[]) => {
 const num = (s: string | undefined) => (s === undefined || s === '' ? undefined : /^\d+$/.test(s) ? Number(s) : s);
 const opt = (s: string | undefined) => (s === undefined || s === '' ? undefined : s);
 
-export function secretRef(v: Values, id: SecretId): { env: string } | { file: string } | undefined {
+export function secretRef(v: Values, id: SecretId): { env: string } | { file: string } | { secret: { name: string; key: string } } | undefined {
   const how = v[`secret.${id}.how`];
   if (how === 'env') return { env: SECRETS[id].env };
   if (how === 'file') return { file: SECRETS[id].file };
+  // Until both are answered the suggested name and key stand in, so each field is checked alone.
+  if (how === 'secret') return { secret: { name: v[`secret.${id}.name`] ?? SECRETS[id].secretName, key: v[`secret.${id}.key`] ?? SECRETS[id].secretKey } };
   return undefined;
 }
 
@@ -219,6 +221,7 @@ function secretQuestions(v: Values, ctx: FlowContext, id: SecretId, section: Sec
     ...(opts.generate ? [{ label: 'Generate one', value: 'generate', hint: 'stored only in a Secret in the cluster' }] : []),
     { label: `Environment variable ${s.env}`, value: 'env', hint: envSet ? `${s.env} is set in this shell` : `set it before each install; typed now, it is kept in memory only` },
     { label: `A 0600 file: ${s.file}`, value: 'file', hint: 'type it now; written next to the answers file, readable only by you' },
+    { label: 'A Kubernetes Secret in the namespace', value: 'secret', hint: 'one you manage (External Secrets, Sealed Secrets, kubectl); read at install time' },
   ];
   const qs: Question[] = [
     select(v, {
@@ -232,6 +235,12 @@ function secretQuestions(v: Values, ctx: FlowContext, id: SecretId, section: Sec
     }),
   ];
   const how = v[`secret.${id}.how`];
+  if (how === 'secret') {
+    qs.push(
+      text(v, { id: `secret.${id}.name`, section, title: `Name of the Secret that holds the ${s.label}`, help: ['It must exist in the release namespace when you install.'], initial: s.secretName, path: [...s.path, 'secret', 'name'] }),
+      text(v, { id: `secret.${id}.key`, section, title: `Key in that Secret`, initial: s.secretKey, path: [...s.path, 'secret', 'key'] }),
+    );
+  }
   if (how === 'file' || (how === 'env' && !envSet)) {
     const field = text(v, {
         id: `secret.${id}.value`,

@@ -207,4 +207,36 @@ describe('wizard behaviour', () => {
     expect(readFileSync(secretFile, 'utf8')).toBe('file-secret-42\n');
     expect(statSync(secretFile).mode & 0o777).toBe(0o600);
   });
+
+  it('a secret can point at an existing Kubernetes Secret: its name is checked at the field, the answers keep {secret: {name, key}}', async () => {
+    const cwd = tempDir();
+    const s = startWizard({ probes: fakeProbes([KUBE]), cwd, env: { BUCKETEER_DB_PASSWORD: 'x' } });
+    sessions.push(s);
+    const i = TO_REVIEW.findIndex((st) => st.on === 'Where should the demo sign-in password come from?');
+    await play(s, TO_REVIEW.slice(0, i));
+    await play(s, [
+      { on: 'Where should the demo sign-in password come from?', key: KEY.down },
+      { on: /❯ A 0600 file/, key: KEY.down },
+      { on: /❯ A Kubernetes Secret in the namespace/ },
+    ]);
+    await s.waitFor('Name of the Secret that holds the demo sign-in password');
+    expect(s.frame()).toContain('bucketeer-demo');
+    await s.clearField();
+    await play(s, [{ on: 'Name of the Secret that holds the demo sign-in password', type: 'Demo_Secret' }]);
+    await s.waitFor("must be lower-case letters, digits and '-'");
+    await s.clearField();
+    await play(s, [
+      { on: 'Name of the Secret that holds the demo sign-in password', type: 'team-demo-login' },
+      { on: 'Key in that Secret' },
+      { on: 'How big?' },
+      { on: 'Save the answers file' },
+      { on: 'Where should the answers file go?' },
+      { on: /❯ Render the files/, key: KEY.down },
+      { on: /❯ Quit/ },
+    ]);
+    await s.waitFor('Answers saved');
+    expect((await s.exit).code).toBe(0);
+    const saved = parseAnswers(readFileSync(join(cwd, 'bucketeer-answers.yaml'), 'utf8'), 'saved');
+    expect(saved.auth.demoSignIn.password).toEqual({ secret: { name: 'team-demo-login', key: 'password' } });
+  });
 });
