@@ -1,22 +1,20 @@
 // Kubernetes probes: context -> platform, server version, free capacity against the chosen sizing,
 // default StorageClass, IngressClass (and the ssl-passthrough the chart's nginx Ingresses need),
-// cert-manager. @kubernetes/client-node is imported inside the probes only.
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+// cert-manager, RBAC in the release namespace. They use the installer's own client (src/kube/):
+// the kubeconfig is read the way kubectl reads it (every file of a KUBECONFIG list merged).
 import type { Check } from '../checks/types.js';
+import { CliError, Interrupted } from '../errors.js';
+import { KubeApiError, KubeClient, resourcePath } from '../kube/client.js';
+import type { KubeObject } from '../kube/types.js';
 import { classifyKubeContext } from './detect.js';
 import { oneLine } from './runner.js';
 import type { KubernetesFacts, Probe, ProbeContext, ProbeOutput } from './types.js';
 // One list of what the install creates, shared with the install's own preflight.
 import { INSTALL_RESOURCES } from '../install/preflight.js';
 
-type K8s = typeof import('@kubernetes/client-node');
-type KubeConfig = import('@kubernetes/client-node').KubeConfig;
-
 export interface KubernetesProbeOptions {
   env: NodeJS.ProcessEnv;
-  /** --kubeconfig; else $KUBECONFIG (first existing file); else ~/.kube/config. */
+  /** --kubeconfig; else $KUBECONFIG (its files merged, as kubectl does); else ~/.kube/config. */
   kubeconfig?: string;
   /** --kube-context / answers kubernetes.context; else the current context. */
   context?: string;
@@ -33,11 +31,6 @@ export interface KubernetesProbeOptions {
 
 /** Oldest server the chart's objects work on (autoscaling/v2 HPA). */
 const MIN_SERVER: [number, number] = [1, 23];
-
-export function kubeconfigPath(opts: Pick<KubernetesProbeOptions, 'env' | 'kubeconfig'>): { path?: string; tried: string[] } {
-  const tried = opts.kubeconfig ? [opts.kubeconfig] : opts.env.KUBECONFIG ? opts.env.KUBECONFIG.split(delimiter).filter(Boolean) : [join(opts.env.HOME || homedir(), '.kube', 'config')];
-  return { path: tried.find((p) => existsSync(p)), tried };
-}
 
 // ---- quantities --------------------------------------------------------------------------
 
@@ -65,35 +58,26 @@ export function formatBytes(n: number): string {
 // ---- the probes --------------------------------------------------------------------------
 
 export function kubernetesProbes(opts: KubernetesProbeOptions): Probe[] {
-  let loaded: Promise<{ k8s: K8s; kc: KubeConfig; facts: KubernetesFacts; server: string }> | undefined;
+  // One client for all the probes, made on first use: a kubeconfig problem is reported once by the
+  // context check (with the loader's own message and fix) and the other checks skip.
+  let loaded: Promise<{ kube: KubeClient; facts: KubernetesFacts; server: string }> | undefined;
   const load = () =>
     (loaded ??= (async () => {
-      const { path, tried } = kubeconfigPath(opts);
-      if (!path) throw new KubeSetupError(`no kubeconfig found (looked at ${tried.join(', ')})`, 'point --kubeconfig or KUBECONFIG at one, or create one (gcloud container clusters get-credentials / aws eks update-kubeconfig / kind create cluster)');
-      const k8s = await import('@kubernetes/client-node');
-      k8sModule = k8s;
-      const kc = new k8s.KubeConfig();
+      let kube: KubeClient;
       try {
-        kc.loadFromFile(path);
+        kube = KubeClient.fromKubeconfig({ env: opts.env, kubeconfig: opts.kubeconfig, context: opts.context });
       } catch (err) {
-        throw new KubeSetupError(`cannot read kubeconfig ${path}: ${oneLine(err)}`, 'fix the file or point --kubeconfig at another');
+        // The loader's errors name the file, the context and the fix; anything else (a server
+        // address that is not a URL) is still a kubeconfig problem, not a broken probe.
+        if (err instanceof CliError) throw new KubeSetupError(err.message, err.hint ?? 'fix the kubeconfig or point --kubeconfig at another');
+        throw new KubeSetupError(`cannot use the kubeconfig: ${oneLine(err)}`, 'fix the kubeconfig or point --kubeconfig at another');
       }
-      if (opts.context) {
-        if (!kc.getContextObject(opts.context)) {
-          throw new KubeSetupError(`context "${opts.context}" is not in ${path}`, `kubectl config get-contexts --kubeconfig ${path} lists the contexts`);
-        }
-        kc.setCurrentContext(opts.context);
-      }
-      const context = kc.getCurrentContext();
-      if (!context) throw new KubeSetupError(`${path} has no current context`, 'kubectl config use-context NAME, or pass --kube-context');
-      const server = kc.getCurrentCluster()?.server ?? '';
-      return { k8s, kc, server, facts: { context, ...classifyKubeContext(context, server) } };
+      const server = kube.server;
+      return { kube, server, facts: { context: kube.context, ...classifyKubeContext(kube.context, server) } };
     })());
 
-  // The object-style API takes observable-style middleware; this one hands the probe's signal to
-  // each request so a timeout aborts the socket instead of leaving it open.
-  let k8sModule: K8s | undefined;
-  const withSignal = (signal: AbortSignal) => signalOptions(k8sModule!, signal);
+  // Every request takes the probe's signal (its timeout aborts the socket) and the probe's budget.
+  const within = (ctx: ProbeContext) => ({ signal: ctx.signal, timeoutMs: ctx.timeoutMs });
 
   const setupFailure = (id: string, title: string, err: unknown): ProbeOutput => {
     if (err instanceof KubeSetupError) return { checks: [{ category: 'kubernetes', id, title, status: 'skip', detail: err.message }] };
@@ -126,7 +110,7 @@ export function kubernetesProbes(opts: KubernetesProbeOptions): Probe[] {
         },
       ];
       try {
-        const version = await l.kc.makeApiClient(l.k8s.VersionApi).getCode(withSignal(ctx.signal) as never);
+        const version = await l.kube.version(within(ctx));
         const serverVersion = version.gitVersion;
         const minor = Number(String(version.minor).replace(/\D.*$/, ''));
         const old = Number(version.major) === MIN_SERVER[0] && minor < MIN_SERVER[1];
@@ -159,13 +143,12 @@ export function kubernetesProbes(opts: KubernetesProbeOptions): Probe[] {
       } catch (err) {
         return setupFailure('kubernetes.capacity', 'Cluster capacity', err);
       }
-      const core = l.kc.makeApiClient(l.k8s.CoreV1Api);
       try {
         const [nodes, pods] = await Promise.all([
-          core.listNode({}, withSignal(ctx.signal) as never),
-          core.listPodForAllNamespaces({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }, withSignal(ctx.signal) as never),
+          l.kube.list<NodeLike>('/api/v1/nodes', within(ctx)),
+          l.kube.list<PodLike>('/api/v1/pods', { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed', ...within(ctx) }),
         ]);
-        const free = freeCapacity(nodes.items, pods.items);
+        const free = freeCapacity(nodes, pods);
         // The capacity check itself comes from advice, which also knows the sizing asked for.
         return {
           checks: [],
@@ -190,10 +173,10 @@ export function kubernetesProbes(opts: KubernetesProbeOptions): Probe[] {
         return setupFailure('kubernetes.storageclass', 'Default StorageClass', err);
       }
       try {
-        const list = await l.kc.makeApiClient(l.k8s.StorageV1Api).listStorageClass({}, withSignal(ctx.signal) as never);
+        const items = await l.kube.list<StorageClass>('/apis/storage.k8s.io/v1/storageclasses', within(ctx));
         const isDefault = (a?: Record<string, string>) => a?.['storageclass.kubernetes.io/is-default-class'] === 'true' || a?.['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
-        const def = list.items.find((sc) => isDefault(sc.metadata?.annotations));
-        const names = list.items.map((sc) => sc.metadata?.name ?? '?');
+        const def = items.find((sc) => isDefault(sc.metadata?.annotations));
+        const names = items.map((sc) => sc.metadata?.name ?? '?');
         const check: Check = def
           ? { category: 'kubernetes', id: 'kubernetes.storageclass', title: 'Default StorageClass', status: 'pass', detail: `${def.metadata?.name} (${def.provisioner})`, facts: { default: def.metadata?.name, all: names } }
           : {
@@ -227,8 +210,8 @@ export function kubernetesProbes(opts: KubernetesProbeOptions): Probe[] {
         return setupFailure('kubernetes.ingress', 'Ingress controller', err);
       }
       try {
-        const list = await l.kc.makeApiClient(l.k8s.NetworkingV1Api).listIngressClass({}, withSignal(ctx.signal) as never);
-        const classes = list.items.map((c) => ({
+        const items = await l.kube.list<IngressClass>('/apis/networking.k8s.io/v1/ingressclasses', within(ctx));
+        const classes = items.map((c) => ({
           name: c.metadata?.name ?? '?',
           controller: c.spec?.controller ?? '?',
           isDefault: c.metadata?.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true',
@@ -258,7 +241,7 @@ export function kubernetesProbes(opts: KubernetesProbeOptions): Probe[] {
           };
         }
         // ssl-passthrough is a controller flag: read it off the controller's Deployment when we can.
-        const passthrough = await sslPassthrough(l, ctx).catch(() => undefined);
+        const passthrough = await sslPassthrough(l.kube, ctx).catch(() => undefined);
         const check: Check =
           passthrough === true
             ? { category: 'kubernetes', id: 'kubernetes.ingress', title: 'Ingress controller', status: 'pass', detail: `nginx (${nginx.controller}) with --enable-ssl-passthrough`, facts: { classes, sslPassthrough: true } }
@@ -291,15 +274,16 @@ export function kubernetesProbes(opts: KubernetesProbeOptions): Probe[] {
         return setupFailure('kubernetes.cert-manager', 'cert-manager', err);
       }
       try {
-        await l.kc.makeApiClient(l.k8s.ApiextensionsV1Api).readCustomResourceDefinition({ name: 'certificates.cert-manager.io' }, withSignal(ctx.signal) as never);
-        return { checks: [{ category: 'kubernetes', id: 'kubernetes.cert-manager', title: 'cert-manager', status: 'pass', detail: 'installed (certificates.cert-manager.io)', facts: { present: true } }], facts: { kubernetes: { certManager: true } } };
-      } catch (err) {
-        if (statusOf(err) === 404) {
+        // get() answers undefined for 404: no such CRD.
+        const crd = await l.kube.get('/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io', within(ctx));
+        if (!crd) {
           return {
             checks: [{ category: 'kubernetes', id: 'kubernetes.cert-manager', title: 'cert-manager', status: 'skip', detail: 'not installed (optional: the installer generates the service certificate itself)', facts: { present: false } }],
             facts: { kubernetes: { certManager: false } },
           };
         }
+        return { checks: [{ category: 'kubernetes', id: 'kubernetes.cert-manager', title: 'cert-manager', status: 'pass', detail: 'installed (certificates.cert-manager.io)', facts: { present: true } }], facts: { kubernetes: { certManager: true } } };
+      } catch (err) {
         const p = describeKubeError(err, l.server, 'get customresourcedefinitions');
         return { checks: [{ category: 'kubernetes', id: 'kubernetes.cert-manager', title: 'cert-manager', status: 'warn', detail: p.cause, hint: p.fix }] };
       }
@@ -318,22 +302,10 @@ export function kubernetesProbes(opts: KubernetesProbeOptions): Probe[] {
         return setupFailure('kubernetes.rbac', 'Permissions in the release namespace', err);
       }
       const ns = opts.namespace ?? 'bucketeer';
-      const core = l.kc.makeApiClient(l.k8s.CoreV1Api);
-      const authz = l.kc.makeApiClient(l.k8s.AuthorizationV1Api);
       try {
-        let exists = true;
-        await core.readNamespace({ name: ns }, withSignal(ctx.signal) as never).catch((err) => {
-          if (statusOf(err) === 404) exists = false;
-          else throw err;
-        });
+        const exists = (await l.kube.get(resourcePath('Namespace', undefined, ns), within(ctx))) !== undefined;
         const asks = [...(exists ? [] : [{ group: '', resource: 'namespaces', namespace: undefined as string | undefined }]), ...INSTALL_RESOURCES.map((n) => ({ ...n, namespace: ns }))];
-        const answers = await Promise.all(
-          asks.map((a) =>
-            authz
-              .createSelfSubjectAccessReview({ body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: 'create', group: a.group, resource: a.resource, namespace: a.namespace } } } }, withSignal(ctx.signal) as never)
-              .then((r) => ({ ...a, allowed: Boolean(r.status?.allowed) })),
-          ),
-        );
+        const answers = await Promise.all(asks.map((a) => l.kube.canI('create', a.resource, { group: a.group, namespace: a.namespace, ...within(ctx) }).then((r) => ({ ...a, allowed: r.allowed }))));
         const denied = answers.filter((a) => !a.allowed).map((a) => `${a.resource}${a.group ? `.${a.group}` : ''}`);
         return {
           checks: [
@@ -358,26 +330,10 @@ export function kubernetesProbes(opts: KubernetesProbeOptions): Probe[] {
   return [context, capacity, storage, ingress, certManager, rbac];
 }
 
-async function sslPassthrough(l: { k8s: K8s; kc: KubeConfig }, ctx: ProbeContext): Promise<boolean | undefined> {
-  const apps = l.kc.makeApiClient(l.k8s.AppsV1Api);
-  const list = await apps.listDeploymentForAllNamespaces({ labelSelector: 'app.kubernetes.io/name=ingress-nginx' }, signalOptions(l.k8s, ctx.signal) as never);
-  if (list.items.length === 0) return undefined;
-  return list.items.some((d) => (d.spec?.template.spec?.containers ?? []).some((c) => (c.args ?? []).some((a) => /^--enable-ssl-passthrough(=true)?$/.test(a))));
-}
-
-function signalOptions(k8s: K8s, signal: AbortSignal) {
-  return {
-    middleware: [
-      {
-        pre: (c: import('@kubernetes/client-node').RequestContext) => {
-          c.setSignal(signal);
-          return new k8s.Observable(Promise.resolve(c));
-        },
-        post: (r: import('@kubernetes/client-node').ResponseContext) => new k8s.Observable(Promise.resolve(r)),
-      },
-    ],
-    middlewareMergeStrategy: 'append' as const,
-  };
+async function sslPassthrough(kube: KubeClient, ctx: ProbeContext): Promise<boolean | undefined> {
+  const items = await kube.list<DeploymentLike>('/apis/apps/v1/deployments', { labelSelector: 'app.kubernetes.io/name=ingress-nginx', signal: ctx.signal, timeoutMs: ctx.timeoutMs });
+  if (items.length === 0) return undefined;
+  return items.some((d) => (d.spec?.template?.spec?.containers ?? []).some((c) => (c.args ?? []).some((a) => /^--enable-ssl-passthrough(=true)?$/.test(a))));
 }
 
 function mismatch(cluster: KubernetesFacts['platform'], platform: KubernetesProbeOptions['platform']): boolean {
@@ -393,23 +349,33 @@ class KubeSetupError extends Error {
   }
 }
 
-function statusOf(err: unknown): number | undefined {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
+/**
+ * What to show for a failed request. The client already turns network failures, its own timeout,
+ * 401 and credential-plugin failures into an EnvironmentError naming the server, the context and
+ * the fix; HTTP errors are KubeApiError with the status; the probe's signal firing is Interrupted.
+ */
 export function describeKubeError(err: unknown, server: string, action?: string): { cause: string; fix: string } {
-  const status = statusOf(err);
-  const msg = oneLine(err);
-  if (status === 401) return { cause: `the API server at ${server} rejected the credentials (401)`, fix: 'refresh the kubeconfig credentials (gcloud container clusters get-credentials / aws eks update-kubeconfig)' };
-  if (status === 403) return { cause: `forbidden${action ? `: cannot ${action}` : ''} (RBAC)`, fix: `ask for a role that can ${action ?? 'read this resource'}` };
-  if (/abort/i.test(msg) || (err as { name?: string })?.name === 'AbortError') return { cause: `no answer from ${server} before the probe timeout`, fix: 'check the cluster is reachable (VPN, firewall), or allow more time with --probe-timeout' };
-  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ECONNRESET|ETIMEDOUT|certificate|self.signed/i.test(msg)) return { cause: `cannot reach ${server} (${msg})`, fix: 'check the cluster is running and reachable from here' };
-  return { cause: status ? `HTTP ${status}: ${msg}` : msg, fix: 'run again with --debug for details' };
+  if (err instanceof Interrupted) return { cause: `no answer from ${server} before the probe timeout`, fix: 'check the cluster is reachable (VPN, firewall), or allow more time with --probe-timeout' };
+  if (err instanceof KubeApiError) {
+    if (err.status === 403) return { cause: `forbidden${action ? `: cannot ${action}` : ''} (RBAC)`, fix: `ask for a role that can ${action ?? 'read this resource'}` };
+    return { cause: `HTTP ${err.status}: ${oneLine(err)}`, fix: 'run again with --debug for details' };
+  }
+  if (err instanceof CliError) return { cause: oneLine(err), fix: err.hint ?? 'check the cluster is running and reachable from here' };
+  return { cause: oneLine(err), fix: 'run again with --debug for details' };
 }
 
-type NodeLike = import('@kubernetes/client-node').V1Node;
-type PodLike = import('@kubernetes/client-node').V1Pod;
+// The few fields of the objects these probes read (src/kube/types.ts holds the installer's own).
+type NodeLike = KubeObject & {
+  spec?: { unschedulable?: boolean; taints?: { key?: string; effect?: string }[] };
+  status?: { allocatable?: Record<string, string>; conditions?: { type: string; status: string }[] };
+};
+type PodLike = KubeObject & {
+  spec?: { nodeName?: string; containers?: { resources?: { requests?: Record<string, string> } }[] };
+  status?: { phase?: string };
+};
+type StorageClass = KubeObject & { provisioner?: string };
+type IngressClass = KubeObject & { spec?: { controller?: string } };
+type DeploymentLike = KubeObject & { spec?: { template?: { spec?: { containers?: { args?: string[] }[] } } } };
 
 /** Allocatable of schedulable, Ready, untainted nodes minus the requests of pods bound to them. */
 export function freeCapacity(nodes: NodeLike[], pods: PodLike[]): { cpuMilli: number; memoryBytes: number; nodes: number } {

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { capacityCheck } from '../../src/probes/advice.js';
 import { classifyKubeContext } from '../../src/probes/detect.js';
 import { freeCapacity, kubernetesProbes, parseCpuMilli, parseMemBytes } from '../../src/probes/kubernetes.js';
@@ -6,6 +9,7 @@ import { mergeFacts, runProbes } from '../../src/probes/runner.js';
 import { totalRequests } from '../../src/plan/sizing.js';
 import type { Check } from '../../src/checks/types.js';
 import { defaultKubeState, startFakeKube, type FakeKubeState } from './fake-kube.js';
+import { freePort } from './peers.js';
 
 const byId = (checks: Check[], id: string) => checks.find((c) => c.id === id);
 
@@ -101,6 +105,60 @@ describe('Kubernetes probes against a fake API server', () => {
     expect(check.detail).toMatch(/short of .*CPU/);
     expect(capacityCheck({ cpuMilli: small.cpuMilli + 10, memoryBytes: small.memoryBytes * 2, nodes: 1 }, small)?.status).toBe('warn');
     expect(freeCapacity([], [])).toEqual({ cpuMilli: 0, memoryBytes: 0, nodes: 0 });
+  });
+
+  it('reads every file of a KUBECONFIG list, as kubectl does', async () => {
+    // The first file knows another cluster and names the current context; the fake cluster's
+    // context is only in the second file.
+    const first = join(mkdtempSync(join(tmpdir(), 'kube-first-')), 'config');
+    writeFileSync(
+      first,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: gke_my-proj_asia-northeast1_prod',
+        'clusters:',
+        '- name: other',
+        '  cluster: {server: "https://other.invalid:6443"}',
+        'users:',
+        '- name: other',
+        '  user: {token: other-token}',
+        'contexts:',
+        '- name: kind-other',
+        '  context: {cluster: other, user: other}',
+        '',
+      ].join('\n'),
+    );
+    const env = { KUBECONFIG: [first, kube.kubeconfig].join(delimiter) };
+    for (const context of ['gke_my-proj_asia-northeast1_prod', undefined]) {
+      const results = await runProbes(kubernetesProbes({ env, context, namespace: 'bucketeer' }), { timeoutMs: 5000 });
+      const checks = results.flatMap((r) => r.checks);
+      expect(byId(checks, 'kubernetes.context')).toMatchObject({ status: 'pass', detail: expect.stringContaining(`gke_my-proj_asia-northeast1_prod -> gke (project my-proj, region asia-northeast1, cluster prod) at ${kube.url}`) });
+      expect(byId(checks, 'kubernetes.version')).toMatchObject({ status: 'pass', detail: 'reachable, v1.30.2' });
+      expect(mergeFacts(results).kubernetes.free?.nodes).toBe(2);
+    }
+    // A context that neither file defines is reported by the context check, naming both files.
+    const missing = (await runProbes(kubernetesProbes({ env, context: 'nope' }), { timeoutMs: 5000 })).flatMap((r) => r.checks);
+    expect(byId(missing, 'kubernetes.context')).toMatchObject({ status: 'fail', detail: `context "nope" is not in the kubeconfig (${first}, ${kube.kubeconfig}); it has: kind-other, gke_my-proj_asia-northeast1_prod` });
+    expect(missing.filter((c) => c.id !== 'kubernetes.context').every((c) => c.status === 'skip')).toBe(true);
+  });
+
+  it('an API server that refuses connections: the version check fails, the others warn, none throws', async () => {
+    const port = await freePort();
+    const file = join(mkdtempSync(join(tmpdir(), 'kube-gone-')), 'config');
+    writeFileSync(
+      file,
+      ['apiVersion: v1', 'kind: Config', 'current-context: kind-gone', 'clusters:', '- name: gone', `  cluster: {server: "http://127.0.0.1:${port}"}`, 'users:', '- name: u', '  user: {token: t}', 'contexts:', '- name: kind-gone', '  context: {cluster: gone, user: u}', ''].join('\n'),
+    );
+    const results = await runProbes(kubernetesProbes({ env: {}, kubeconfig: file, platform: 'other' }), { timeoutMs: 5000 });
+    expect(results.map((r) => r.outcome).every((o) => o === 'ok')).toBe(true);
+    const checks = results.flatMap((r) => r.checks);
+    expect(byId(checks, 'kubernetes.context')?.status).toBe('pass');
+    expect(byId(checks, 'kubernetes.version')).toMatchObject({ status: 'fail', detail: `cannot reach the Kubernetes API at http://127.0.0.1:${port} (context kind-gone): connection refused`, hint: expect.stringContaining('cluster-info') });
+    expect(byId(checks, 'kubernetes.capacity')).toMatchObject({ status: 'warn', detail: expect.stringMatching(/^capacity unknown: cannot reach /) });
+    for (const id of ['kubernetes.storageclass', 'kubernetes.ingress', 'kubernetes.cert-manager', 'kubernetes.rbac']) expect(byId(checks, id)).toMatchObject({ status: 'warn', detail: expect.stringContaining('connection refused') });
+    // Without a version the wizard does not count the context as reachable.
+    expect(mergeFacts(results).kubernetes.serverVersion).toBeUndefined();
   });
 
   it('no kubeconfig: the context check fails with what to do, the rest skip', async () => {
