@@ -1,6 +1,6 @@
 // The single definition of the answers file. The Answers type, the JSON Schema that editors use
 // (`bucketeer-install schema`) and the wizard's inline validation all come from here.
-import { z } from 'zod';
+import * as z from './zod.js';
 
 export const CHART_REF = 'oci://ghcr.io/bucketeer-io/chart/bucketeer';
 export const CHART_VERSION = 'v2.3.0';
