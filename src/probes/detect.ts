@@ -108,16 +108,55 @@ export interface GcpDetection {
   file?: string;
   /** Its parsed JSON (never printed: it can hold a private key or refresh token). */
   credentials?: Record<string, unknown>;
-  /** Project from env or the key file. */
+  /** Project from env, the key file, or gcloud's configuration. */
   project?: string;
+  /** Where `project` came from, for the "found in" notes. */
+  projectSource?: 'env' | 'key-file' | 'gcloud-config';
   quotaProject?: string;
+}
+
+/**
+ * The project `gcloud config get-value project` would print, read from its files instead of
+ * starting gcloud (a second or more): CLOUDSDK_CORE_PROJECT, else `project` in the [core] section
+ * of the active configuration (CLOUDSDK_ACTIVE_CONFIG_NAME, else the active_config file, else
+ * "default").
+ */
+export function gcloudConfigProject(env: NodeJS.ProcessEnv, configDir: string): string | undefined {
+  if (env.CLOUDSDK_CORE_PROJECT) return env.CLOUDSDK_CORE_PROJECT;
+  const read = (f: string) => {
+    try {
+      return readFileSync(join(configDir, f), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const active = env.CLOUDSDK_ACTIVE_CONFIG_NAME || read('active_config')?.trim() || 'default';
+  if (!/^[-\w.]+$/.test(active)) return undefined;
+  let section = '';
+  for (const raw of (read(join('configurations', `config_${active}`)) ?? '').split(/\r?\n/)) {
+    const line = raw.trim();
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header) section = header[1].trim();
+    else if (section === 'core') {
+      const kv = /^project\s*[=:]\s*(.*)$/.exec(line);
+      if (kv && kv[1].trim()) return kv[1].trim();
+    }
+  }
+  return undefined;
 }
 
 /** ADC order: GOOGLE_APPLICATION_CREDENTIALS -> gcloud's ADC file -> metadata server. */
 export function detectGcp(env: NodeJS.ProcessEnv): GcpDetection {
   const configDir = env.CLOUDSDK_CONFIG || join(home(env), '.config', 'gcloud');
   const file = env.GOOGLE_APPLICATION_CREDENTIALS || (existsSync(join(configDir, 'application_default_credentials.json')) ? join(configDir, 'application_default_credentials.json') : undefined);
+  // The order google-auth-library's getProjectId() uses: env, then the key file, then gcloud.
   const envProject = env.GOOGLE_CLOUD_PROJECT || env.GCLOUD_PROJECT || undefined;
+  const fallback = (fromFile?: string): Pick<GcpDetection, 'project' | 'projectSource'> => {
+    if (envProject) return { project: envProject, projectSource: 'env' };
+    if (fromFile) return { project: fromFile, projectSource: 'key-file' };
+    const configured = gcloudConfigProject(env, configDir);
+    return configured ? { project: configured, projectSource: 'gcloud-config' } : {};
+  };
   if (file) {
     let json: Record<string, unknown> | undefined;
     try {
@@ -131,12 +170,12 @@ export function detectGcp(env: NodeJS.ProcessEnv): GcpDetection {
       source,
       file,
       credentials: json,
-      project: envProject ?? (typeof json?.project_id === 'string' ? json.project_id : undefined),
+      ...fallback(typeof json?.project_id === 'string' ? json.project_id : undefined),
       quotaProject: env.GOOGLE_CLOUD_QUOTA_PROJECT || (typeof json?.quota_project_id === 'string' ? json.quota_project_id : undefined),
     };
   }
-  if (env.METADATA_SERVER_DETECTION === 'none') return { source: 'none', project: envProject };
-  return { source: 'metadata', project: envProject, quotaProject: env.GOOGLE_CLOUD_QUOTA_PROJECT || undefined };
+  if (env.METADATA_SERVER_DETECTION === 'none') return { source: 'none', ...fallback() };
+  return { source: 'metadata', ...fallback(), quotaProject: env.GOOGLE_CLOUD_QUOTA_PROJECT || undefined };
 }
 
 // ---- Kubernetes --------------------------------------------------------------------------

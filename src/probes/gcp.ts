@@ -129,6 +129,8 @@ function memberOf(principal: string): string {
 
 type Ready = { client: AuthClient | null; project: string; det: GcpDetection };
 
+const NO_PROJECT = 'no GCP project known: set gcp.project in the answers, GOOGLE_CLOUD_PROJECT, or `gcloud config set project PROJECT_ID`';
+
 export function gcpProbes(opts: GcpProbeOptions): Probe[] {
   const det = detectGcp(opts.env);
   const project = opts.project ?? det.project;
@@ -154,7 +156,7 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
   const skip = (id: string, title: string, detail: string): ProbeOutput => ({ checks: [{ category: 'gcp', id, title, status: 'skip', detail }] });
 
   const ready = async (id: string, title: string): Promise<Ready | ProbeOutput> => {
-    if (!project) return skip(id, title, 'no GCP project known');
+    if (!project) return skip(id, title, NO_PROJECT);
     try {
       return { client: await authClient(), project, det };
     } catch (err) {
@@ -213,7 +215,7 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
       });
       const facts: Partial<GcpFacts> = { adcSource: det.source, clientClass };
       if (!project) {
-        checks.push({ category: 'gcp', id: 'gcp.project', title: 'GCP project', status: 'fail', detail: 'no project known', hint: 'set gcp.project in the answers file, or export GOOGLE_CLOUD_PROJECT=PROJECT_ID' });
+        checks.push({ category: 'gcp', id: 'gcp.project', title: 'GCP project', status: 'fail', detail: 'no project known', hint: 'set gcp.project in the answers file, export GOOGLE_CLOUD_PROJECT=PROJECT_ID, or run gcloud config set project PROJECT_ID' });
         return { checks, facts: { gcp: facts } };
       }
       const { ProjectsClient } = await import('@google-cloud/resource-manager');
@@ -235,7 +237,7 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
           id: 'gcp.project',
           title: 'GCP project',
           status: state === 'ACTIVE' ? 'pass' : 'fail',
-          detail: `${p.projectId ?? project} (number ${number ?? '?'}, ${state || 'state unknown'})`,
+          detail: `${p.projectId ?? project} (number ${number ?? '?'}, ${state || 'state unknown'}${opts.project ? '' : det.projectSource === 'gcloud-config' ? '; from gcloud config' : det.projectSource === 'key-file' ? '; from the key file' : ''})`,
           hint: state === 'ACTIVE' ? undefined : `project ${project} is ${state}; choose an active project`,
           facts: { ...facts.project },
         });
@@ -404,7 +406,7 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
     async run(ctx) {
       const emulator = Boolean(opts.env.PUBSUB_EMULATOR_HOST) && !opts.env.BUCKETEER_INSTALL_GCP_ENDPOINT_PUBSUB;
       // An emulator needs no credentials; the real API does.
-      const r: Ready | ProbeOutput = emulator ? (project ? { client: null, project, det } : skip('gcp.pubsub', 'Pub/Sub', 'no GCP project known')) : await ready('gcp.pubsub', 'Pub/Sub');
+      const r: Ready | ProbeOutput = emulator ? (project ? { client: null, project, det } : skip('gcp.pubsub', 'Pub/Sub', NO_PROJECT)) : await ready('gcp.pubsub', 'Pub/Sub');
       if (!('det' in r)) return r;
       try {
         const [topicsOut, subsOut] = await Promise.all([

@@ -132,6 +132,21 @@ describe('GCP probes against a local REST server', () => {
     writeFileSync(join(userDir, 'application_default_credentials.json'), JSON.stringify({ type: 'authorized_user', client_id: 'a', client_secret: 'b', refresh_token: 'c', quota_project_id: 'q-proj' }));
     expect(detectGcp({ CLOUDSDK_CONFIG: userDir, HOME: dir })).toMatchObject({ source: 'gcloud-user', quotaProject: 'q-proj' });
     expect(detectGcp({ HOME: dir })).toMatchObject({ source: 'metadata' });
+    expect(detectGcp({ HOME: dir }).project).toBeUndefined();
+
+    // gcloud's own project setting, as `gcloud config get-value project` reads it: the active
+    // configuration's [core] project; CLOUDSDK_CORE_PROJECT and the ADC env vars win over it.
+    mkdirSync(join(userDir, 'configurations'));
+    writeFileSync(join(userDir, 'configurations', 'config_default'), '[core]\naccount = me@example.com\nproject = default-proj\n');
+    writeFileSync(join(userDir, 'configurations', 'config_work'), '[compute]\nregion = asia-northeast1\n\n[core]\nproject = work-proj\n');
+    expect(detectGcp({ CLOUDSDK_CONFIG: userDir, HOME: dir })).toMatchObject({ project: 'default-proj', projectSource: 'gcloud-config' });
+    writeFileSync(join(userDir, 'active_config'), 'work\n');
+    expect(detectGcp({ CLOUDSDK_CONFIG: userDir, HOME: dir })).toMatchObject({ project: 'work-proj', projectSource: 'gcloud-config' });
+    expect(detectGcp({ CLOUDSDK_CONFIG: userDir, HOME: dir, CLOUDSDK_ACTIVE_CONFIG_NAME: 'default' }).project).toBe('default-proj');
+    expect(detectGcp({ CLOUDSDK_CONFIG: userDir, HOME: dir, CLOUDSDK_CORE_PROJECT: 'core-env' }).project).toBe('core-env');
+    expect(detectGcp({ CLOUDSDK_CONFIG: userDir, HOME: dir, GOOGLE_CLOUD_PROJECT: 'env-proj' })).toMatchObject({ project: 'env-proj', projectSource: 'env' });
+    // A key file's project_id comes before gcloud's setting.
+    expect(detectGcp({ CLOUDSDK_CONFIG: userDir, HOME: dir, GOOGLE_APPLICATION_CREDENTIALS: keyFile })).toMatchObject({ project: 'key-proj', projectSource: 'key-file' });
 
     // The real library builds a JWT client from the key file (no network until a request).
     const [identity] = gcpProbes({ env: { GOOGLE_APPLICATION_CREDENTIALS: keyFile, GOOGLE_CLOUD_PROJECT: '' } }).slice(0, 1);
