@@ -9,6 +9,8 @@ export interface SecretSources {
   env: NodeJS.ProcessEnv;
   /** Folder of the answers file: {file: ...} paths are relative to it. */
   baseDir: string;
+  /** What baseDir is, for messages (default "the answers file's folder"). */
+  baseDirIs?: string;
   /** Reads a key of an existing Secret in the release namespace; absent when there is no cluster. */
   readClusterSecret?: (name: string, key: string) => Promise<string | undefined>;
 }
@@ -36,7 +38,10 @@ export async function resolveSecretRef(ref: SecretRef, key: string, src: SecretS
       return v;
     } catch (err) {
       if (err instanceof UsageError) throw err;
-      throw new UsageError(`${key}: cannot read ${ref.file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, `check the path (relative to the answers file) and its permissions`);
+      throw new UsageError(
+        `${key}: cannot read ${ref.file} (${(err as NodeJS.ErrnoException).code ?? String(err)} at ${path})`,
+        `check the path (relative to ${src.baseDirIs ?? "the answers file's folder"}) and its permissions`,
+      );
     }
   }
   if (!src.readClusterSecret) {

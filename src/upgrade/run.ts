@@ -150,6 +150,15 @@ interface Session {
   signal: AbortSignal;
 }
 
+/**
+ * Where {file: ...} refs resolve: the answers file's folder, or, for answers read back from the
+ * cluster, the current folder (the original folder is not stored; it belongs to another machine).
+ */
+function fileRefBase(answersPath: string, cwd: string): Pick<SecretSources, 'baseDir' | 'baseDirIs'> {
+  if (answersPath !== '(stored)') return { baseDir: answersBaseDir(answersPath) };
+  return { baseDir: cwd, baseDirIs: 'the current folder, as the answers came from the cluster: run upgrade from the folder of the original answers file, or pass --answers FILE' };
+}
+
 /** Everything before the confirmation: reads only. */
 async function planUpgrade(s: Session): Promise<UpgradePlan> {
   const { kube, t, flags, signal } = s;
@@ -198,7 +207,7 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
   }
 
   // The new plan, read-only: the same secret resolution as install, Secrets reused as they are.
-  const sources: SecretSources = { env: s.env, baseDir: answersPath === '(stored)' ? s.cwd : answersBaseDir(answersPath) };
+  const sources: SecretSources = { env: s.env, ...fileRefBase(answersPath, s.cwd) };
   await checkLocalSecretRefs(answers, sources);
   const readClusterSecret = clusterSecretReader(kube, t.namespace, signal);
   let inlineSecrets = await resolveInlineSecrets(answers, { ...sources, readClusterSecret });
@@ -362,7 +371,7 @@ export async function runUpgrade(cmd: CommandContext): Promise<number> {
       kube,
       kubeArgs,
       env: cmd.env,
-      secretSources: { env: cmd.env, baseDir: plan.answersPath === '(stored)' ? cmd.cwd : answersBaseDir(plan.answersPath), readClusterSecret: clusterSecretReader(kube, namespace, interrupt.signal) },
+      secretSources: { env: cmd.env, ...fileRefBase(plan.answersPath, cmd.cwd), readClusterSecret: clusterSecretReader(kube, namespace, interrupt.signal) },
       timeoutMs: flags.timeoutMs,
       pollIntervalMs: 1_000,
       healthWindowMs: flags.healthWindowMs,

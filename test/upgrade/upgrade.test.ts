@@ -190,6 +190,20 @@ describe.skipIf(!helm)('upgrade', () => {
     expect(parse(stored(ns)['answers.yaml']).sizing).toBe('medium');
   });
 
+  it('stored answers with a {file: ...} secret: read from another folder, the error says where it looked and what to do; nothing changes', async () => {
+    const ns = 'up-file-ref';
+    writeFileSync(join(h.dir, 'db-pw'), 'file-ref-password\n', { mode: 0o600 });
+    const withFile = answersFile('file-ref', (a) => (a.database.password = { file: 'db-pw' }));
+    { const i = await runInstall(h, { namespace: ns, answers: withFile }); expect(i.code, i.stderr).toBe(0); }
+    // The CLI runs in the repository root here, not next to the answers file.
+    const r = await upgrade(ns, ['--chart-version', 'v2.4.0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/database\.password: cannot read db-pw \(ENOENT at \S+\/db-pw\)/);
+    expect(r.stderr).toMatch(/relative to the current folder, as the answers came from the cluster: run upgrade from the folder of the original answers file, or pass --answers FILE/);
+    expect(r.stderr).not.toContain('file-ref-password');
+    expect((await helmHistory(h, ns))?.map((x) => x.revision)).toEqual([1]);
+  });
+
   it('a release left in pending-upgrade is rolled back to the last deployed revision, then upgraded', async () => {
     const ns = 'up-pending';
     { const i = await runInstall(h, { namespace: ns }); expect(i.code, i.stderr).toBe(0); }
