@@ -87,6 +87,20 @@ interface Session {
   region: string;
 }
 
+
+/** Every page of a Marker-paginated AWS listing, at most `maxPages` (a huge account stays bounded). */
+async function allPages<T>(page: (marker: string | undefined) => Promise<{ items?: T[]; next?: string }>, maxPages = 10): Promise<T[]> {
+  const out: T[] = [];
+  let marker: string | undefined;
+  for (let i = 0; i < maxPages; i++) {
+    const p = await page(marker);
+    out.push(...(p.items ?? []));
+    if (!p.next) break;
+    marker = p.next;
+  }
+  return out;
+}
+
 export function awsProbes(opts: AwsProbeOptions): Probe[] {
   // The SDK warns on Node 20 about its releases after January 2027; this CLI pins its SDK, so the
   // warning says nothing a user can act on.
@@ -187,24 +201,19 @@ export function awsProbes(opts: AwsProbeOptions): Probe[] {
       const { RDSClient, DescribeDBInstancesCommand } = await import('@aws-sdk/client-rds');
       const c = await client(RDSClient, 'rds', s, ctx);
       try {
-        const all: RdsInstanceFact[] = [];
-        let marker: string | undefined;
-        for (let page = 0; page < 10; page++) {
-          const out = await c.send(new DescribeDBInstancesCommand({ Marker: marker, MaxRecords: 100 }), { abortSignal: ctx.signal as never });
-          for (const db of out.DBInstances ?? []) {
-            all.push({
-              id: db.DBInstanceIdentifier ?? '?',
-              engine: db.Engine ?? '?',
-              engineVersion: db.EngineVersion,
-              endpoint: db.Endpoint?.Address,
-              port: db.Endpoint?.Port,
-              publiclyAccessible: Boolean(db.PubliclyAccessible),
-              status: db.DBInstanceStatus,
-            });
-          }
-          marker = out.Marker;
-          if (!marker) break;
-        }
+        const instances = await allPages(async (Marker) => {
+          const out = await c.send(new DescribeDBInstancesCommand({ Marker, MaxRecords: 100 }), { abortSignal: ctx.signal as never });
+          return { items: out.DBInstances, next: out.Marker };
+        });
+        const all: RdsInstanceFact[] = instances.map((db) => ({
+          id: db.DBInstanceIdentifier ?? '?',
+          engine: db.Engine ?? '?',
+          engineVersion: db.EngineVersion,
+          endpoint: db.Endpoint?.Address,
+          port: db.Endpoint?.Port,
+          publiclyAccessible: Boolean(db.PubliclyAccessible),
+          status: db.DBInstanceStatus,
+        }));
         const quota = await serviceQuota(AWS_QUOTAS.rdsInstances, all.length, s, ctx);
         const mysql = all.filter((d) => d.engine === 'mysql' || d.engine === 'aurora-mysql');
         return { checks: rdsChecks(mysql, s.region), facts: { aws: { rds: mysql }, quotas: [quota] } };
@@ -227,13 +236,19 @@ export function awsProbes(opts: AwsProbeOptions): Probe[] {
       const ec = await import('@aws-sdk/client-elasticache');
       const c = await client(ec.ElastiCacheClient, 'elasticache', s, ctx);
       try {
-        const [groupsOut, clustersOut] = await Promise.all([
-          c.send(new ec.DescribeReplicationGroupsCommand({ MaxRecords: 100 }), { abortSignal: ctx.signal as never }),
-          c.send(new ec.DescribeCacheClustersCommand({ MaxRecords: 100 }), { abortSignal: ctx.signal as never }),
+        const [replicationGroups, cacheClusters] = await Promise.all([
+          allPages(async (Marker) => {
+            const out = await c.send(new ec.DescribeReplicationGroupsCommand({ Marker, MaxRecords: 100 }), { abortSignal: ctx.signal as never });
+            return { items: out.ReplicationGroups, next: out.Marker };
+          }),
+          allPages(async (Marker) => {
+            const out = await c.send(new ec.DescribeCacheClustersCommand({ Marker, MaxRecords: 100 }), { abortSignal: ctx.signal as never });
+            return { items: out.CacheClusters, next: out.Marker };
+          }),
         ]);
-        const clusters = new Map((clustersOut.CacheClusters ?? []).map((cc) => [cc.CacheClusterId ?? '', cc]));
-        const nodesUsed = (clustersOut.CacheClusters ?? []).reduce((n, cc) => n + (cc.NumCacheNodes ?? 0), 0);
-        const groups: ElastiCacheGroupFact[] = (groupsOut.ReplicationGroups ?? []).map((g) => {
+        const clusters = new Map(cacheClusters.map((cc) => [cc.CacheClusterId ?? '', cc]));
+        const nodesUsed = cacheClusters.reduce((n, cc) => n + (cc.NumCacheNodes ?? 0), 0);
+        const groups: ElastiCacheGroupFact[] = replicationGroups.map((g) => {
           const member = (g.MemberClusters ?? []).map((m) => clusters.get(m)).find(Boolean);
           const clusterMode = Boolean(g.ClusterEnabled) || g.ClusterMode === 'enabled';
           const ep = clusterMode ? g.ConfigurationEndpoint : g.NodeGroups?.[0]?.PrimaryEndpoint;
@@ -288,12 +303,18 @@ export function awsProbes(opts: AwsProbeOptions): Probe[] {
       const c = await client(KMSClient, 'kms', s, ctx);
       try {
         const [keys, aliases] = await Promise.all([
-          c.send(new ListKeysCommand({ Limit: 100 }), { abortSignal: ctx.signal as never }),
-          c.send(new ListAliasesCommand({ Limit: 100 }), { abortSignal: ctx.signal as never }),
+          allPages(async (Marker) => {
+            const out = await c.send(new ListKeysCommand({ Marker, Limit: 100 }), { abortSignal: ctx.signal as never });
+            return { items: out.Keys, next: out.Truncated ? out.NextMarker : undefined };
+          }),
+          allPages(async (Marker) => {
+            const out = await c.send(new ListAliasesCommand({ Marker, Limit: 100 }), { abortSignal: ctx.signal as never });
+            return { items: out.Aliases, next: out.Truncated ? out.NextMarker : undefined };
+          }),
         ]);
-        const keyIds = (keys.Keys ?? []).map((k) => k.KeyId ?? '?');
+        const keyIds = keys.map((k) => k.KeyId ?? '?');
         // aws/* aliases belong to AWS-managed keys; the user's own are what they would pick.
-        const own = (aliases.Aliases ?? []).map((a) => a.AliasName ?? '').filter((a) => a && !a.startsWith('alias/aws/'));
+        const own = aliases.map((a) => a.AliasName ?? '').filter((a) => a && !a.startsWith('alias/aws/'));
         return {
           checks: [
             {

@@ -260,3 +260,44 @@ describe.skipIf(!motoAvailable)('AWS probes against moto', () => {
     expect(r.code).toBe(1);
   });
 });
+
+describe.skipIf(!motoAvailable)('AWS listings follow every page', () => {
+  it('more than one page of replication groups: all are listed, the next page asked with the marker; all KMS keys counted', async () => {
+    const moto = await startMoto();
+    const asked: string[] = [];
+    // Records what the probes ask and passes everything on to moto.
+    const proxy = await startProxy(moto.url, {
+      intercept: (req, body) => {
+        asked.push(req.headers['x-amz-target'] ? `${req.headers['x-amz-target']} ${body}` : body);
+        return false;
+      },
+    });
+    try {
+      const cfg = { region: 'us-east-1', endpoint: moto.url, credentials: creds };
+      const ec = await import('@aws-sdk/client-elasticache');
+      const { KMSClient, CreateKeyCommand } = await import('@aws-sdk/client-kms');
+      const cache = new ec.ElastiCacheClient(cfg);
+      const kms = new KMSClient(cfg);
+      const N = 105;
+      for (let i = 0; i < N; i++) {
+        await cache.send(new ec.CreateReplicationGroupCommand({ ReplicationGroupId: `rg-${i}`, ReplicationGroupDescription: 'x', Engine: 'redis', CacheNodeType: 'cache.t3.micro', NumCacheClusters: 1 }));
+        await kms.send(new CreateKeyCommand({ Description: `key ${i}` }));
+      }
+      cache.destroy();
+      kms.destroy();
+
+      const env = { AWS_ENDPOINT_URL: proxy.url, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_REGION: 'us-east-1', HOME: mkdtempSync(join(tmpdir(), 'home-')) };
+      const probes = awsProbes({ env }).filter((p) => p.id === 'aws.elasticache' || p.id === 'aws.kms');
+      const facts = mergeFacts(await runProbes(probes, { timeoutMs: 30_000 }));
+      expect(facts.aws?.elasticache?.length).toBe(N);
+      const kmsCheck = (await runProbes(probes.filter((p) => p.id === 'aws.kms'), { timeoutMs: 30_000 }))[0].checks[0];
+      expect(kmsCheck.detail).toMatch(new RegExp(`\\b${N} keys?\\b`));
+      // The second pages were asked for with the first page's marker.
+      expect(asked.some((b) => /Action=DescribeReplicationGroups/.test(b) && /Marker=/.test(b))).toBe(true);
+      // moto answers ListKeys in one page whatever the Limit, so KMS's marker is not exercised here.
+    } finally {
+      await proxy.stop();
+      await moto.stop();
+    }
+  });
+});
