@@ -175,12 +175,30 @@ describe('wizard behaviour', () => {
     expect(all).not.toContain('demo-secret-value');
   });
 
-  it('a secret typed for a {file: ...} reference goes to a 0600 file, never into the answers', async () => {
+  /** A wizard with the MySQL password in the environment, at the demo sign-in password's source question. */
+  async function atDemoPasswordSource() {
     const cwd = tempDir();
     const s = startWizard({ probes: fakeProbes([KUBE]), cwd, env: { BUCKETEER_DB_PASSWORD: 'x' } });
     sessions.push(s);
-    const i = TO_REVIEW.findIndex((st) => st.on === 'Where should the demo sign-in password come from?');
-    await play(s, TO_REVIEW.slice(0, i));
+    await play(s, TO_REVIEW.slice(0, TO_REVIEW.findIndex((st) => st.on === 'Where should the demo sign-in password come from?')));
+    return { s, cwd };
+  }
+
+  /** From the sizing question: saves the answers file and quits without installing. */
+  async function saveAndQuit(s: Awaited<ReturnType<typeof atDemoPasswordSource>>['s']) {
+    await play(s, [
+      { on: 'How big?' },
+      { on: 'Save the answers file' },
+      { on: 'Where should the answers file go?' },
+      { on: /❯ Render the files/, key: KEY.down },
+      { on: /❯ Quit/ },
+    ]);
+    await s.waitFor('Answers saved');
+    expect((await s.exit).code).toBe(0);
+  }
+
+  it('a secret typed for a {file: ...} reference goes to a 0600 file, never into the answers', async () => {
+    const { s, cwd } = await atDemoPasswordSource();
     await play(s, [
       { on: 'Where should the demo sign-in password come from?', key: KEY.down },
       { on: /❯ A 0600 file: bucketeer-secrets\/demo-password/ },
@@ -191,14 +209,8 @@ describe('wizard behaviour', () => {
     await s.clearField();
     await play(s, [
       { on: 'Type the demo sign-in password', type: 'file-secret-42', shown: '**************' },
-      { on: 'How big?' },
-      { on: 'Save the answers file' },
-      { on: 'Where should the answers file go?' },
-      { on: /❯ Render the files/, key: KEY.down },
-      { on: /❯ Quit/ },
     ]);
-    await s.waitFor('Answers saved');
-    expect((await s.exit).code).toBe(0);
+    await saveAndQuit(s);
     const answersPath = join(cwd, 'bucketeer-answers.yaml');
     const text = readFileSync(answersPath, 'utf8');
     expect(text).not.toContain('file-secret-42');
@@ -209,11 +221,7 @@ describe('wizard behaviour', () => {
   });
 
   it('a secret can point at an existing Kubernetes Secret: its name is checked at the field, the answers keep {secret: {name, key}}', async () => {
-    const cwd = tempDir();
-    const s = startWizard({ probes: fakeProbes([KUBE]), cwd, env: { BUCKETEER_DB_PASSWORD: 'x' } });
-    sessions.push(s);
-    const i = TO_REVIEW.findIndex((st) => st.on === 'Where should the demo sign-in password come from?');
-    await play(s, TO_REVIEW.slice(0, i));
+    const { s, cwd } = await atDemoPasswordSource();
     await play(s, [
       { on: 'Where should the demo sign-in password come from?', key: KEY.down },
       { on: /❯ A 0600 file/, key: KEY.down },
@@ -228,14 +236,8 @@ describe('wizard behaviour', () => {
     await play(s, [
       { on: 'Name of the Secret that holds the demo sign-in password', type: 'team-demo-login' },
       { on: 'Key in that Secret' },
-      { on: 'How big?' },
-      { on: 'Save the answers file' },
-      { on: 'Where should the answers file go?' },
-      { on: /❯ Render the files/, key: KEY.down },
-      { on: /❯ Quit/ },
     ]);
-    await s.waitFor('Answers saved');
-    expect((await s.exit).code).toBe(0);
+    await saveAndQuit(s);
     const saved = parseAnswers(readFileSync(join(cwd, 'bucketeer-answers.yaml'), 'utf8'), 'saved');
     expect(saved.auth.demoSignIn.password).toEqual({ secret: { name: 'team-demo-login', key: 'password' } });
   });
