@@ -28,7 +28,7 @@ import { KubeClient, resourcePath } from '../kube/client.js';
 import type { Deployment, Secret } from '../kube/types.js';
 import { buildPlan, resolveInlineSecrets, secretOverlay } from '../plan/index.js';
 import { mysqlName } from '../plan/in-cluster.js';
-import { MASK, planValues, type InlineSecrets, type Values } from '../plan/values.js';
+import { getPath, MASK, planValues, type InlineSecrets, type Values } from '../plan/values.js';
 import { version as installerVersion } from '../version.js';
 import {
   chartVersionOf,
@@ -159,6 +159,21 @@ function fileRefBase(answersPath: string, cwd: string): Pick<SecretSources, 'bas
   return { baseDir: cwd, baseDirIs: 'the current folder, as the answers came from the cluster: run upgrade from the folder of the original answers file, or pass --answers FILE' };
 }
 
+/**
+ * Fewer Redis Streams partitions strand what waits in the dropped ones (no consumer reads them
+ * again): refused unless --force, like a downgrade.
+ */
+function refuseFewerPartitions(deployedValues: Values, answers: Answers, force: boolean): void {
+  const deployed = Number(getPath(deployedValues, 'global.pubsub.redis.partitionCount'));
+  const wanted = answers.messaging.partitions;
+  if (force || getPath(deployedValues, 'global.pubsub.type') !== 'redis-stream' || answers.messaging.backend !== 'redis-stream') return;
+  if (!Number.isInteger(deployed) || wanted >= deployed) return;
+  throw new UsageError(
+    `messaging.partitions ${wanted} is lower than the ${deployed} partitions deployed: events still waiting in partitions ${wanted}-${deployed - 1} would never be read`,
+    `keep messaging.partitions at ${deployed} or more; or let the streams drain (consumers idle) and pass --force`,
+  );
+}
+
 /** Everything before the confirmation: reads only. */
 async function planUpgrade(s: Session): Promise<UpgradePlan> {
   const { kube, t, flags, signal } = s;
@@ -219,6 +234,7 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
   const plan = buildPlan(answers, { inlineSecrets });
 
   const deployedValues = await helmGetValues(t, { revision: good.revision, signal });
+  refuseFewerPartitions(deployedValues, answers, flags.force);
   const handSet = stored ? handSetValues(deployedValues, buildPlan(stored.answers).values) : {};
   const secretPaths = new Set([...secretValuePaths(answers), ...(stored ? secretValuePaths(stored.answers) : [])]);
   const newValues = deepMerge(handSet, plan.values);

@@ -59,12 +59,12 @@ describe.skipIf(!helm)('upgrade', () => {
 
     const changed = answersFile('custom-changed', (a) => {
       custom(a);
-      a.messaging.partitions = 4;
+      a.messaging.partitions = 12;
       a.ingress.webHost = 'console2.custom.example.org';
     });
     const r = await upgrade(ns, ['--answers', changed]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('~ global.pubsub.redis.partitionCount: 8 -> 4');
+    expect(r.stdout).toContain('~ global.pubsub.redis.partitionCount: 8 -> 12');
     expect(r.stdout).toMatch(/~ web\.oauth\.issuer: "https:\/\/console\.custom\.example\.org" -> "https:\/\/console2\.custom\.example\.org"/);
     expect(r.stdout).toMatch(/Resources \(\d+ added, \d+ removed, [1-9]\d* changed/);
     expect(r.stdout).toContain('~ ConfigMap/subscriber-subscribers-config');
@@ -76,11 +76,11 @@ describe.skipIf(!helm)('upgrade', () => {
     // Every key from before is still there; the unchanged custom settings kept their values.
     for (const key of Object.keys(before)) expect(after, key).toHaveProperty([key]);
     expect(after['web.extraByHand']).toBe('kept');
-    expect(after['global.pubsub.redis.partitionCount']).toBe(4);
+    expect(after['global.pubsub.redis.partitionCount']).toBe(12);
     expect(after['api.resources.requests.cpu']).toBe(before['api.resources.requests.cpu']); // sizing medium kept
     expect(after['api.ingress.host']).toBe('api.custom.example.org');
     const s = parse(stored(ns)['answers.yaml']);
-    expect(s.messaging.partitions).toBe(4);
+    expect(s.messaging.partitions).toBe(12);
     expect(s.ingress.webHost).toBe('console2.custom.example.org');
     expect(stored(ns).releaseRevision).toBe('3');
 
@@ -202,6 +202,24 @@ describe.skipIf(!helm)('upgrade', () => {
     expect(r.stderr).toMatch(/relative to the current folder, as the answers came from the cluster: run upgrade from the folder of the original answers file, or pass --answers FILE/);
     expect(r.stderr).not.toContain('file-ref-password');
     expect((await helmHistory(h, ns))?.map((x) => x.revision)).toEqual([1]);
+  });
+
+  it('fewer Redis Streams partitions are refused (events in the dropped ones would never be read); more are fine; --force accepts fewer', async () => {
+    const ns = 'up-partitions';
+    { const i = await runInstall(h, { namespace: ns }); expect(i.code, i.stderr).toBe(0); }
+    const fewer = answersFile('partitions-8', (a) => (a.messaging.partitions = 8));
+    const r = await upgrade(ns, ['--answers', fewer]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('messaging.partitions 8 is lower than the 16 partitions deployed: events still waiting in partitions 8-15 would never be read');
+    expect(r.stderr).toMatch(/keep messaging\.partitions at 16 or more; or let the streams drain \(consumers idle\) and pass --force/);
+    expect((await helmHistory(h, ns))?.map((x) => x.revision)).toEqual([1]);
+
+    const forced = await upgrade(ns, ['--answers', fewer, '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(((await values(ns)) as any).global.pubsub.redis.partitionCount).toBe(8);
+    const more = answersFile('partitions-32', (a) => (a.messaging.partitions = 32));
+    const grown = await upgrade(ns, ['--answers', more]);
+    expect(grown.code, grown.stderr).toBe(0);
   });
 
   it('a release left in pending-upgrade is rolled back to the last deployed revision, then upgraded', async () => {
