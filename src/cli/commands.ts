@@ -39,7 +39,7 @@ const f = {
   output: { name: 'output', short: 'o', type: 'string', valueName: 'FORMAT', description: 'output format: text, json or ndjson' },
   skipPrepare: { name: 'skip-prepare', type: 'list', valueName: 'STEP', description: 'skip a prepare step you handle yourself: database, warehouse, messaging or redis (repeatable)' },
   recreateSubscriptions: { name: 'recreate-subscriptions', type: 'boolean', description: 'delete and recreate Pub/Sub subscriptions whose ordering differs from the answers (drops their backlog)' },
-  force: { name: 'force', type: 'boolean', description: 'turn refusals that have a workaround into warnings (e.g. a Redis maxmemory-policy other than noeviction)' },
+  force: { name: 'force', type: 'boolean', description: 'turn refusals that have a workaround into warnings (a Redis maxmemory-policy other than noeviction; fewer Redis Streams partitions than deployed)' },
   release: { name: 'release', type: 'string', valueName: 'NAME', description: 'helm release name (default: the answers file, else bucketeer)' },
   healthWindow: { name: 'health-window', type: 'string', valueName: 'DURATION', description: 'how long restart counts must stay still after install (default 10s)' },
 } satisfies Record<string, FlagSpec>;
@@ -70,7 +70,7 @@ export const commands: CommandSpec[] = [
       f.namespace,
       f.release,
       f.yes,
-      { name: 'force', type: 'boolean', description: 'allow a downgrade to an older chart version; a Redis maxmemory-policy other than noeviction becomes a warning' },
+      { name: 'force', type: 'boolean', description: 'allow a downgrade to an older chart version or fewer Redis Streams partitions; a Redis maxmemory-policy other than noeviction becomes a warning' },
       f.skipPrepare,
       f.recreateSubscriptions,
       f.timeout,

@@ -31,6 +31,8 @@ export interface InstallContext {
   timeoutMs: number;
   /** How often the cluster is read while waiting (progress and failure diagnosis). */
   pollIntervalMs: number;
+  /** --force: go past the refusals that protect data (fewer Redis Streams partitions). */
+  force?: boolean;
   /** Restart-count window of the health checks. */
   healthWindowMs: number;
   /** Try /health through the API server's service proxy. */

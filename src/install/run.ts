@@ -38,6 +38,8 @@ export interface ExecuteOptions {
   probeHttp?: boolean;
   /** The prepare steps, a lane each (src/install/prepare.ts). */
   prepareLanes?: Step[][];
+  /** --force (see InstallContext.force). */
+  force?: boolean;
   signal: AbortSignal;
   emit: Emit;
   /** Called after preflight and before any change; resolve false to stop (nothing changed). */
@@ -111,6 +113,7 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
       timeoutMs,
       pollIntervalMs: o.pollIntervalMs ?? 1_000,
       healthWindowMs: o.healthWindowMs ?? DEFAULT_HEALTH_WINDOW_MS,
+      force: o.force,
       probeHttp: o.probeHttp ?? true,
       installerVersion,
       signal: o.signal,
@@ -234,6 +237,7 @@ export async function runFromAnswers(cmd: CommandContext, opts: { prepareLanes?:
       timeoutMs,
       healthWindowMs,
       prepareLanes,
+      force: bool(flags, 'force'),
       signal: interrupt.signal,
       emit: trackingEmit,
       onContext: (c) => (ctxRef = c),

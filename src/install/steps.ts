@@ -12,7 +12,8 @@ import type { KubeObject, Secret, StatefulSet } from '../kube/types.js';
 import { StepFailed, type InstallContext, type Step, type StepApi, type StepList } from './engine.js';
 import { findProblems, progressLine, statefulSetReady, takeSnapshot, type Problem } from './diagnose.js';
 import { healthChecks } from './health.js';
-import { helmUpgradeInstall, lastGoodRevision, recoverPendingRelease, releaseHistory, type HelmTarget } from './release.js';
+import { refuseFewerPartitions } from './guards.js';
+import { helmGetValues, helmUpgradeInstall, lastGoodRevision, recoverPendingRelease, releaseHistory, type HelmTarget } from './release.js';
 import { writeStoredAnswers } from './stored-answers.js';
 
 const MANAGED_LABELS = { 'app.kubernetes.io/managed-by': 'bucketeer-install' };
@@ -233,6 +234,9 @@ export const releaseStateStep: Step = {
     const t = helmTarget(ctx);
     const history = await releaseHistory(t, { signal: ctx.signal });
     const latest = history.at(-1);
+    const good = lastGoodRevision(history);
+    // Before anything changes the release: what the deployed revision runs must allow the new answers.
+    if (good) refuseFewerPartitions(await helmGetValues(t, { revision: good.revision, signal: ctx.signal }), ctx.answers, ctx.force ?? false);
     if (latest && ['pending-install', 'pending-upgrade', 'pending-rollback'].includes(latest.status)) {
       api.progress(`release ${t.release} is stuck in ${latest.status} (revision ${latest.revision}), probably from an interrupted run; recovering`);
       const r = await recoverPendingRelease(t, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
@@ -240,7 +244,6 @@ export const releaseStateStep: Step = {
       ctx.state.previousRevision = r?.to;
       return r?.action === 'rollback' ? `recovered from ${latest.status}: rolled back to revision ${r.to}` : `recovered from ${latest.status}: uninstalled the never-deployed release`;
     }
-    const good = lastGoodRevision(history);
     ctx.state.previousRevision = good?.revision;
     if (!latest) return 'no release yet: first install';
     return `${latest.status} at revision ${latest.revision} (${latest.chart})`;

@@ -28,7 +28,8 @@ import { KubeClient, resourcePath } from '../kube/client.js';
 import type { Deployment, Secret } from '../kube/types.js';
 import { buildPlan, resolveInlineSecrets, secretOverlay } from '../plan/index.js';
 import { mysqlName } from '../plan/in-cluster.js';
-import { getPath, MASK, planValues, type InlineSecrets, type Values } from '../plan/values.js';
+import { MASK, planValues, type InlineSecrets, type Values } from '../plan/values.js';
+import { refuseFewerPartitions } from '../install/guards.js';
 import { version as installerVersion } from '../version.js';
 import {
   chartVersionOf,
@@ -157,21 +158,6 @@ interface Session {
 function fileRefBase(answersPath: string, cwd: string): Pick<SecretSources, 'baseDir' | 'baseDirIs'> {
   if (answersPath !== '(stored)') return { baseDir: answersBaseDir(answersPath) };
   return { baseDir: cwd, baseDirIs: 'the current folder, as the answers came from the cluster: run upgrade from the folder of the original answers file, or pass --answers FILE' };
-}
-
-/**
- * Fewer Redis Streams partitions strand what waits in the dropped ones (no consumer reads them
- * again): refused unless --force, like a downgrade.
- */
-function refuseFewerPartitions(deployedValues: Values, answers: Answers, force: boolean): void {
-  const deployed = Number(getPath(deployedValues, 'global.pubsub.redis.partitionCount'));
-  const wanted = answers.messaging.partitions;
-  if (force || getPath(deployedValues, 'global.pubsub.type') !== 'redis-stream' || answers.messaging.backend !== 'redis-stream') return;
-  if (!Number.isInteger(deployed) || wanted >= deployed) return;
-  throw new UsageError(
-    `messaging.partitions ${wanted} is lower than the ${deployed} partitions deployed: events still waiting in partitions ${wanted}-${deployed - 1} would never be read`,
-    `keep messaging.partitions at ${deployed} or more; or let the streams drain (consumers idle) and pass --force`,
-  );
 }
 
 /** Everything before the confirmation: reads only. */
@@ -391,6 +377,7 @@ export async function runUpgrade(cmd: CommandContext): Promise<number> {
       timeoutMs: flags.timeoutMs,
       pollIntervalMs: 1_000,
       healthWindowMs: flags.healthWindowMs,
+      force: flags.force,
       probeHttp: true,
       installerVersion,
       signal: interrupt.signal,

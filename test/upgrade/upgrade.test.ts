@@ -204,7 +204,7 @@ describe.skipIf(!helm)('upgrade', () => {
     expect((await helmHistory(h, ns))?.map((x) => x.revision)).toEqual([1]);
   });
 
-  it('fewer Redis Streams partitions are refused (events in the dropped ones would never be read); more are fine; --force accepts fewer', async () => {
+  it('fewer Redis Streams partitions are refused by upgrade and install (events in the dropped ones would never be read); more are fine; --force accepts fewer', async () => {
     const ns = 'up-partitions';
     { const i = await runInstall(h, { namespace: ns }); expect(i.code, i.stderr).toBe(0); }
     const fewer = answersFile('partitions-8', (a) => (a.messaging.partitions = 8));
@@ -212,6 +212,11 @@ describe.skipIf(!helm)('upgrade', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('messaging.partitions 8 is lower than the 16 partitions deployed: events still waiting in partitions 8-15 would never be read');
     expect(r.stderr).toMatch(/keep messaging\.partitions at 16 or more; or let the streams drain \(consumers idle\) and pass --force/);
+    expect((await helmHistory(h, ns))?.map((x) => x.revision)).toEqual([1]);
+    // install on the existing release refuses the same, before helm runs.
+    const again = await runInstall(h, { namespace: ns, answers: fewer });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('messaging.partitions 8 is lower than the 16 partitions deployed');
     expect((await helmHistory(h, ns))?.map((x) => x.revision)).toEqual([1]);
 
     const forced = await upgrade(ns, ['--answers', fewer, '--force']);
