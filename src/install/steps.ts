@@ -417,11 +417,12 @@ export const healthStep: Step = {
 };
 
 /**
- * The full list. Once the in-cluster MySQL and Redis are applied, waiting for them, the prepare
- * lanes and reading the release state run side by side; helm starts when all are done.
+ * The full list. The release state comes first: its guards refuse before anything changes. Once
+ * the in-cluster MySQL and Redis are applied, waiting for them and the prepare lanes run side by
+ * side; helm starts when all are done.
  */
 export function installSteps(prepareLanes: Step[][] = []): StepList {
-  return [namespaceStep, secretsStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes, [releaseStateStep]] }, helmStep, storeAnswersStep, healthStep];
+  return [releaseStateStep, namespaceStep, secretsStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes] }, helmStep, storeAnswersStep, healthStep];
 }
 
 /** For the secret refs that point into the cluster ({secret: {name, key}}). */

@@ -213,11 +213,16 @@ describe.skipIf(!helm)('upgrade', () => {
     expect(r.stderr).toContain('messaging.partitions 8 is lower than the 16 partitions deployed: events still waiting in partitions 8-15 would never be read');
     expect(r.stderr).toMatch(/keep messaging\.partitions at 16 or more; or let the streams drain \(consumers idle\) and pass --force/);
     expect((await helmHistory(h, ns))?.map((x) => x.revision)).toEqual([1]);
-    // install on the existing release refuses the same, before helm runs.
+    // install on the existing release refuses the same, before it changes anything (the prepare
+    // Job of the first install is still the same object).
+    const jobUid = () => h.sim.objects.get('job', ns, 'bucketeer-prepare-database')?.metadata.uid;
+    const uidBefore = jobUid();
+    expect(uidBefore).toBeDefined();
     const again = await runInstall(h, { namespace: ns, answers: fewer });
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('messaging.partitions 8 is lower than the 16 partitions deployed');
     expect((await helmHistory(h, ns))?.map((x) => x.revision)).toEqual([1]);
+    expect(jobUid()).toBe(uidBefore);
 
     const forced = await upgrade(ns, ['--answers', fewer, '--force']);
     expect(forced.code, forced.stderr).toBe(0);
