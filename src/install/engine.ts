@@ -67,8 +67,16 @@ export interface Step {
   title: string;
   /** Skipped (no events) when this returns true. */
   skip?: (ctx: InstallContext) => boolean;
-  /** Returns a short detail for the finished event. */
-  run: (ctx: InstallContext, api: StepApi) => Promise<string | void>;
+  /**
+   * Returns a short detail for the finished event; `{detail, warn: true}` when the step finished
+   * but could not verify everything (shown as a warning, not a pass).
+   */
+  run: (ctx: InstallContext, api: StepApi) => Promise<string | void | StepWarning>;
+}
+
+export interface StepWarning {
+  detail: string;
+  warn: true;
 }
 
 /** A step failure that names the resource and the reason; exit 1. */
@@ -109,9 +117,10 @@ async function runStep(step: Step, ctx: InstallContext, emit: Emit, stoppedBy?: 
     log: (line) => emit({ type: 'log', step: step.id, line }),
   };
   try {
-    const detail = await step.run(ctx, api);
+    const out = await step.run(ctx, api);
     if (ctx.signal.aborted) throw new Interrupted();
-    emit({ type: 'step-finished', step: step.id, ...(detail ? { detail } : {}) });
+    if (typeof out === 'object') emit({ type: 'step-finished', step: step.id, detail: out.detail, status: 'warn' });
+    else emit({ type: 'step-finished', step: step.id, ...(out ? { detail: out } : {}) });
   } catch (err) {
     const interrupted = ctx.signal.aborted || (err instanceof CliError && err.exitCode === 130);
     if (interrupted) {

@@ -9,7 +9,8 @@ export type StepId = string;
 export type InstallEvent =
   | { type: 'step-started'; step: StepId; title: string }
   | { type: 'progress'; step: StepId; message: string }
-  | { type: 'step-finished'; step: StepId; detail?: string }
+  /** status 'warn': finished, but something could not be verified (the detail says what). */
+  | { type: 'step-finished'; step: StepId; detail?: string; status?: 'warn' }
   | { type: 'failed'; step: StepId; resource?: string; reason: string }
   | { type: 'log'; step: StepId; line: string };
 
@@ -109,7 +110,7 @@ export function textSink(err: NodeJS.WritableStream, opts: { tty: boolean; color
           break;
         case 'step-finished':
           settle(e.step);
-          line(`${paint('32', '✓')} ${titles.get(e.step) ?? e.step}${e.detail ? paint('90', ` (${e.detail})`) : ''}`);
+          line(`${e.status === 'warn' ? paint('33', '!') : paint('32', '✓')} ${titles.get(e.step) ?? e.step}${e.detail ? paint('90', ` (${e.detail})`) : ''}`);
           break;
         case 'failed':
           settle(e.step);

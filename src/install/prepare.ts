@@ -8,7 +8,7 @@ import { KubeClient, resourcePath } from '../kube/client.js';
 import type { Job, KubeObject, Pod } from '../kube/types.js';
 import type { PrepareOptions, PrepareStep, PrepareStepName } from '../prepare/types.js';
 import { PREPARE_STEP_NAMES } from '../prepare/types.js';
-import { StepFailed, type InstallContext, type Step, type StepApi } from './engine.js';
+import { StepFailed, type InstallContext, type Step, type StepApi, type StepWarning } from './engine.js';
 import { podProblem } from './diagnose.js';
 
 export interface PrepareFlags extends PrepareOptions {
@@ -26,17 +26,18 @@ export function parseSkipPrepare(values: readonly string[]): PrepareStepName[] {
 }
 
 /** The failing checks of a step as a StepFailed naming the step (the install stops before helm). */
-function stopOnFailure(step: PrepareStepName, checks: Check[], api: StepApi): string {
+function stopOnFailure(step: PrepareStepName, checks: Check[], api: StepApi): string | StepWarning {
   for (const c of checks) api.progress(`${c.status === 'pass' ? 'ok' : c.status}: ${c.title}${c.detail ? ` (${c.detail})` : ''}`);
   const failed = checks.find((c) => c.status === 'fail');
   if (failed) {
     throw new StepFailed(`prepare ${step}`, `${failed.title}: ${failed.detail ?? 'failed'}`, failed.hint ?? `fix it, or skip this step with --skip-prepare ${step} if you prepared it yourself`);
   }
   const warns = checks.filter((c) => c.status === 'warn').length;
-  return `${checks.filter((c) => c.status === 'pass').length} ok${warns ? `, ${warns} warning${warns > 1 ? 's' : ''}` : ''}`;
+  const detail = `${checks.filter((c) => c.status === 'pass').length} ok${warns ? `, ${warns} warning${warns > 1 ? 's' : ''}` : ''}`;
+  return warns ? { detail, warn: true } : detail;
 }
 
-async function runJob(ctx: InstallContext, step: PrepareStepName, api: StepApi, flags: PrepareFlags): Promise<string> {
+async function runJob(ctx: InstallContext, step: PrepareStepName, api: StepApi, flags: PrepareFlags): Promise<string | StepWarning> {
   const { prepareJob, prepareCredentialsSecret, checksFromJobLog, serverInCluster, PREPARE_JOB_SECONDS } = await import('../prepare/job.js');
   // The in-cluster MySQL and Redis roll out beside this Job (inClusterReadyStep waits for them and
   // explains a failure): the Job waits in its pod for its server as long as that step would.
@@ -79,12 +80,12 @@ async function runJob(ctx: InstallContext, step: PrepareStepName, api: StepApi, 
     // The Job succeeded but its log is unreadable here (some API servers, and the simulator, do
     // not serve logs): the findings cannot be evaluated, so say so instead of passing silently.
     api.progress(`warn: Job ${job.name} completed, but its log could not be read; run \`bucketeer-install doctor\` to check ${step} again`);
-    return 'Job completed; findings not read (no pod log)';
+    return { detail: 'Job completed; findings not read (no pod log)', warn: true };
   }
   return stopOnFailure(step, checksFromJobLog(step, ctx.answers, log, 'apply', flags), api);
 }
 
-async function runDirect(ctx: InstallContext, step: PrepareStep, api: StepApi, flags: PrepareFlags): Promise<string> {
+async function runDirect(ctx: InstallContext, step: PrepareStep, api: StepApi, flags: PrepareFlags): Promise<string | StepWarning> {
   const { googleTokenProvider, restClient } = await import('../prepare/adapters.js');
   const emulator = ctx.env.PUBSUB_EMULATOR_HOST;
   const token = emulator ? undefined : googleTokenProvider();

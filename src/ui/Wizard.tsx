@@ -355,7 +355,7 @@ function applyEvent(p: Extract<Phase, { name: 'installing' }>, e: InstallEvent):
     }
     case 'step-finished': {
       const i = at(e.step);
-      if (i >= 0) steps[i] = { ...steps[i], status: 'done', message: undefined };
+      if (i >= 0) steps[i] = { ...steps[i], status: e.status === 'warn' ? 'warn' : 'done', message: undefined };
       return { ...p, steps };
     }
     case 'failed': {

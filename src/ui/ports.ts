@@ -49,7 +49,7 @@ export interface InstallRequest {
 export type InstallEvent =
   | { type: 'step-started'; step: string; title: string }
   | { type: 'progress'; step: string; message: string }
-  | { type: 'step-finished'; step: string }
+  | { type: 'step-finished'; step: string; status?: 'warn' }
   /** resource: what failed, e.g. "Deployment bucketeer/api" or "helm release bucketeer". */
   | { type: 'failed'; step: string; resource?: string; reason: string }
   /** One line of helm (or kubectl) output; secrets must already be redacted. */

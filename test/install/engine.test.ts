@@ -70,6 +70,20 @@ describe('runSteps with concurrent lanes', () => {
     ]);
   });
 
+  it('a step that could not verify everything finishes as a warning, shown with ! instead of ✓', async () => {
+    const events: InstallEvent[] = [];
+    const unsure: Step = { id: 'prepare-redis', title: 'Prepare redis', run: async () => ({ detail: 'findings not read', warn: true }) };
+    await runSteps([unsure], context(new AbortController().signal), (e) => events.push(e));
+    expect(events.at(-1)).toEqual({ type: 'step-finished', step: 'prepare-redis', detail: 'findings not read', status: 'warn' });
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d) => (text += d));
+    const sink = textSink(out, { tty: false, color: false });
+    for (const e of events) sink.emit(e);
+    expect(text).toContain('! Prepare redis (findings not read)\n');
+    expect(text).not.toContain('✓');
+  });
+
   it('writes through a lane land on the shared context', async () => {
     const ctx = context(new AbortController().signal);
     const writer: Step = { id: 'w', title: 'W', run: async (c) => { c.state.previousRevision = 7; } };

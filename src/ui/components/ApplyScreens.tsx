@@ -10,7 +10,7 @@ import { Choices, Frame, KEYS, Mark, Title } from './common.js';
 export interface StepState {
   step: string;
   title: string;
-  status: 'running' | 'done' | 'failed';
+  status: 'running' | 'done' | 'warn' | 'failed';
   message?: string;
 }
 
@@ -66,7 +66,7 @@ export function InstallScreen(props: { target: string; started: number; steps: S
               <Spinner type="dots" />
             </Text>
           ) : (
-            <Mark status={s.status === 'done' ? 'pass' : 'fail'} />
+            <Mark status={s.status === 'done' ? 'pass' : s.status === 'warn' ? 'warn' : 'fail'} />
           )}
           <Text wrap="truncate-end">
             {' '}
