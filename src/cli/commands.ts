@@ -70,7 +70,7 @@ export const commands: CommandSpec[] = [
       f.namespace,
       f.release,
       f.yes,
-      { name: 'force', type: 'boolean', description: 'allow a downgrade to an older chart version or fewer Redis Streams partitions; a Redis maxmemory-policy other than noeviction becomes a warning' },
+      { ...f.force, description: 'allow a downgrade to an older chart version or fewer Redis Streams partitions; a Redis maxmemory-policy other than noeviction becomes a warning' },
       f.skipPrepare,
       f.recreateSubscriptions,
       f.timeout,

@@ -54,6 +54,8 @@ export interface InstallContext {
     /** True while helm runs: an interrupt then means helm was signalled. */
     helmRunning?: boolean;
     checks?: Check[];
+    /** The values of the last good revision, when already read (upgrade's plan): not read again. */
+    deployedValues?: { revision: number; values: Record<string, unknown> };
   };
 }
 

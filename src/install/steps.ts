@@ -236,7 +236,11 @@ export const releaseStateStep: Step = {
     const latest = history.at(-1);
     const good = lastGoodRevision(history);
     // Before anything changes the release: what the deployed revision runs must allow the new answers.
-    if (good) refuseFewerPartitions(await helmGetValues(t, { revision: good.revision, signal: ctx.signal }), ctx.answers, ctx.force ?? false);
+    if (good) {
+      const known = ctx.state.deployedValues;
+      const deployed = known?.revision === good.revision ? known.values : await helmGetValues(t, { revision: good.revision, signal: ctx.signal });
+      refuseFewerPartitions(deployed, ctx.answers, ctx.force ?? false);
+    }
     if (latest && ['pending-install', 'pending-upgrade', 'pending-rollback'].includes(latest.status)) {
       api.progress(`release ${t.release} is stuck in ${latest.status} (revision ${latest.revision}), probably from an interrupted run; recovering`);
       const r = await recoverPendingRelease(t, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });

@@ -110,6 +110,8 @@ export interface UpgradePlan {
   pending?: HistoryEntry;
   stored?: StoredAnswers;
   deployedChartVersion: string;
+  /** helm get values of the good revision. */
+  deployedValues: Values;
   newChartVersion: string;
   valueChanges: ValueChange[];
   resources: ResourceDiff;
@@ -245,6 +247,7 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
     pending,
     stored,
     deployedChartVersion,
+    deployedValues,
     newChartVersion,
     valueChanges,
     resources: diffResources(oldObjects, newObjects),
@@ -382,7 +385,7 @@ export async function runUpgrade(cmd: CommandContext): Promise<number> {
       installerVersion,
       signal: interrupt.signal,
       applied: [],
-      state: {},
+      state: { deployedValues: { revision: plan.good.revision, values: plan.deployedValues } },
     };
     // The install's steps, reused: pending recovery, Secrets (reused unchanged; missing ones
     // created), in-cluster middleware, helm with the rollback flag; then restarts and health.
