@@ -24,27 +24,18 @@ D="\${PREPARE_DIR:-/prepare}"
 rc=0
 m() { mysql --protocol=TCP -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --batch --skip-column-names --connect-timeout=20 "$@"; }
 fail() { printf 'BKTPREP\\terror\\t%s\\t%s\\n' "$1" "$(tr '\\t\\n' '  ' < "$T/prepare-err")"; rc=1; }
+# wait_for TRIES CMD...: run CMD once a second until it succeeds, at most TRIES times.
+wait_for() { n=$1; shift; i=1; until "$@"; do [ "$i" -ge "$n" ] && return 1; i=$((i + 1)); sleep 1; done; }
+server_up() { m -e 'SELECT 1' >/dev/null 2>"$T/prepare-err"; }
+database_there() { [ "$(m < "$D/wait.sql" 2>"$T/prepare-err")" = 1 ]; }
 # An in-cluster server may still be starting (this Job runs beside its rollout): wait for it.
-if [ "\${WAIT_FOR_SERVER:-0}" -gt 0 ]; then
-  i=0
-  until m -e 'SELECT 1' >/dev/null 2>"$T/prepare-err"; do
-    i=$((i + 1))
-    if [ "$i" -ge "$WAIT_FOR_SERVER" ]; then fail pre; printf 'BKTPREP\\tdone\\t1\\n'; exit 1; fi
-    sleep 1
-  done
+if [ "\${WAIT_FOR_SERVER:-0}" -gt 0 ] && ! wait_for "$WAIT_FOR_SERVER" server_up; then
+  fail pre; printf 'BKTPREP\\tdone\\t1\\n'; exit 1
 fi
 # The warehouse Job runs beside the database Job, which creates the database: wait for it.
-if [ -s "$D/wait.sql" ]; then
-  i=0
-  until [ "$(m < "$D/wait.sql" 2>"$T/prepare-err")" = 1 ]; do
-    i=$((i + 1))
-    if [ "$i" -ge "\${WAIT_SECONDS:-120}" ]; then
-      printf 'BKTPREP\\terror\\twait\\tdatabase not found after %ss; %s\\n' "$i" "$(tr '\\t\\n' '  ' < "$T/prepare-err")"
-      printf 'BKTPREP\\tdone\\t1\\n'
-      exit 1
-    fi
-    sleep 1
-  done
+if [ -s "$D/wait.sql" ] && ! wait_for "\${WAIT_SECONDS:-120}" database_there; then
+  printf 'BKTPREP\\terror\\twait\\tdatabase not found after %ss; %s\\n' "\${WAIT_SECONDS:-120}" "$(tr '\\t\\n' '  ' < "$T/prepare-err")"
+  printf 'BKTPREP\\tdone\\t1\\n'; exit 1
 fi
 [ -s "$D/pre.sql" ] && { m < "$D/pre.sql" 2>"$T/prepare-err" || fail pre; }
 if [ "\${MODE:-check}" = apply ] && [ -s "$D/apply.sql" ]; then m < "$D/apply.sql" 2>"$T/prepare-err" || fail apply; fi
