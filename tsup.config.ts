@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { defineConfig } from 'tsup';
 import type { Plugin } from 'esbuild';
+// @ts-expect-error: a plain .mjs build script, without type declarations
+import { writeThirdParty } from './scripts/third-party.mjs';
 
-const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { name: string; version: string };
 
 // One bundle with a chunk per command: `--version` and `--help` parse only the entry chunk, and
 // each command loads only the chunks it imports. Dependencies are bundled (npx then downloads one
@@ -80,4 +82,10 @@ export default defineConfig({
   esbuildPlugins: [dynamicImportFacades],
   env: { NODE_ENV: 'production' },
   define: { __BUCKETEER_INSTALL_VERSION__: JSON.stringify(pkg.version) },
+  // The metafile says which packages the bundle contains: their licenses go into
+  // dist/THIRD_PARTY_NOTICES.md and a CycloneDX SBOM (dist/sbom.cdx.json) is written from the lockfile.
+  metafile: true,
+  onSuccess: async () => {
+    writeThirdParty({ root: '.', distDir: 'dist', metafilePath: 'dist/metafile-esm.json', projectName: pkg.name, projectVersion: pkg.version });
+  },
 });

@@ -13,12 +13,15 @@ const work = mkdtempSync(join(tmpdir(), 'package-smoke-'));
 const prefix = join(work, 'prefix');
 const installedBin = join(prefix, 'node_modules', '.bin', 'bucketeer-install');
 let skipReason: string | undefined;
+let packedFiles: string[] = [];
 
 beforeAll(() => {
   // The global setup has built dist/; --ignore-scripts keeps npm pack from building again.
   const pack = spawnSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: repoRoot, encoding: 'utf8' });
   if (pack.status !== 0) throw new Error(`npm pack failed: ${pack.stderr}`);
-  const tarball = join(work, (JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as { filename: string }[])[0].filename);
+  const packed = (JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[])[0];
+  packedFiles = packed.files.map((f) => f.path);
+  const tarball = join(work, packed.filename);
   mkdirSync(prefix);
   writeFileSync(join(prefix, 'package.json'), '{ "private": true }\n');
   // An empty cache: nothing can come from this machine's earlier installs.
@@ -40,6 +43,42 @@ function runInstalled(args: string[], env: NodeJS.ProcessEnv = {}) {
   // From the prefix, with no access to the repository's node_modules on any path.
   return spawnSync(installedBin, args, { cwd: prefix, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work, KUBECONFIG: '/nonexistent/kubeconfig', ...env }, timeout: 60_000 });
 }
+
+describe('what the tarball owes and declares', () => {
+  const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> };
+
+  it('ships the license, the third-party notices and an SBOM', () => {
+    expect(packedFiles).toEqual(expect.arrayContaining(['LICENSE', 'dist/THIRD_PARTY_NOTICES.md', 'dist/sbom.cdx.json']));
+    expect(readFileSync(join(repoRoot, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0/);
+    // The build's metafile lists local paths: it is read, then removed, never shipped.
+    expect(packedFiles.some((f) => f.includes('metafile'))).toBe(false);
+  });
+
+  it('runs no script when npx installs it (npm warns about install-time scripts)', () => {
+    const scripts = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) expect(scripts[hook], hook).toBeUndefined();
+  });
+
+  it('the SBOM lists every bundled package at the version the lockfile pins, and the notices name each one', () => {
+    const sbom = JSON.parse(readFileSync(join(repoRoot, 'dist', 'sbom.cdx.json'), 'utf8')) as {
+      bomFormat: string; specVersion: string; metadata: { component: { name: string } };
+      components: { name: string; version: string; purl: string; hashes: { alg: string; content: string }[] }[];
+    };
+    expect(sbom).toMatchObject({ bomFormat: 'CycloneDX', specVersion: '1.5', metadata: { component: { name: pkg.name } } });
+    const byName = new Map(sbom.components.map((c) => [c.name, c]));
+    // Packages the CLI certainly bundles, whatever else changes.
+    for (const name of ['zod', 'yaml', 'zx', 'ink', 'react', 'jose']) {
+      expect(byName.get(name)?.version, name).toBe(lock.packages[`node_modules/${name}`].version);
+    }
+    // Test tooling is not bundled, so it is not listed.
+    for (const name of ['vitest', 'tsup', 'typescript']) expect(byName.has(name), name).toBe(false);
+    expect(byName.get('zod')!.purl).toBe(`pkg:npm/zod@${lock.packages['node_modules/zod'].version}`);
+    expect(byName.get('zod')!.hashes[0]).toMatchObject({ alg: 'SHA-512', content: expect.stringMatching(/^[0-9a-f]{128}$/) });
+    const notices = readFileSync(join(repoRoot, 'dist', 'THIRD_PARTY_NOTICES.md'), 'utf8');
+    for (const c of sbom.components) expect(notices, c.name).toContain(`## ${c.name} ${c.version}`);
+    expect(notices).toMatch(/## zod [^\n]+\n\nLicense: MIT\n\n```text\nMIT License/);
+  });
+});
 
 describe('the packed tarball, installed into an empty prefix', () => {
   it('installs only itself: every dependency is bundled', (ctx) => {
