@@ -5,6 +5,8 @@ import { parseFlags, bool } from './cli/flags.js';
 import { UsageError, ExitCode, formatError, exitCodeOf } from './errors.js';
 import { closest } from './util/suggest.js';
 import { version } from './version.js';
+import { askYesNo } from './cli/prompt.js';
+import { handleInterrupts } from './install/interrupt.js';
 
 const exitCodesHelp = `Exit codes:
   0    success
@@ -123,6 +125,8 @@ async function runCommand(spec: CommandSpec, rest: string[], debug: boolean): Pr
     cwd: process.cwd(),
     interactive,
     debug,
+    confirm: (question) => askYesNo(question, process.stderr),
+    interrupts: (opts) => handleInterrupts(process.stderr, opts),
   });
 }
 

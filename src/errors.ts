@@ -49,6 +49,13 @@ export class Interrupted extends CliError {
   }
 }
 
+/** Ctrl-C at a y/N prompt: nothing was changed, so callers report it as it is. */
+export class CancelledAtPrompt extends Interrupted {
+  constructor() {
+    super('cancelled at the prompt; nothing was changed');
+  }
+}
+
 /** Several answers-file problems reported at once. */
 export class AnswersError extends UsageError {
   constructor(

@@ -1,20 +1,7 @@
-import type { FlagSpec, ParsedArgs } from './flags.js';
+import type { CommandModule } from './context.js';
+import type { FlagSpec } from './flags.js';
 
-/** What every command receives: parsed flags plus the process streams (tests swap them). */
-export interface CommandContext {
-  args: ParsedArgs;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  /** True when both stdin and stderr are terminals and CI is not set. */
-  interactive: boolean;
-  debug: boolean;
-}
-
-export interface CommandModule {
-  run(ctx: CommandContext): Promise<number>;
-}
+export type { CommandContext, CommandModule } from './context.js';
 
 export interface CommandSpec {
   name: string;

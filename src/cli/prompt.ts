@@ -1,26 +1,19 @@
-// The y/N question install and upgrade ask on a terminal before they change the cluster.
+// The y/N question install and upgrade ask on a terminal before they change the cluster. The CLI
+// hands it to the services as their `confirm` (src/io.ts); services never read stdin themselves.
 import { createInterface } from 'node:readline/promises';
-import { Interrupted } from '../errors.js';
-import type { CommandContext } from './commands.js';
-
-/** Ctrl-C at the prompt: nothing was changed, so callers report it as it is. */
-export class CancelledAtPrompt extends Interrupted {
-  constructor() {
-    super('cancelled at the prompt; nothing was changed');
-  }
-}
+import { CancelledAtPrompt } from '../errors.js';
 
 /**
- * Asks on stderr, reads a line from stdin; only y or yes (any case) is yes. Ctrl-C at the prompt
- * (readline takes it as a key, not a signal) stops with exit 130 and end of input is no, so the
- * question can never hang.
+ * Asks on `output`, reads a line from `input`; only y or yes (any case) is yes. Ctrl-C at the
+ * prompt (readline takes it as a key, not a signal) stops with exit 130 and end of input is no, so
+ * the question can never hang.
  */
-export async function askYesNo(question: string, cmd: Pick<CommandContext, 'stderr'>, input: NodeJS.ReadableStream = process.stdin): Promise<boolean> {
-  const rl = createInterface({ input, output: cmd.stderr });
+export async function askYesNo(question: string, output: NodeJS.WritableStream, input: NodeJS.ReadableStream = process.stdin): Promise<boolean> {
+  const rl = createInterface({ input, output });
   try {
     return await new Promise<boolean>((resolve, reject) => {
       rl.on('SIGINT', () => {
-        cmd.stderr.write('\n');
+        output.write('\n');
         reject(new CancelledAtPrompt());
       });
       rl.on('close', () => resolve(false));

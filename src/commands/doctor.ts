@@ -1,11 +1,12 @@
 // doctor: read-only checks. `--pre` is the preflight view (like `linkerd check --pre`): identity,
 // platform, middleware found, quotas, capacity and advice, before anything is installed.
-import type { CommandContext } from '../cli/commands.js';
+import type { CommandContext } from '../cli/context.js';
 import { bool, parseDuration, str } from '../cli/flags.js';
 import { Interrupted, UsageError } from '../errors.js';
 import { exitCodeFor } from '../checks/types.js';
 import { renderJson, renderText, useColor } from '../checks/render.js';
 import type { Answers } from '../answers/schema.js';
+import { DEFAULT_DOCTOR_HEALTH_WINDOW_MS } from '../settings.js';
 
 const PLATFORMS = ['aws', 'gcp', 'other'] as const;
 const OUTPUTS = ['text', 'json'] as const;
@@ -59,7 +60,7 @@ async function runReleaseDoctor(ctx: CommandContext, flags: DoctorFlags): Promis
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
   try {
-    const { doctorChecks, DEFAULT_DOCTOR_HEALTH_WINDOW_MS } = await import('../doctor/run.js');
+    const { doctorChecks } = await import('../doctor/run.js');
     const { summarize } = await import('../checks/types.js');
     const window = str(ctx.args.flags, 'health-window');
     const checks = await doctorChecks({

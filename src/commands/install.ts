@@ -1,7 +1,10 @@
 // install: the wizard on a terminal, or a non-interactive run from --answers.
-import type { CommandContext } from '../cli/commands.js';
-import { parseDuration, str } from '../cli/flags.js';
+import type { CommandContext } from '../cli/context.js';
+import { bool, list, parseDuration, str } from '../cli/flags.js';
 import { UsageError } from '../errors.js';
+import type { InstallOutput } from '../install/run.js';
+import { DEFAULT_HEALTH_WINDOW_MS, DEFAULT_TIMEOUT_MS } from '../settings.js';
+import { answersFromFlags } from './shared.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   if (!str(ctx.args.flags, 'answers')) {
@@ -31,7 +34,7 @@ export async function run(ctx: CommandContext): Promise<number> {
           },
         },
         renderFiles: async (answers, answersPath, outDir) => {
-          const { renderToDir } = await import('./render-files.js');
+          const { renderToDir } = await import('../render/files.js');
           return (await renderToDir(answers, outDir, { env: ctx.env, answersPath })).written;
         },
       },
@@ -40,8 +43,37 @@ export async function run(ctx: CommandContext): Promise<number> {
   return runFromAnswers(ctx);
 }
 
-/** The non-interactive install (--answers FILE): preflight, steps, health; see src/install/run.ts. */
+/** The non-interactive install (--answers FILE): flags -> options, then src/install/run.ts. */
 export async function runFromAnswers(ctx: CommandContext): Promise<number> {
-  const { runFromAnswers: runInstall } = await import('../install/run.js');
-  return runInstall(ctx);
+  const flags = ctx.args.flags;
+  const output = outputMode(str(flags, 'output'));
+  const timeout = str(flags, 'timeout');
+  const healthWindow = str(flags, 'health-window');
+  const timeoutMs = timeout ? parseDuration(timeout, 'timeout') : DEFAULT_TIMEOUT_MS;
+  const healthWindowMs = healthWindow ? parseDuration(healthWindow, 'health-window') : DEFAULT_HEALTH_WINDOW_MS;
+  const { answers, path } = answersFromFlags(ctx, 'install');
+  const { parseSkipPrepare } = await import('../install/prepare.js');
+  const skipPrepare = parseSkipPrepare(list(flags, 'skip-prepare'));
+  const { runInstall } = await import('../install/run.js');
+  return runInstall(
+    {
+      answers,
+      answersPath: path,
+      output,
+      timeoutMs,
+      healthWindowMs,
+      yes: bool(flags, 'yes'),
+      kubeconfig: str(flags, 'kubeconfig'),
+      skipPrepare,
+      force: bool(flags, 'force'),
+      recreateSubscriptions: bool(flags, 'recreate-subscriptions'),
+    },
+    ctx,
+  );
+}
+
+function outputMode(v: string | undefined): InstallOutput {
+  const mode = v ?? 'text';
+  if (mode !== 'text' && mode !== 'ndjson' && mode !== 'json') throw new UsageError(`--output must be text, json or ndjson (got "${mode}")`, 'pass --output text (default), json or ndjson');
+  return mode;
 }

@@ -1,9 +1,9 @@
 // render: answers -> values.yaml (+ manifests.yaml with --chart, + in-cluster.yaml), no cluster.
 import { resolve } from 'node:path';
-import type { CommandContext } from '../cli/commands.js';
+import type { CommandContext } from '../cli/context.js';
 import { bool, str } from '../cli/flags.js';
 import { answersFromFlags } from './shared.js';
-import { renderToDir } from './render-files.js';
+import { renderToDir } from '../render/files.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const { answers, path } = answersFromFlags(ctx, 'render');

@@ -1,4 +1,4 @@
-import type { CommandContext } from '../cli/commands.js';
+import type { CommandContext } from '../cli/context.js';
 import { answersJsonSchema } from '../answers/schema.js';
 
 export async function run(ctx: CommandContext): Promise<number> {

@@ -1,10 +1,8 @@
-// Helpers every command shares: getting the Answers from flags, writing files safely.
-import { mkdirSync, writeFileSync, chmodSync, statSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+// Getting the Answers from flags: the answers file with the flags that override it applied.
 import { loadAnswersFile } from '../answers/load.js';
 import { applyOverrides } from '../answers/overrides.js';
 import type { Answers } from '../answers/schema.js';
-import type { CommandContext } from '../cli/commands.js';
+import type { CommandContext } from '../cli/context.js';
 import { str } from '../cli/flags.js';
 import { UsageError } from '../errors.js';
 
@@ -30,24 +28,4 @@ export function answersFromFlags(ctx: CommandContext, command: string): CommandA
     chartVersion: str(ctx.args.flags, 'chart-version'),
   });
   return { answers, path: loaded.path };
-}
-
-/** Creates the output folder, refusing a path that exists and is not a folder. */
-export function prepareOutputDir(dir: string, flag = '--output-dir'): void {
-  try {
-    if (!statSync(dir).isDirectory()) throw new UsageError(`${flag} ${dir} exists and is not a folder`, 'choose another path');
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-  }
-  mkdirSync(dir, { recursive: true });
-}
-
-/** Writes a file; secret files are created 0600 from the first byte (mode on open, then chmod for existing files). */
-export function writeOutput(dir: string, name: string, content: string, secret = false): string {
-  const path = join(dir, name);
-  // A pre-existing file keeps its mode on write: remove it so a secret is never briefly 0644.
-  if (secret) rmSync(path, { force: true });
-  writeFileSync(path, content, { mode: secret ? 0o600 : 0o644 });
-  if (secret) chmodSync(path, 0o600);
-  return path;
 }

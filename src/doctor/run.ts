@@ -14,8 +14,8 @@ import { getPath, secretNamesFor, type Values } from '../plan/values.js';
 import { prepareChecks } from './prepare.js';
 import { secretChecks } from './secrets.js';
 import { valuesChecks } from './values.js';
+import { DEFAULT_DOCTOR_HEALTH_WINDOW_MS, DEFAULT_PROBE_TIMEOUT_MS } from '../settings.js';
 
-export const DEFAULT_DOCTOR_HEALTH_WINDOW_MS = 5_000;
 const DOC = 'https://github.com/bucketeer-io/bucketeer-install#doctor';
 
 export interface DoctorOptions {
@@ -35,7 +35,7 @@ const hintOf = (e: unknown) => (e instanceof CliError ? e.hint : undefined);
 
 export async function doctorChecks(o: DoctorOptions): Promise<Check[]> {
   const checks: Check[] = [];
-  const timeoutMs = o.requestTimeoutMs ?? 5_000;
+  const timeoutMs = o.requestTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   const skipRest = (why: string, categories: string[]) => {
     for (const c of categories) checks.push({ category: c, id: `${c}.skipped`, title: `${c} checks`, status: 'skip', detail: why });
   };

@@ -1,29 +1,26 @@
 // The install from answers: preflight, then the steps, with output as text or ndjson, a
 // confirmation on a terminal, and Ctrl-C handling. `executeInstall` is the engine without any
-// terminal concerns (the wizard's InstallEngine port calls it); `runFromAnswers` is the CLI.
+// terminal concerns (the wizard's InstallEngine port calls it); `runInstall` adds the output,
+// the confirmation and Ctrl-C (all given by the caller through ServiceIO).
 import { setMaxListeners } from 'node:events';
 import { answersBaseDir, resolveSecretRef, secretRefsOf, type SecretSources } from '../answers/secrets.js';
 import type { Answers } from '../answers/schema.js';
 import { renderText, useColor } from '../checks/render.js';
 import { summarize } from '../checks/types.js';
 import type { Check } from '../checks/types.js';
-import type { CommandContext } from '../cli/commands.js';
-import { bool, list, parseDuration, str } from '../cli/flags.js';
-import { CliError, ExitCode, Interrupted, UsageError, exitCodeOf } from '../errors.js';
+import { CancelledAtPrompt, CliError, ExitCode, Interrupted, UsageError, exitCodeOf } from '../errors.js';
+import type { ServiceIO } from '../io.js';
+import type { PrepareStepName } from '../prepare/types.js';
 import { resolveInlineSecrets } from '../plan/index.js';
 import { KubeClient } from '../kube/client.js';
 import { version as installerVersion } from '../version.js';
-import { answersFromFlags } from '../commands/shared.js';
+import { DEFAULT_HEALTH_WINDOW_MS, DEFAULT_TIMEOUT_MS } from '../settings.js';
 import { runSteps, type InstallContext, type Step } from './engine.js';
 import { ndjsonSink, resultEvent, textSink, type Emit, type InstallEvent, type ResultEvent } from './events.js';
-import { handleInterrupts } from './interrupt.js';
 import { assertPreflight, runPreflight, type PreflightResult } from './preflight.js';
 import { releaseHistory } from './release.js';
 import { clusterSecretReader, generateKeysInAdvance, installSteps } from './steps.js';
-import { askYesNo, CancelledAtPrompt } from '../cli/prompt.js';
 
-export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
-export const DEFAULT_HEALTH_WINDOW_MS = 10_000;
 
 export interface ExecuteOptions {
   answers: Answers;
@@ -168,12 +165,24 @@ export function installEngine(opts: { kubeconfig?: string; timeoutMs?: number; c
   };
 }
 
-type OutputMode = 'text' | 'ndjson' | 'json';
+export type InstallOutput = 'text' | 'ndjson' | 'json';
 
-function outputMode(v: string | undefined): OutputMode {
-  const mode = v ?? 'text';
-  if (mode !== 'text' && mode !== 'ndjson' && mode !== 'json') throw new UsageError(`--output must be text, json or ndjson (got "${mode}")`, 'pass --output text (default), json or ndjson');
-  return mode;
+/** The non-interactive install, every setting resolved (src/commands/install.ts parses the flags). */
+export interface InstallRunOptions {
+  answers: Answers;
+  /** Absolute path of the answers file: {file: ...} secret refs resolve relative to it. */
+  answersPath: string;
+  output: InstallOutput;
+  timeoutMs: number;
+  healthWindowMs: number;
+  /** Confirm without asking. */
+  yes: boolean;
+  kubeconfig?: string;
+  skipPrepare: PrepareStepName[];
+  force: boolean;
+  recreateSubscriptions: boolean;
+  /** The prepare steps, a lane each; default: built from skipPrepare, force and recreateSubscriptions. */
+  prepareLanes?: Step[][];
 }
 
 /** What the user reads after Ctrl-C: what was applied and that re-running converges. */
@@ -188,32 +197,25 @@ async function interruptedError(ctx: InstallContext | undefined, step: string | 
   return new Interrupted(`interrupted${step ? ` during step ${step}` : ''}.${release}`, `${applied}Run the same command again: it reuses what exists (and recovers a pending release) and converges.`);
 }
 
-export async function runFromAnswers(cmd: CommandContext, opts: { prepareLanes?: Step[][] } = {}): Promise<number> {
-  const flags = cmd.args.flags;
-  const mode = outputMode(str(flags, 'output'));
-  const timeoutMs = str(flags, 'timeout') ? parseDuration(str(flags, 'timeout')!, 'timeout') : DEFAULT_TIMEOUT_MS;
-  const healthWindowMs = str(flags, 'health-window') ? parseDuration(str(flags, 'health-window')!, 'health-window') : DEFAULT_HEALTH_WINDOW_MS;
-  const yes = bool(flags, 'yes');
-  const { answers, path } = answersFromFlags(cmd, 'install');
-  const { installPrepareLanes, parseSkipPrepare } = await import('./prepare.js');
-  const prepareLanes =
-    opts.prepareLanes ??
-    (await installPrepareLanes({ skip: parseSkipPrepare(list(flags, 'skip-prepare')), force: bool(flags, 'force'), recreateSubscriptions: bool(flags, 'recreate-subscriptions') }));
-  if (!yes && !cmd.interactive) {
+export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<number> {
+  const { answers, answersPath: path, output: mode } = o;
+  const { installPrepareLanes } = await import('./prepare.js');
+  const prepareLanes = o.prepareLanes ?? (await installPrepareLanes({ skip: o.skipPrepare, force: o.force, recreateSubscriptions: o.recreateSubscriptions }));
+  if (!o.yes && !io.interactive) {
     throw new UsageError('install changes the cluster and there is no terminal to confirm on', 'pass --yes to confirm without a prompt (as with apt-get -y)');
   }
 
-  const tty = Boolean((cmd.stderr as NodeJS.WriteStream).isTTY);
-  const text = mode === 'text' ? textSink(cmd.stderr, { tty, color: useColor(cmd.stderr, cmd.env) }) : undefined;
-  const quietProgress = mode === 'json' ? textSink(cmd.stderr, { tty: false, color: false }) : undefined;
-  const emit: Emit = mode === 'ndjson' ? ndjsonSink(cmd.stdout) : (text ?? quietProgress)!.emit;
+  const tty = Boolean((io.stderr as NodeJS.WriteStream).isTTY);
+  const text = mode === 'text' ? textSink(io.stderr, { tty, color: useColor(io.stderr, io.env) }) : undefined;
+  const quietProgress = mode === 'json' ? textSink(io.stderr, { tty: false, color: false }) : undefined;
+  const emit: Emit = mode === 'ndjson' ? ndjsonSink(io.stdout) : (text ?? quietProgress)!.emit;
   let currentStep: string | undefined;
   const trackingEmit: Emit = (e) => {
     if (e.type === 'step-started') currentStep = e.step;
     emit(e);
   };
 
-  const interrupt = handleInterrupts(cmd.stderr, {
+  const interrupt = io.interrupts({
     stopProgress: () => text?.stop(),
     message: (sig) => `${sig} received: stopping${currentStep === 'helm' ? ' helm and waiting for it to exit' : ''}`,
   });
@@ -231,22 +233,22 @@ export async function runFromAnswers(cmd: CommandContext, opts: { prepareLanes?:
     outcome = await executeInstall({
       answers,
       answersPath: path,
-      env: cmd.env,
-      cwd: cmd.cwd,
-      kubeconfig: str(flags, 'kubeconfig'),
-      timeoutMs,
-      healthWindowMs,
+      env: io.env,
+      cwd: io.cwd,
+      kubeconfig: o.kubeconfig,
+      timeoutMs: o.timeoutMs,
+      healthWindowMs: o.healthWindowMs,
       prepareLanes,
-      force: bool(flags, 'force'),
+      force: o.force,
       signal: interrupt.signal,
       emit: trackingEmit,
       onContext: (c) => (ctxRef = c),
-      confirm: yes
+      confirm: o.yes
         ? undefined
         : async (summary) => {
             text?.stop();
-            cmd.stderr.write(`${summary}\n`);
-            return askYesNo('Continue? [y/N] ', cmd);
+            io.stderr.write(`${summary}\n`);
+            return io.confirm('Continue? [y/N] ');
           },
     });
   } catch (err) {
@@ -258,9 +260,9 @@ export async function runFromAnswers(cmd: CommandContext, opts: { prepareLanes?:
     if (mode !== 'text') {
       const checks = ctxRef?.state.checks ?? [];
       const r = result(interrupted ? 'interrupted' : 'failed', code, checks, error);
-      cmd.stdout.write(mode === 'ndjson' ? `${JSON.stringify(r)}\n` : `${JSON.stringify(r, null, 2)}\n`);
+      io.stdout.write(mode === 'ndjson' ? `${JSON.stringify(r)}\n` : `${JSON.stringify(r, null, 2)}\n`);
     } else if (ctxRef?.state.checks?.length) {
-      cmd.stdout.write(renderText(summarize(ctxRef.state.checks), { color: useColor(cmd.stdout, cmd.env) }));
+      io.stdout.write(renderText(summarize(ctxRef.state.checks), { color: useColor(io.stdout, io.env) }));
     }
     throw error;
   } finally {
@@ -272,19 +274,19 @@ export async function runFromAnswers(cmd: CommandContext, opts: { prepareLanes?:
     text?.stop();
     const a = answers;
     const rev = outcome.ctx?.state.revision;
-    cmd.stdout.write(
+    io.stdout.write(
       [
         `Bucketeer is installed: release ${a.release.name}${rev ? ` revision ${rev}` : ''} (chart ${a.release.version}) in namespace ${a.kubernetes.namespace}, context ${outcome.ctx?.kube.context}.`,
         `  console  https://${a.ingress.webHost}`,
         `  API      https://${a.ingress.apiHost}`,
         `  answers  stored in ConfigMap ${a.release.name}-bucketeer-install (upgrade and doctor read them)`,
         '',
-        renderText(summarize(checks), { color: useColor(cmd.stdout, cmd.env) }),
+        renderText(summarize(checks), { color: useColor(io.stdout, io.env) }),
       ].join('\n'),
     );
   } else {
     const r = result('ok', 0, checks);
-    cmd.stdout.write(mode === 'ndjson' ? `${JSON.stringify(r)}\n` : `${JSON.stringify(r, null, 2)}\n`);
+    io.stdout.write(mode === 'ndjson' ? `${JSON.stringify(r)}\n` : `${JSON.stringify(r, null, 2)}\n`);
   }
   return 0;
 }

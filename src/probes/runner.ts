@@ -4,7 +4,9 @@ import { setMaxListeners } from 'node:events';
 import type { Check } from '../checks/types.js';
 import type { FactsPatch, PreflightFacts, Probe, ProbeResult } from './types.js';
 
-export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
+import { DEFAULT_PROBE_TIMEOUT_MS } from '../settings.js';
+
+export { DEFAULT_PROBE_TIMEOUT_MS };
 
 export interface RunProbesOptions {
   /** Per-probe budget (default 10 s). */

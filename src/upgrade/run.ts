@@ -9,18 +9,17 @@ import { applyOverrides } from '../answers/overrides.js';
 import type { Answers } from '../answers/schema.js';
 import { renderText, useColor } from '../checks/render.js';
 import { summarize, type Check } from '../checks/types.js';
-import type { CommandContext } from '../cli/commands.js';
-import { bool, list, parseDuration, str } from '../cli/flags.js';
-import { CliError, ExitCode, Interrupted, OperationFailed, UsageError, exitCodeOf } from '../errors.js';
+import { CancelledAtPrompt, CliError, ExitCode, Interrupted, OperationFailed, UsageError, exitCodeOf } from '../errors.js';
+import type { ServiceIO } from '../io.js';
 import { helmTemplate } from '../helm/template.js';
 import { StepFailed, runSteps, type InstallContext, type Step, type StepList } from '../install/engine.js';
 import { ndjsonSink, resultEvent, textSink, type Emit, type ResultEvent } from '../install/events.js';
-import { handleInterrupts } from '../install/interrupt.js';
-import { installPrepareLanes, parseSkipPrepare } from '../install/prepare.js';
+import { installPrepareLanes } from '../install/prepare.js';
 import type { PrepareStepName } from '../prepare/types.js';
 import { assertPreflight, runPreflight } from '../install/preflight.js';
 import { helmGetValues, helmRollback, lastGoodRevision, PENDING, releaseHistory, type HelmTarget, type HistoryEntry } from '../install/release.js';
-import { DEFAULT_HEALTH_WINDOW_MS, DEFAULT_TIMEOUT_MS, checkLocalSecretRefs } from '../install/run.js';
+import { checkLocalSecretRefs } from '../install/run.js';
+import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../settings.js';
 import { clusterSecretReader, healthStep, helmStep, inClusterReadyStep, inClusterStep, releaseStateStep, secretsStep, storeAnswersStep } from '../install/steps.js';
 import { readStoredAnswers, storedAnswersName, type StoredAnswers } from '../install/stored-answers.js';
 import { deploymentReady } from '../install/diagnose.js';
@@ -46,11 +45,11 @@ import {
   type ValueChange,
 } from './diff.js';
 import { deployedManifest, resolveChartVersion } from './helm.js';
-import { askYesNo, CancelledAtPrompt } from '../cli/prompt.js';
 
 export const RESTART_ANNOTATION = 'bucketeer.io/restartedAt';
 
-export interface UpgradeFlags {
+/** Every upgrade setting, parsed and validated by the CLI (src/commands/upgrade.ts) before the cluster is read. */
+export interface UpgradeOptions {
   answersFile?: string;
   chart?: string;
   chartVersion?: string;
@@ -60,35 +59,11 @@ export interface UpgradeFlags {
   release?: string;
   yes: boolean;
   force: boolean;
-  /** --skip-prepare, validated with the install's own parser. */
   skipPrepare: PrepareStepName[];
   recreateSubscriptions: boolean;
   timeoutMs: number;
   healthWindowMs: number;
   output: 'text' | 'ndjson';
-}
-
-export function parseUpgradeFlags(ctx: CommandContext): UpgradeFlags {
-  const f = ctx.args.flags;
-  const output = str(f, 'output') ?? 'text';
-  if (output !== 'text' && output !== 'ndjson') throw new UsageError(`--output must be text or ndjson for upgrade (got "${output}")`, 'pass --output text (default) or --output ndjson');
-  return {
-    answersFile: str(f, 'answers'),
-    chart: str(f, 'chart'),
-    chartVersion: str(f, 'chart-version'),
-    kubeContext: str(f, 'kube-context'),
-    kubeconfig: str(f, 'kubeconfig'),
-    namespace: str(f, 'namespace'),
-    release: str(f, 'release'),
-    yes: bool(f, 'yes'),
-    force: bool(f, 'force'),
-    // Validated here so bad input fails before the cluster is read.
-    skipPrepare: parseSkipPrepare(list(f, 'skip-prepare')),
-    recreateSubscriptions: bool(f, 'recreate-subscriptions'),
-    timeoutMs: str(f, 'timeout') ? parseDuration(str(f, 'timeout')!, 'timeout') : DEFAULT_TIMEOUT_MS,
-    healthWindowMs: str(f, 'health-window') ? parseDuration(str(f, 'health-window')!, 'health-window') : DEFAULT_HEALTH_WINDOW_MS,
-    output,
-  };
 }
 
 /** Sentinel secrets: the leaves that differ from the masked plan are the secret-bearing paths. */
@@ -147,7 +122,7 @@ function describePlan(p: UpgradePlan, context: string): string {
 interface Session {
   kube: KubeClient;
   t: HelmTarget;
-  flags: UpgradeFlags;
+  flags: UpgradeOptions;
   env: NodeJS.ProcessEnv;
   cwd: string;
   signal: AbortSignal;
@@ -299,23 +274,22 @@ function restartStep(restarts: Map<string, string[]>): Step {
   };
 }
 
-export async function runUpgrade(cmd: CommandContext): Promise<number> {
-  const flags = parseUpgradeFlags(cmd);
+export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise<number> {
   if (!flags.yes && !cmd.interactive) {
     throw new UsageError('upgrade changes the cluster and there is no terminal to confirm on', 'pass --yes to confirm without a prompt (as with apt-get -y)');
   }
   // Namespace, release and context: flags first, then the answers file, then the defaults.
   let fileAnswers: Answers | undefined;
   if (flags.answersFile) fileAnswers = loadAnswersFile(flags.answersFile).answers;
-  const namespace = flags.namespace ?? fileAnswers?.kubernetes.namespace ?? 'bucketeer';
-  const release = flags.release ?? fileAnswers?.release.name ?? 'bucketeer';
+  const namespace = flags.namespace ?? fileAnswers?.kubernetes.namespace ?? DEFAULT_NAMESPACE;
+  const release = flags.release ?? fileAnswers?.release.name ?? DEFAULT_RELEASE;
   const context = flags.kubeContext ?? fileAnswers?.kubernetes.context;
 
   const tty = Boolean((cmd.stderr as NodeJS.WriteStream).isTTY);
   const text = flags.output === 'text' ? textSink(cmd.stderr, { tty, color: useColor(cmd.stderr, cmd.env) }) : undefined;
   const emit: Emit = flags.output === 'ndjson' ? ndjsonSink(cmd.stdout) : text!.emit;
 
-  const interrupt = handleInterrupts(cmd.stderr, {
+  const interrupt = cmd.interrupts({
     stopProgress: () => text?.stop(),
     message: (sig) => `${sig} received: stopping (helm, if running, is signalled and awaited)`,
   });
@@ -365,7 +339,7 @@ export async function runUpgrade(cmd: CommandContext): Promise<number> {
       );
     }
     if (!flags.yes) {
-      if (!(await askYesNo('Apply this upgrade? [y/N] ', cmd))) throw new UsageError('upgrade cancelled; nothing was changed', 'run again and answer y, or pass --yes');
+      if (!(await cmd.confirm('Apply this upgrade? [y/N] '))) throw new UsageError('upgrade cancelled; nothing was changed', 'run again and answer y, or pass --yes');
     }
 
     ctx = {

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAnswers } from '../../src/answers/load.js';
-import { renderToDir } from '../../src/commands/render-files.js';
+import { renderToDir } from '../../src/render/files.js';
 import type { InstallEvent, WizardFact } from '../../src/ui/ports.js';
 import { cleanupAfterEach, COLUMNS, fakeEngine, fakeProbes, KEY, play, ROWS, startWizard, type ScriptStep, type Session } from './harness.js';
 import { repoRoot } from '../helpers/tools.js';
