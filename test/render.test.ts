@@ -88,6 +88,22 @@ describe.skipIf(!helm).each(['gcp', 'aws', 'in-cluster'])('render %s against the
     }
   });
 
+  // Upstream pkg/auth/api/api.go (v2.3.0) PrepareDemoUser needs every id; the web subchart renders
+  // the whole oauth map into oauth-config.json and the password into the public env.js.
+  it('demo sign-in reaches web complete where enabled, never as a system admin', () => {
+    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'web-oauth-config');
+    const demo = JSON.parse(cm!.data!['oauth-config.json']).demoSignIn;
+    const envJs = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'web-env-js')!.data!['env.js'];
+    if (profile !== 'in-cluster') {
+      expect(demo.enabled).toBe(false);
+      expect(envJs).toContain('"DEMO_SIGN_IN_ENABLED":false');
+      return;
+    }
+    for (const k of ['email', 'password', 'organizationId', 'organizationOwnerEmail', 'projectId', 'environmentId']) expect(demo[k], k).toBeTruthy();
+    expect(demo).toMatchObject({ enabled: true, organizationId: 'demo', projectId: 'demo', environmentId: 'demo', isSystemAdmin: false });
+    expect(envJs).toContain('"DEMO_SIGN_IN_ENABLED":true');
+  });
+
   it('manifests carry masked secrets only', () => {
     const text = readFileSync(join(out, 'manifests.yaml'), 'utf8');
     expect(text).toContain('********');

@@ -44,6 +44,13 @@ const hostPort = z.string().regex(/^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:([0-
   return p >= 1 && p <= 65535;
 }, { error: 'the port must be between 1 and 65535' });
 
+// Organization, project and environment ids: Bucketeer generates UUIDs for its own, and the
+// upstream development setup uses `demo`; both fit lower-case letters, digits and '-'.
+const bucketeerId = (what: string) =>
+  z.string().regex(/^[a-z0-9]([-a-z0-9]{0,62}[a-z0-9])?$/, {
+    error: `${what} must be 1-64 lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. demo or a UUID)`,
+  });
+
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name such as BUCKETEER_DB_PASSWORD' });
 
 const LITERAL_SECRET_MESSAGE =
@@ -183,13 +190,24 @@ const Auth = z.strictObject({
       clientSecret: SecretRef,
     })
     .optional(),
+  // Bucketeer's web service (PrepareDemoUser) creates the demo organization, project,
+  // environment and account at start-up only when all three ids are set; the ids are stored as
+  // given. The password is also written into the console's public /static/js/env.js.
   demoSignIn: z
     .strictObject({
       enabled: z.boolean().default(false),
       email: z.email().optional(),
-      password: SecretRef.optional(),
+      password: SecretRef.optional().describe('shown to anyone who opens the console: the chart writes it into /static/js/env.js, served without sign-in'),
+      organizationId: bucketeerId('auth.demoSignIn.organizationId').default('demo').describe('id of the demo organization Bucketeer creates at start-up'),
+      projectId: bucketeerId('auth.demoSignIn.projectId').default('demo').describe('id of the demo project Bucketeer creates at start-up'),
+      environmentId: bucketeerId('auth.demoSignIn.environmentId').default('demo').describe('id of the demo environment Bucketeer creates at start-up'),
+      organizationOwnerEmail: z.email().optional().describe('owner of the demo organization; default: email'),
+      isSystemAdmin: z
+        .boolean()
+        .default(false)
+        .describe('make the demo organization a system-admin organization (its members manage every organization); its password is public, so keep false'),
     })
-    .default({ enabled: false }),
+    .default({ enabled: false, organizationId: 'demo', projectId: 'demo', environmentId: 'demo', isSystemAdmin: false }),
   /** Email of the first system administrator. */
   adminEmail: z.email().optional(),
 });
@@ -214,7 +232,7 @@ export const AnswersSchema = z
     messaging: Messaging,
     warehouse: Warehouse,
     ingress: Ingress,
-    auth: Auth.default({ demoSignIn: { enabled: false } }),
+    auth: Auth.default({ demoSignIn: { enabled: false, organizationId: 'demo', projectId: 'demo', environmentId: 'demo', isSystemAdmin: false } }),
     existingSecrets: ExistingSecrets.default({}),
     sizing: z.enum(['small', 'medium', 'large']).default('small'),
   })

@@ -2,7 +2,7 @@
 // subscriber has a topic, and the pub/sub type agrees everywhere (chart docs sections 2 and 4).
 // Only key paths are reported, never values: the values hold secrets.
 import type { Check } from '../checks/types.js';
-import { emptyRequiredValues, getPath, SERVICES, type Values } from '../plan/values.js';
+import { DEMO_PASSWORD_PUBLIC, demoSignInGaps, emptyRequiredValues, getPath, SERVICES, type Values } from '../plan/values.js';
 
 const CATEGORY = 'values';
 const DOC = 'https://github.com/bucketeer-io/bucketeer-install#doctor';
@@ -47,5 +47,30 @@ export function valuesChecks(values: Values): Check[] {
         ? { category: CATEGORY, id: 'values.pubsub-type', title: 'pub/sub type consistent', status: 'fail', detail: `global.pubsub.type is ${String(global)} but ${mismatched.slice(0, 4).join(', ')}${mismatched.length > 4 ? ` and ${mismatched.length - 4} more` : ''}: publishers and subscribers would use different backends`, hint: FIX, docUrl: DOC }
         : { category: CATEGORY, id: 'values.pubsub-type', title: 'pub/sub type consistent', status: 'pass', detail: `${String(global)} everywhere` },
   );
+  checks.push(...demoSignInChecks(values));
   return checks;
+}
+
+/**
+ * Demo sign-in, when enabled: complete (or web creates no demo account), and always a warning,
+ * because the chart writes the password into /static/js/env.js, which web serves without sign-in.
+ */
+export function demoSignInChecks(values: Values): Check[] {
+  if (getPath(values, 'web.oauth.demoSignIn.enabled') !== true) return [];
+  const base = { category: CATEGORY, id: 'values.demo-sign-in', title: 'demo sign-in' };
+  const gaps = demoSignInGaps(values);
+  if (gaps.length) {
+    return [{ ...base, status: 'fail', detail: `empty: ${gaps.join(', ')}; Bucketeer creates the demo organization, project, environment and account only when all are set, so nobody can sign in`, hint: FIX, docUrl: DOC, facts: { empty: gaps } }];
+  }
+  const admin = getPath(values, 'web.oauth.demoSignIn.isSystemAdmin') === true;
+  return [
+    {
+      ...base,
+      status: 'warn',
+      detail: `${DEMO_PASSWORD_PUBLIC}: anyone who can open the console signs in as ${String(getPath(values, 'web.oauth.demoSignIn.email'))}${admin ? ', and the demo organization is a system-admin organization (its members manage every organization)' : ''}`,
+      hint: `for anything but a trial, set auth.google and auth.demoSignIn.enabled: false${admin ? '; set auth.demoSignIn.isSystemAdmin: false' : ''}, then bucketeer-install upgrade --yes`,
+      docUrl: DOC,
+      facts: { public: true, isSystemAdmin: admin },
+    },
+  ];
 }

@@ -2,10 +2,11 @@
 // never rotated silently), so re-running the same command after a failure or Ctrl-C converges.
 import { setMaxListeners } from 'node:events';
 import type { Answers } from '../answers/schema.js';
-import { buildPlan } from '../plan/index.js';
+import { demoSignInChecks } from '../doctor/values.js';
+import { buildPlan, MASKED_SECRETS } from '../plan/index.js';
 import { mysqlName } from '../plan/in-cluster.js';
 import { generateOAuthKey, generateServiceCert, serviceCertSans, signServiceToken, type Material } from '../plan/material.js';
-import { endpointsFor, secretNamesFor } from '../plan/values.js';
+import { endpointsFor, planValues, secretNamesFor } from '../plan/values.js';
 import { Interrupted, UsageError } from '../errors.js';
 import { isAlreadyExists, isKnownKind, KubeClient, resourcePath } from '../kube/client.js';
 import type { KubeObject, Secret, StatefulSet } from '../kube/types.js';
@@ -409,6 +410,8 @@ export const healthStep: Step = {
       probeHttp: ctx.probeHttp,
       signal: ctx.signal,
     });
+    // Said after every install and upgrade with demo sign-in: its password is public.
+    checks.push(...demoSignInChecks(planValues(ctx.answers, MASKED_SECRETS)));
     ctx.state.checks = checks;
     const failed = checks.filter((c) => c.status === 'fail');
     if (failed.length) {

@@ -145,8 +145,18 @@ export function planValues(answers: Answers, secrets: InlineSecrets): Values {
           },
         }
       : {}),
+    // Every field PrepareDemoUser needs, or it creates nothing and nobody can sign in.
     demoSignIn: demo.enabled
-      ? { enabled: true, email: demo.email, password: secrets.demoSignInPassword ?? '', isSystemAdmin: true }
+      ? {
+          enabled: true,
+          email: demo.email,
+          password: secrets.demoSignInPassword ?? '',
+          organizationId: demo.organizationId,
+          organizationOwnerEmail: demo.organizationOwnerEmail ?? demo.email,
+          projectId: demo.projectId,
+          environmentId: demo.environmentId,
+          isSystemAdmin: demo.isSystemAdmin,
+        }
       : { enabled: false },
   };
 
@@ -319,6 +329,26 @@ export function getPath(values: unknown, path: string): unknown {
 /** Required paths that are missing or empty; an empty list means the values can start the pods. */
 export function emptyRequiredValues(values: Values): string[] {
   return REQUIRED_VALUE_PATHS.filter((p) => {
+    const v = getPath(values, p);
+    return v === undefined || v === null || v === '';
+  });
+}
+
+/** Said wherever demo sign-in is chosen (wizard, review, install output, doctor). */
+export const DEMO_PASSWORD_PUBLIC =
+  'the demo password is public: the Bucketeer chart writes it into /static/js/env.js, which web serves without sign-in; use demo sign-in for trials only';
+
+/** The demo sign-in fields Bucketeer's PrepareDemoUser needs before it creates anything. */
+export const DEMO_SIGN_IN_REQUIRED = ['email', 'password', 'organizationId', 'projectId', 'environmentId'] as const;
+
+/**
+ * When web.oauth.demoSignIn.enabled is true: the required demo fields that are empty (with them
+ * missing, web logs "One or more demo sign-in configuration are missing" and nobody can sign in).
+ * Empty when demo sign-in is off.
+ */
+export function demoSignInGaps(values: Values): string[] {
+  if (getPath(values, 'web.oauth.demoSignIn.enabled') !== true) return [];
+  return DEMO_SIGN_IN_REQUIRED.map((k) => `web.oauth.demoSignIn.${k}`).filter((p) => {
     const v = getPath(values, p);
     return v === undefined || v === null || v === '';
   });

@@ -8,6 +8,7 @@ import { useInput } from 'ink';
 import { resolve } from 'node:path';
 import type { Check } from '../checks/types.js';
 import { exitCodeOf } from '../errors.js';
+import { DEMO_PASSWORD_PUBLIC } from '../plan/values.js';
 import { buildDraft, detection, questionsFor, SECRETS, type Question, type SecretId, type SelectItem, type Values } from './flow.js';
 import type { InstallEvent, WizardFact, WizardPorts } from './ports.js';
 import { fileExists, saveAnswers, savePathProblem, type SaveResult } from './save.js';
@@ -149,7 +150,7 @@ export function Wizard(props: WizardProps) {
   const installedFinal = (checks: Check[] | undefined): Final => {
     const a = answers!;
     const failed = (checks ?? []).filter((c) => c.status === 'fail').length;
-    const signIn = a.auth.google ? `sign in at https://${a.ingress.webHost} with Google (register https://${a.ingress.webHost}/auth/callback as a redirect URI)` : `sign in at https://${a.ingress.webHost} as ${a.auth.demoSignIn.email}`;
+    const signIn = a.auth.google ? `sign in at https://${a.ingress.webHost} with Google (register https://${a.ingress.webHost}/auth/callback as a redirect URI)` : `sign in at https://${a.ingress.webHost} as ${a.auth.demoSignIn.email} (${DEMO_PASSWORD_PUBLIC})`;
     return {
       title: failed ? `Bucketeer is installed, but ${failed} health check${failed > 1 ? 's' : ''} failed` : 'Bucketeer is installed',
       status: failed ? 'fail' : checks === undefined ? 'warn' : 'pass',

@@ -3,7 +3,7 @@
 // leave a stale gcp or aws block behind. Defaults come from the probes' facts and each says where
 // it came from. Pure: no React, no I/O.
 import { CHART_VERSION } from '../answers/schema.js';
-import { assertChartSafe } from '../plan/values.js';
+import { assertChartSafe, DEMO_PASSWORD_PUBLIC } from '../plan/values.js';
 import { issuesAt } from './validate.js';
 import type { Sizing, WizardFact } from './ports.js';
 
@@ -528,7 +528,7 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
       title: 'How will people sign in to the console?',
       items: [
         { label: 'Google sign-in', value: 'google', hint: 'an OAuth client from the Google Cloud console' },
-        { label: 'Demo sign-in', value: 'demo', hint: 'one email and password; for trials' },
+        { label: 'Demo sign-in', value: 'demo', hint: 'one email and password for trials; the password is public (written into the console\'s env.js)' },
       ],
       initial: platform === 'other' ? 'demo' : 'google',
     }),
@@ -547,7 +547,16 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
     qs.push(...secretQuestions(v, ctx, 'google', 'Sign-in'));
   }
   if (v['auth.method'] === 'demo') {
-    qs.push(text(v, { id: 'auth.demoEmail', section: 'Sign-in', title: 'Demo sign-in email', placeholder: 'admin@example.com', path: ['auth', 'demoSignIn', 'email'] }));
+    qs.push(
+      text(v, {
+        id: 'auth.demoEmail',
+        section: 'Sign-in',
+        title: 'Demo sign-in email',
+        help: [`Note: ${DEMO_PASSWORD_PUBLIC}.`, 'The demo organization is not a system admin (auth.demoSignIn.isSystemAdmin: false).'],
+        placeholder: 'admin@example.com',
+        path: ['auth', 'demoSignIn', 'email'],
+      }),
+    );
     qs.push(...secretQuestions(v, ctx, 'demo', 'Sign-in'));
   }
 

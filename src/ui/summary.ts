@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import type { Answers, SecretRef } from '../answers/schema.js';
 import { describeRef } from '../answers/secrets.js';
 import { buildPlan } from '../plan/index.js';
+import { DEMO_PASSWORD_PUBLIC } from '../plan/values.js';
 import { detection, SECRETS, type SecretId, type Values } from './flow.js';
 import type { WizardFact } from './ports.js';
 
@@ -48,6 +49,7 @@ export function reviewWarnings(w: WarningInput): string[] {
       out.push(`${name} is not set: export it before installing`);
     }
   }
+  if (w.answers.auth.demoSignIn.enabled) out.push(DEMO_PASSWORD_PUBLIC);
   if (!d.clusterReachable) out.push('no cluster answered: you can render the files now and install later');
   return out;
 }

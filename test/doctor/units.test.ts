@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { prepareChecks } from '../../src/doctor/prepare.js';
 import { oauthKeyCheck, serviceCertChecks, serviceTokenCheck } from '../../src/doctor/secrets.js';
-import { valuesChecks } from '../../src/doctor/values.js';
+import { demoSignInChecks, valuesChecks } from '../../src/doctor/values.js';
 import { buildPlan } from '../../src/plan/index.js';
 import { generateOAuthKey, generateServiceCert, signServiceToken } from '../../src/plan/material.js';
 import { MASK } from '../../src/plan/values.js';
@@ -88,7 +88,12 @@ describe('doctor secret checks', () => {
 describe('doctor values checks', () => {
   it('pass for a plan; fail on an empty required value, an empty subscriber topic and a pub/sub type mismatch', () => {
     const values = buildPlan(answers()).values;
-    expect(valuesChecks(values).map((c) => c.status)).toEqual(['pass', 'pass', 'pass']);
+    expect(valuesChecks(values).map((c) => [c.id, c.status])).toEqual([
+      ['values.required', 'pass'],
+      ['values.subscriber-topics', 'pass'],
+      ['values.pubsub-type', 'pass'],
+      ['values.demo-sign-in', 'warn'], // these answers use demo sign-in: its password is public
+    ]);
     const broken = structuredClone(values) as any;
     broken.global.pubsub.project = '';
     const firstSub = Object.keys(broken.subscriber.subscribers)[0];
@@ -98,6 +103,24 @@ describe('doctor values checks', () => {
     expect(required).toMatchObject({ status: 'fail', detail: expect.stringContaining('global.pubsub.project') });
     expect(topics).toMatchObject({ status: 'fail', detail: expect.stringContaining(`subscriber.subscribers.${firstSub}.topic`) });
     expect(type).toMatchObject({ status: 'fail', detail: expect.stringContaining('api.env.pubSubType=google') });
+  });
+
+  // Upstream pkg/auth/api/api.go (v2.3.0) PrepareDemoUser returns without creating anything unless
+  // email, password, organizationId, projectId and environmentId are all set; the chart's
+  // charts/web/templates/env-js-configmap.yaml writes the password into /static/js/env.js.
+  it('demo sign-in: a warning that the password is public when complete, a failure when an id is missing', () => {
+    const values = buildPlan(answers()).values as any;
+    const [demo] = demoSignInChecks(values);
+    expect(demo).toMatchObject({ id: 'values.demo-sign-in', status: 'warn', detail: expect.stringContaining('/static/js/env.js'), facts: { public: true, isSystemAdmin: false } });
+    expect(demo.detail).not.toContain('system-admin');
+    const admin = structuredClone(values);
+    admin.web.oauth.demoSignIn.isSystemAdmin = true;
+    expect(demoSignInChecks(admin)[0]).toMatchObject({ status: 'warn', detail: expect.stringContaining('system-admin organization'), hint: expect.stringContaining('isSystemAdmin: false') });
+    const broken = structuredClone(values);
+    broken.web.oauth.demoSignIn.projectId = null; // what the chart's own default gives
+    expect(demoSignInChecks(broken)[0]).toMatchObject({ status: 'fail', detail: expect.stringContaining('web.oauth.demoSignIn.projectId') });
+    const google = buildPlan(answers({ auth: { google: { clientId: 'id-1.apps.googleusercontent.com', clientSecret: { env: 'G' } } } })).values;
+    expect(demoSignInChecks(google)).toEqual([]);
   });
 });
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAnswers } from '../../src/answers/load.js';
 import { buildPlan, secretOverlay } from '../../src/plan/index.js';
-import { emptyRequiredValues, getPath, MASK, migrationDbUrl, planValues, SERVICES } from '../../src/plan/values.js';
+import { demoSignInGaps, emptyRequiredValues, getPath, MASK, migrationDbUrl, planValues, SERVICES } from '../../src/plan/values.js';
 import { allSubscriptions } from '../../src/plan/topics.js';
 import { totalRequests } from '../../src/plan/sizing.js';
 import { repoRoot } from '../helpers/tools.js';
@@ -72,6 +72,19 @@ describe.each(profiles)('plan for %s', (profile) => {
     expect(typeof getPath(values, 'web.oauth.demoSignIn.enabled')).toBe('boolean');
   });
 
+  // Upstream pkg/auth/api/api.go (v2.3.0) PrepareDemoUser creates the demo organization, project,
+  // environment and account only when email, password and the three ids are all set.
+  it('demo sign-in, where enabled, carries everything PrepareDemoUser needs and is no system admin', () => {
+    const demo = getPath(values, 'web.oauth.demoSignIn') as Record<string, unknown>;
+    if (!answers.auth.demoSignIn.enabled) {
+      expect(demo).toEqual({ enabled: false });
+      return;
+    }
+    expect(demoSignInGaps(values)).toEqual([]);
+    for (const k of ['email', 'password', 'organizationId', 'organizationOwnerEmail', 'projectId', 'environmentId']) expect(demo[k], k).toBeTruthy();
+    expect(demo.isSystemAdmin).toBe(false);
+  });
+
   it('masks every secret in the public values and moves it to the overlay', () => {
     const plan = buildPlan(answers, { inlineSecrets: real });
     const publicText = JSON.stringify(plan.values);
@@ -88,6 +101,22 @@ describe.each(profiles)('plan for %s', (profile) => {
 });
 
 describe('plan details', () => {
+  it('demo sign-in ids: stable defaults, the answers when given, and the owner defaults to the demo email', () => {
+    const a = load('in-cluster');
+    expect(getPath(planValues(a, real), 'web.oauth.demoSignIn')).toEqual({
+      enabled: true,
+      email: 'admin@example.com',
+      password: real.demoSignInPassword,
+      organizationId: 'demo',
+      organizationOwnerEmail: 'admin@example.com',
+      projectId: 'demo',
+      environmentId: 'demo',
+      isSystemAdmin: false,
+    });
+    a.auth.demoSignIn = { ...a.auth.demoSignIn, organizationId: 'acme', projectId: 'acme-web', environmentId: 'acme-web-dev', organizationOwnerEmail: 'owner@example.com' };
+    expect(getPath(planValues(a, real), 'web.oauth.demoSignIn')).toMatchObject({ organizationId: 'acme', projectId: 'acme-web', environmentId: 'acme-web-dev', organizationOwnerEmail: 'owner@example.com' });
+  });
+
   it('URL-encodes credentials in migration.dbUrl', () => {
     const url = migrationDbUrl('bucketeer', 'p@ss word#1/:?', 'db.local', 3306, 'bucketeer');
     expect(url).toBe('mysql://bucketeer:p%40ss%20word%231%2F%3A%3F@db.local:3306/bucketeer');
