@@ -59,6 +59,10 @@ const cases: Case[] = [
   { name: 'port 70000', answers: variant({ 'database.mode': 'external', 'database.host': 'db', 'database.port': 70000 }), expect: [/database\.port: must be between 1 and 65535/] },
   { name: 'redis addr port out of range', answers: variant({ 'redis.mode': 'external', 'redis.addr': '10.0.0.1:99999' }), expect: [/redis\.addr/] },
   { name: 'ordering per-key with redis-stream', answers: variant({ 'messaging.ordering': 'per-key' }), expect: [/messaging\.ordering/] },
+  // Upstream pkg/web/cmd/server/server.go (v2.3.0) creates web's BigQuery querier with its own
+  // --project, the project of its Pub/Sub topics too: a dataset in another project is never read.
+  { name: 'bigquery in another project than gcp.project', answers: variant({ 'warehouse.project': 'other-analytics-proj' }, 'gcp'), expect: [/line \d+: warehouse\.project: other-analytics-proj differs from gcp\.project my-bucketeer-proj/] },
+  { name: 'demo sign-in id with capitals', answers: variant({ 'auth.demoSignIn.environmentId': 'Demo Env' }), expect: [/auth\.demoSignIn\.environmentId: must be 1-64 lower-case letters/] },
   { name: 'partitions 0', answers: variant({ 'messaging.partitions': 0 }), expect: [/messaging\.partitions/] },
   { name: 'gcp platform without gcp block', answers: variant({ platform: 'gcp' }), expect: [/gcp/] },
   { name: 'top level is a list', answers: '- version: 1\n', expect: [/mapping/] },

@@ -46,10 +46,9 @@ const hostPort = z.string().regex(/^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:([0-
 
 // Organization, project and environment ids: Bucketeer generates UUIDs for its own, and the
 // upstream development setup uses `demo`; both fit lower-case letters, digits and '-'.
-const bucketeerId = (what: string) =>
-  z.string().regex(/^[a-z0-9]([-a-z0-9]{0,62}[a-z0-9])?$/, {
-    error: `${what} must be 1-64 lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. demo or a UUID)`,
-  });
+const bucketeerId = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,62}[a-z0-9])?$/, {
+  error: "must be 1-64 lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. demo or a UUID)",
+});
 
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name such as BUCKETEER_DB_PASSWORD' });
 
@@ -140,7 +139,10 @@ const Messaging = z
     ordering: z
       .enum(['none', 'per-partition', 'per-key'])
       .default('none')
-      .describe('none; per-partition (redis-stream: ordered within each of `partitions` streams); per-key (google-pubsub: subscriptions created with enableMessageOrdering)'),
+      .describe(
+        'none: what Bucketeer v2.3.0 delivers on either backend (its publishers set no ordering keys; Redis Streams picks the partition by a hash of the message id and the subscriber pods share one consumer group). ' +
+          'The others are settings for a release whose publishers set keys: per-key (google-pubsub) creates the subscriptions with enableMessageOrdering, which cannot be changed later without recreating them; per-partition (redis-stream) changes no setting.',
+      ),
     partitions: z.number().int().min(1, { error: 'must be between 1 and 256' }).max(256, { error: 'must be between 1 and 256' }).default(16),
     /** Expected events per second, used to advise on ordering cost and sizing. */
     expectedEventsPerSecond: z.number().int().min(0).optional(),
@@ -158,7 +160,7 @@ const Warehouse = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('mysql') }).describe('tables in the operational MySQL database'),
   z.strictObject({
     type: z.literal('bigquery'),
-    project: z.string().min(1).optional().describe('default: gcp.project'),
+    project: z.string().min(1).optional().describe('must equal gcp.project (the default): web queries BigQuery only in its own project'),
     dataset: z.string().regex(/^[A-Za-z0-9_]{1,1024}$/, { error: 'must be a BigQuery dataset id (letters, digits, _)' }),
     location: z.string().min(2).describe('e.g. asia-northeast1 or US'),
   }),
@@ -198,9 +200,9 @@ const Auth = z.strictObject({
       enabled: z.boolean().default(false),
       email: z.email().optional(),
       password: SecretRef.optional().describe('shown to anyone who opens the console: the chart writes it into /static/js/env.js, served without sign-in'),
-      organizationId: bucketeerId('auth.demoSignIn.organizationId').default('demo').describe('id of the demo organization Bucketeer creates at start-up'),
-      projectId: bucketeerId('auth.demoSignIn.projectId').default('demo').describe('id of the demo project Bucketeer creates at start-up'),
-      environmentId: bucketeerId('auth.demoSignIn.environmentId').default('demo').describe('id of the demo environment Bucketeer creates at start-up'),
+      organizationId: bucketeerId.default('demo').describe('id of the demo organization Bucketeer creates at start-up'),
+      projectId: bucketeerId.default('demo').describe('id of the demo project Bucketeer creates at start-up'),
+      environmentId: bucketeerId.default('demo').describe('id of the demo environment Bucketeer creates at start-up'),
       organizationOwnerEmail: z.email().optional().describe('owner of the demo organization; default: email'),
       isSystemAdmin: z
         .boolean()
@@ -244,6 +246,15 @@ export const AnswersSchema = z
     }
     if (a.warehouse.type === 'bigquery' && !a.warehouse.project && !a.gcp) {
       ctx.addIssue({ code: 'custom', path: ['warehouse', 'project'], message: 'warehouse.project (or gcp.project) is required for bigquery' });
+    }
+    // web (v2.3.0) queries BigQuery in its own project, web.env.project, which is also the project
+    // of its Pub/Sub topics: the chart has no key for a separate BigQuery project on web's side.
+    if (a.warehouse.type === 'bigquery' && a.warehouse.project && a.gcp && a.warehouse.project !== a.gcp.project) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['warehouse', 'project'],
+        message: `${a.warehouse.project} differs from gcp.project ${a.gcp.project}: Bucketeer's web queries BigQuery only in its own project, so it would never read a dataset in ${a.warehouse.project}; remove warehouse.project and create the dataset in ${a.gcp.project}`,
+      });
     }
     if (a.warehouse.type === 'bigquery' && a.platform !== 'gcp') {
       ctx.addIssue({ code: 'custom', path: ['warehouse', 'type'], message: 'bigquery needs platform gcp (Bucketeer reaches it with GCP credentials)' });

@@ -17,7 +17,7 @@ export interface HealthOptions {
   stabilityWindowMs?: number;
   /** Deployments to check (default the four Bucketeer ones). */
   deployments?: readonly string[];
-  /** Try api/web /health through the API server's service proxy (default true). */
+  /** Try api's /health and web's API through the API server's service proxy (default true). */
   probeHttp?: boolean;
   signal?: AbortSignal;
 }
@@ -140,6 +140,55 @@ export async function httpHealthCheck(kube: KubeClient, namespace: string, servi
   return { ...base, status: 'warn', detail: `HTTP ${res.status}${res.body?.message ? `: ${res.body.message}` : res.text ? `: ${res.text.trim().slice(0, 120)}` : ''}`, hint: `kubectl port-forward -n ${namespace} svc/${service} ${port} and open https://localhost:${port}/health` };
 }
 
+/**
+ * A route of web's REST gateway that needs no sign-in and that only the running web service
+ * answers: envoy sends /v1/ to the gRPC gateway, which asks the auth service, and the reply is
+ * JSON with a boolean isDemoSiteEnabled. Any other path on that port (/health included) falls
+ * through to the console's index.html, which proves nothing about the API.
+ */
+export const WEB_API_PROBE_PATH = '/v1/demo_site_status';
+
+type ProbeReply = { kind?: string; reason?: string; message?: string; code?: unknown; isDemoSiteEnabled?: unknown };
+
+function describeWebReply(status: number, body: ProbeReply | undefined, text: string): string {
+  if (/^\s*<(!doctype|html)/i.test(text)) return `HTTP ${status} with an HTML page (the console's index.html fallback), not web's API: its gRPC gateway or services do not answer`;
+  if (body && typeof body.code === 'number') return `HTTP ${status}: web's gRPC gateway answered gRPC code ${body.code}${body.message ? ` (${body.message})` : ''}`;
+  return `HTTP ${status}${text.trim() ? `: ${text.trim().slice(0, 120)}` : ''}`;
+}
+
+async function webApiProbeOnce(kube: KubeClient, namespace: string, signal?: AbortSignal): Promise<Check> {
+  const base = { category: CATEGORY, id: 'health.web-api', title: `web API answers (GET ${WEB_API_PROBE_PATH} through the API server proxy)` };
+  const hint = `kubectl logs -n ${namespace} deployment/web -c web; kubectl port-forward -n ${namespace} svc/web 9003 and open https://localhost:9003${WEB_API_PROBE_PATH}`;
+  let res;
+  try {
+    res = await kube.proxyGet<ProbeReply>(namespace, 'web', 'http-service', WEB_API_PROBE_PATH, { timeoutMs: 5_000, signal });
+  } catch (e) {
+    return { ...base, status: 'warn', detail: `no answer through the API server proxy: ${(e as Error).message}`, hint };
+  }
+  const body = res.body;
+  if (body?.kind === 'Status') {
+    // The API server answered itself: it has no proxy, may not proxy, or could not reach web.
+    if (res.status === 404 && /could not find the requested resource/i.test(body.message ?? '')) {
+      return { ...base, status: 'skip', detail: 'the API server does not proxy to this Service (the Kubernetes simulator does only where a test gives a backend)' };
+    }
+    if (res.status === 403) return { ...base, status: 'skip', detail: 'not allowed to use services/proxy in this namespace' };
+    if (res.status === 503 && /no endpoints available/i.test(body.message ?? '')) return { ...base, status: 'fail', detail: `no ready web pod: ${body.message}`, hint, docUrl: DOC };
+    return { ...base, status: 'warn', detail: `the API server could not reach web: ${body.message ?? `HTTP ${res.status}`}`, hint };
+  }
+  if (res.status === 200 && body && typeof body.isDemoSiteEnabled === 'boolean') return { ...base, status: 'pass', detail: 'HTTP 200 from the auth service through the gRPC gateway' };
+  return { ...base, status: 'fail', detail: describeWebReply(res.status, body, res.text), hint, docUrl: DOC };
+}
+
+/** webApiProbeOnce, tried again each second while it fails and `retryForMs` lasts (web may still be starting). */
+export async function webApiCheck(kube: KubeClient, namespace: string, opts: { retryForMs?: number; signal?: AbortSignal } = {}): Promise<Check> {
+  const deadline = Date.now() + (opts.retryForMs ?? 0);
+  for (;;) {
+    const c = await webApiProbeOnce(kube, namespace, opts.signal);
+    if (c.status !== 'fail' || Date.now() + 1_000 > deadline || opts.signal?.aborted) return c;
+    await sleep(1_000, opts.signal);
+  }
+}
+
 /** The whole post-install health check list. */
 export async function healthChecks(kube: KubeClient, o: HealthOptions): Promise<Check[]> {
   const names = o.deployments ?? BUCKETEER_DEPLOYMENTS;
@@ -151,7 +200,11 @@ export async function healthChecks(kube: KubeClient, o: HealthOptions): Promise<
     serviceEndpointChecks(kube, o.namespace, o.release, o.signal),
     o.probeHttp === false
       ? Promise.resolve([] as Check[])
-      : Promise.all([httpHealthCheck(kube, o.namespace, 'api', 'service', o.signal), httpHealthCheck(kube, o.namespace, 'web', 'http-service', o.signal)]),
+      : Promise.all([
+          httpHealthCheck(kube, o.namespace, 'api', 'service', o.signal),
+          // Not web's /health: envoy answers it with the console's index.html whatever the API does.
+          webApiCheck(kube, o.namespace, { retryForMs: o.stabilityWindowMs ?? 10_000, signal: o.signal }),
+        ]),
   ]);
   checks.push(restarts, ...endpoints, ...http);
   return checks;

@@ -352,9 +352,9 @@ export class KubeClient {
    * GET through the API server's service proxy (https scheme). Returns the raw response; a 404
    * whose body is a Status from the API server itself means the server does not proxy.
    */
-  async proxyGet(namespace: string, service: string, port: string | number, path: string, opts: { scheme?: 'https' | 'http'; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<KubeResponse<{ kind?: string; reason?: string; message?: string }>> {
+  async proxyGet<T extends { kind?: string; reason?: string; message?: string } = { kind?: string; reason?: string; message?: string }>(namespace: string, service: string, port: string | number, path: string, opts: { scheme?: 'https' | 'http'; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<KubeResponse<T>> {
     const target = `${opts.scheme ?? 'https'}:${service}:${port}`;
-    return this.request({ path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(target)}/proxy${path}`, timeoutMs: opts.timeoutMs ?? 5_000, signal: opts.signal });
+    return this.request<T>({ path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(target)}/proxy${path}`, timeoutMs: opts.timeoutMs ?? 5_000, signal: opts.signal });
   }
 
   /**

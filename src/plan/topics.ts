@@ -33,7 +33,44 @@ export const ON_DEMAND_SUBSCRIBERS: Record<string, SubscriberBinding> = {
   goalCountEventOPSPersister: { topic: TOPICS.goal, subscription: 'goal-ops-sub' },
 };
 
-/** Every topic/subscription pair the subscriber pulls from, in a stable order. */
-export function allSubscriptions(): (SubscriberBinding & { subscriber: string })[] {
+export type NamedSubscription = SubscriberBinding & { subscriber: string };
+
+/** Every topic/subscription pair the chart values name, in a stable order. */
+export function allSubscriptions(): NamedSubscription[] {
   return [...Object.entries(SUBSCRIBERS), ...Object.entries(ON_DEMAND_SUBSCRIBERS)].map(([subscriber, b]) => ({ subscriber, ...b }));
+}
+
+/** Runs only when subscriber.env.demoSiteEnabled is set: the chart leaves it out of subscribers.json otherwise. */
+export const DEMO_SITE_ONLY_SUBSCRIBER = 'demoOrganizationCreationNotifier';
+
+type Table = Record<string, Partial<SubscriberBinding> | undefined>;
+
+function subscriberTable(values: unknown, key: 'subscribers' | 'onDemandSubscribers'): Table {
+  const subscriber = (values as { subscriber?: Record<string, unknown> } | undefined)?.subscriber;
+  const t = subscriber?.[key];
+  return t && typeof t === 'object' ? (t as Table) : {};
+}
+
+const named = (t: Table, keep: (name: string) => boolean): NamedSubscription[] =>
+  Object.entries(t)
+    .filter(([name, b]) => keep(name) && b?.topic && b.subscription)
+    .map(([subscriber, b]) => ({ subscriber, topic: b!.topic!, subscription: b!.subscription! }));
+
+/**
+ * The always-on subscribers the rendered chart runs, as its subscribers.json lists them: every
+ * entry of subscriber.subscribers, without demoOrganizationCreationNotifier unless
+ * subscriber.env.demoSiteEnabled is set. Their subscriptions are created before the services start.
+ */
+export function runningSubscriptions(values: unknown): NamedSubscription[] {
+  const demoSite = Boolean((values as { subscriber?: { env?: { demoSiteEnabled?: unknown } } } | undefined)?.subscriber?.env?.demoSiteEnabled);
+  return named(subscriberTable(values, 'subscribers'), (name) => demoSite || name !== DEMO_SITE_ONLY_SUBSCRIBER);
+}
+
+/**
+ * The on-demand subscribers (onDemandSubscribers.json). Bucketeer owns their subscriptions: while
+ * idle a subscriber deletes its subscription and later recreates it with default settings (no
+ * message ordering), so the installer never creates, checks or guards them.
+ */
+export function onDemandSubscriptions(values: unknown): NamedSubscription[] {
+  return named(subscriberTable(values, 'onDemandSubscribers'), () => true);
 }

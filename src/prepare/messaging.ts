@@ -1,35 +1,19 @@
-// Step "messaging". Google Pub/Sub: the six topics and every subscription the subscriber pulls
-// from, created before the services start, because ordering (enableMessageOrdering) can only be
-// chosen when a subscription is created; changing it later means delete + recreate, which drops
-// the backlog, so that is refused unless the user asks for it. Redis Streams: nothing to create;
-// the partition count is one chart value shared by publishers and subscribers.
+// Step "messaging". Google Pub/Sub: the six topics and the subscription of every always-on
+// subscriber the rendered chart runs, created before the services start, because ordering
+// (enableMessageOrdering) can only be chosen when a subscription is created; changing it later
+// means delete + recreate, which drops the backlog, so that is refused unless the user asks for it.
+// The on-demand subscribers' subscriptions are Bucketeer's: it deletes them while idle and
+// recreates them unordered, so they are never created, required or guarded here. Redis Streams:
+// nothing to create; the partition count is one chart value shared by publishers and subscribers.
 import type { Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';
 import { EnvironmentError } from '../errors.js';
 import { MASKED_SECRETS } from '../plan/index.js';
-import { allSubscriptions, TOPICS } from '../plan/topics.js';
+import { onDemandSubscriptions, runningSubscriptions, TOPICS, type NamedSubscription } from '../plan/topics.js';
 import { planValues } from '../plan/values.js';
+import { deliversOrdering, orderingGuarantee } from '../plan/ordering.js';
 import { apiErrorMessage } from './adapters.js';
 import type { PrepareContext, PrepareStep, RestClient, RestResponse } from './types.js';
-
-/** Chart versions whose publishers set no ordering keys (v2.3.0 and older). */
-const NO_ORDERING_KEYS = /^v?(1\.|2\.[0-3]\.)/;
-
-/** One line: what delivery order the answers give. */
-export function orderingGuarantee(a: Answers): string {
-  const m = a.messaging;
-  const keys = NO_ORDERING_KEYS.test(a.release.version)
-    ? `Bucketeer ${a.release.version} publishers set no ordering keys yet`
-    : 'publishers decide the ordering keys';
-  if (m.backend === 'google-pubsub') {
-    return m.ordering === 'per-key'
-      ? `ordered per ordering key on subscriptions created with enableMessageOrdering (higher latency, more redelivery); ${keys}, so events arrive unordered until they do`
-      : `no ordering: Pub/Sub delivers in any order, at least once; ${keys}`;
-  }
-  return m.ordering === 'per-partition'
-    ? `ordered within each of ${m.partitions} Redis Streams partitions per topic (global.pubsub.redis.partitionCount, shared by publishers and subscribers); ${keys}, so which partition an event lands in is not chosen by key`
-    : `no ordering guarantee across ${m.partitions} Redis Streams partitions per topic (global.pubsub.redis.partitionCount, shared by publishers and subscribers); ${keys}`;
-}
 
 export const PUBSUB_TOPICS: readonly string[] = Object.values(TOPICS);
 
@@ -60,7 +44,17 @@ function pubsubProject(a: Answers): string {
   return a.gcp.project;
 }
 
-async function readState(api: RestClient, project: string) {
+/** The subscriptions this step creates: those of the always-on subscribers the chart runs. */
+export function preparedSubscriptions(a: Answers): NamedSubscription[] {
+  return runningSubscriptions(planValues(a, MASKED_SECRETS));
+}
+
+/** The on-demand subscriptions, which Bucketeer creates and deletes itself. */
+export function bucketeerOwnedSubscriptions(a: Answers): NamedSubscription[] {
+  return onDemandSubscriptions(planValues(a, MASKED_SECRETS));
+}
+
+async function readState(api: RestClient, project: string, wanted: readonly NamedSubscription[]) {
   const p = `/v1/projects/${encodeURIComponent(project)}`;
   const topics = await Promise.all(
     PUBSUB_TOPICS.map(async (t) => {
@@ -70,7 +64,7 @@ async function readState(api: RestClient, project: string) {
     }),
   );
   const subs: SubscriptionState[] = await Promise.all(
-    allSubscriptions().map(async (s) => {
+    wanted.map(async (s) => {
       const r = await api.request('GET', `${p}/subscriptions/${encodeURIComponent(s.subscription)}`);
       if (r.status !== 200 && r.status !== 404) throw new PubSubError(`subscriptions.get ${s.subscription}`, r);
       if (r.status === 404) return { subscription: s.subscription, topic: s.topic, exists: false };
@@ -98,7 +92,10 @@ export async function pubsubRun(api: RestClient, ctx: PrepareContext, mode: 'che
   const subsTitle = `Pub/Sub subscriptions ${wantOrdered ? 'with' : 'without'} message ordering`;
   const guarantee = orderingGuarantee(a);
   try {
-    const state = await readState(api, project);
+    const wanted = preparedSubscriptions(a);
+    const onDemand = bucketeerOwnedSubscriptions(a).map((s) => s.subscription);
+    const onDemandNote = onDemand.length ? `; the on-demand ${onDemand.join(', ')} are Bucketeer's own (created and deleted by its subscriber, unordered) and not checked` : '';
+    const state = await readState(api, project, wanted);
     const missingTopics = state.topics.filter((t) => !t.exists).map((t) => t.topic);
     const missingSubs = state.subs.filter((s) => !s.exists);
     const wrong = state.subs.filter((s) => s.exists && (s.ordered !== wantOrdered || s.currentTopic !== `projects/${project}/topics/${s.topic}`));
@@ -106,8 +103,8 @@ export async function pubsubRun(api: RestClient, ctx: PrepareContext, mode: 'che
       s.currentTopic !== `projects/${project}/topics/${s.topic}` ? `${s.subscription} (attached to ${s.currentTopic || 'no topic'})` : `${s.subscription} (${orderWord(s.ordered)})`;
     const checks: Check[] = [];
     const orderingWarn: Check[] =
-      wantOrdered && NO_ORDERING_KEYS.test(a.release.version)
-        ? [{ category, id: 'messaging.ordering-keys', title: 'publishers set ordering keys', status: 'warn', detail: `Bucketeer ${a.release.version} publishers set no ordering keys yet: the ordered subscriptions deliver in publish order only once a release sets them`, hint: 'keep ordering per-key to be ready for that release, or choose ordering none to avoid its latency cost now' }]
+      wantOrdered && !deliversOrdering(a.release.version)
+        ? [{ category, id: 'messaging.ordering-keys', title: 'publishers set ordering keys', status: 'warn', detail: `Bucketeer ${a.release.version} publishers set no ordering keys: the ordered subscriptions deliver in any order, and cost latency and redelivery now`, hint: 'choose messaging.ordering: none (what this release delivers); per-key is a setting for a release whose publishers set keys' }]
         : [];
 
     if (mode === 'check' || (wrong.length && !ctx.options?.recreateSubscriptions)) {
@@ -129,7 +126,7 @@ export async function pubsubRun(api: RestClient, ctx: PrepareContext, mode: 'che
       } else if (missingSubs.length) {
         checks.push({ category, id: 'messaging.pubsub.subscriptions', title: subsTitle, status: missingStatus, detail: `missing: ${missingSubs.map((s) => s.subscription).join(', ')}`, hint: 'bucketeer-install install creates them before the services start (the services would create them unordered)', facts: { missing: missingSubs.map((s) => s.subscription) } });
       } else {
-        checks.push({ category, id: 'messaging.pubsub.subscriptions', title: subsTitle, status: 'pass', detail: `all ${state.subs.length} ${orderWord(wantOrdered)}; ${guarantee}`, facts: { guarantee } });
+        checks.push({ category, id: 'messaging.pubsub.subscriptions', title: subsTitle, status: 'pass', detail: `all ${state.subs.length} ${orderWord(wantOrdered)}; ${guarantee}${onDemandNote}`, facts: { guarantee, onDemand } });
       }
       return [...checks, ...orderingWarn];
     }
@@ -153,7 +150,7 @@ export async function pubsubRun(api: RestClient, ctx: PrepareContext, mode: 'che
       await createSubscription(api, project, s, wantOrdered);
     }
     // Read back: the check reports what the server holds, not what we asked for.
-    const after = await readState(api, project);
+    const after = await readState(api, project, wanted);
     const stillMissing = after.topics.filter((t) => !t.exists).map((t) => t.topic);
     const stillWrong = after.subs.filter((s) => !s.exists || s.ordered !== wantOrdered);
     checks.push(
@@ -170,8 +167,8 @@ export async function pubsubRun(api: RestClient, ctx: PrepareContext, mode: 'che
             id: 'messaging.pubsub.subscriptions',
             title: subsTitle,
             status: 'pass',
-            detail: `${did || `all ${after.subs.length} present`} (${orderWord(wantOrdered)}); ${guarantee}`,
-            facts: { created: missingSubs.map((s) => s.subscription), recreated: wrong.map((s) => s.subscription), guarantee },
+            detail: `${did || `all ${after.subs.length} present`} (${orderWord(wantOrdered)}); ${guarantee}${onDemandNote}`,
+            facts: { created: missingSubs.map((s) => s.subscription), recreated: wrong.map((s) => s.subscription), guarantee, onDemand },
           },
     );
     return [...checks, ...orderingWarn];
@@ -220,7 +217,7 @@ export const messagingStep: PrepareStep = {
   title: 'Messaging',
   describe(a) {
     if (a.messaging.backend === 'google-pubsub') {
-      return `messaging: create ${PUBSUB_TOPICS.length} Pub/Sub topics and ${allSubscriptions().length} subscriptions in ${a.gcp?.project} ${a.messaging.ordering === 'per-key' ? 'with' : 'without'} enableMessageOrdering before the services start; ${orderingGuarantee(a)}`;
+      return `messaging: create ${PUBSUB_TOPICS.length} Pub/Sub topics and ${preparedSubscriptions(a).length} subscriptions in ${a.gcp?.project} ${a.messaging.ordering === 'per-key' ? 'with' : 'without'} enableMessageOrdering before the services start (the ${bucketeerOwnedSubscriptions(a).length} on-demand ones are left to Bucketeer); ${orderingGuarantee(a)}`;
     }
     return `messaging: Redis Streams, ${a.messaging.partitions} partitions per topic; ${orderingGuarantee(a)}`;
   },

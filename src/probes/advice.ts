@@ -3,6 +3,7 @@
 // costs. Numbers come from ../shared/docs/bucketeer-chart.md section 5 and cloud-probes.md.
 import type { Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';
+import { deliversOrdering, orderingGuarantee } from '../plan/ordering.js';
 import { formatBytes } from './kubernetes.js';
 import type { KubernetesFacts, PreflightFacts, QuotaFact } from './types.js';
 
@@ -72,11 +73,11 @@ export function messagingCheck(answers: Answers | undefined, platform: 'aws' | '
 
   if (m.backend === 'redis-stream') {
     const perPartition = eps === undefined ? undefined : Math.ceil(eps / m.partitions);
-    notes.push(
-      m.ordering === 'per-partition'
-        ? `Redis Streams: ordered within each of ${m.partitions} partitions (global.pubsub.redis.partitionCount; publishers and subscribers must agree)`
-        : `Redis Streams over ${m.partitions} partitions, no ordering promised`,
-    );
+    notes.push(`Redis Streams: ${orderingGuarantee(answers)}`);
+    if (m.ordering === 'per-partition' && !deliversOrdering(answers.release.version)) {
+      status = 'warn';
+      hint = `use messaging.ordering: none: it is what Bucketeer ${answers.release.version} delivers on Redis Streams; per-partition is a setting for a release that partitions by key`;
+    }
     if (perPartition !== undefined) notes.push(`${rate} is about ${perPartition.toLocaleString('en-US')}/s per partition`);
     if (eps !== undefined) notes.push(`v2.3.0 never trims streams: about ${(eps * 86_400).toLocaleString('en-US')} entries a day stay in Redis memory`);
     if (answers.redis.clusterMode) {
@@ -90,12 +91,13 @@ export function messagingCheck(answers: Answers | undefined, platform: 'aws' | '
     }
   } else {
     if (m.ordering === 'per-key') {
-      // v2.3.0 publishers set no ordering keys: an ordered subscription orders nothing.
-      status = 'warn';
       notes.push('Pub/Sub ordered subscriptions (enableMessageOrdering, fixed when a subscription is created) add latency and redelivery duplicates');
-      notes.push('Bucketeer v2.3.0 publishers set no ordering keys, so nothing is actually ordered');
-      notes.push('the services auto-create subscriptions without ordering: ordered ones must be created beforehand');
-      hint = 'use messaging.ordering: none with google-pubsub (or redis-stream per-partition if you need order)';
+      notes.push(orderingGuarantee(answers));
+      notes.push('the services auto-create subscriptions without ordering: ordered ones must be created beforehand (install does, except the on-demand ones Bucketeer deletes and recreates itself)');
+      if (!deliversOrdering(answers.release.version)) {
+        status = 'warn';
+        hint = `use messaging.ordering: none: Bucketeer ${answers.release.version} delivers no ordering on either backend; per-key is a setting for a release whose publishers set ordering keys`;
+      }
       const unordered = facts?.gcp.pubsub?.subscriptions.filter((s) => !s.ordering) ?? [];
       if (unordered.length) notes.push(`${unordered.length} existing subscription${unordered.length === 1 ? '' : 's'} without ordering cannot be switched`);
     } else {

@@ -9,7 +9,7 @@
 // Pub/Sub also honours the standard PUBSUB_EMULATOR_HOST (no credentials sent to an emulator).
 import type { AuthClient } from 'google-auth-library';
 import type { Check } from '../checks/types.js';
-import { TOPICS } from '../plan/topics.js';
+import { ON_DEMAND_SUBSCRIBERS, TOPICS } from '../plan/topics.js';
 import { detectGcp, type GcpDetection } from './detect.js';
 import { oneLine } from './runner.js';
 import type { GcpFacts, Probe, ProbeContext, ProbeOutput, QuotaFact } from './types.js';
@@ -422,7 +422,9 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
         const ordered = subscriptions.filter((s) => s.ordering).length;
         let status: Check['status'] = 'pass';
         let hint: string | undefined;
-        const unordered = subscriptions.filter((s) => !s.ordering);
+        // On-demand subscriptions are deleted and recreated unordered by Bucketeer itself.
+        const onDemand = new Set(Object.values(ON_DEMAND_SUBSCRIBERS).map((b) => b.subscription));
+        const unordered = subscriptions.filter((s) => !s.ordering && !onDemand.has(s.name));
         if (opts.ordering === 'per-key' && unordered.length) {
           // enableMessageOrdering is fixed at creation: the only way is delete and recreate.
           status = 'warn';

@@ -3,6 +3,7 @@
 // leave a stale gcp or aws block behind. Defaults come from the probes' facts and each says where
 // it came from. Pure: no React, no I/O.
 import { CHART_VERSION } from '../answers/schema.js';
+import { deliversOrdering } from '../plan/ordering.js';
 import { assertChartSafe, DEMO_PASSWORD_PUBLIC } from '../plan/values.js';
 import { issuesAt } from './validate.js';
 import type { Sizing, WizardFact } from './ports.js';
@@ -451,17 +452,26 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
     select(v, {
       id: 'msg.ordering',
       section: 'Messaging',
-      title: 'What ordering do events need?',
-      help: [backend === 'google-pubsub' ? 'Google Pub/Sub' : 'Redis Streams (Bucketeer v2.3 has no SQS/SNS support)'],
+      title: 'Which ordering should messaging be set up for?',
+      help: [
+        backend === 'google-pubsub' ? 'Google Pub/Sub' : 'Redis Streams (Bucketeer v2.3 has no SQS/SNS support)',
+        ...(deliversOrdering(CHART_VERSION)
+          ? []
+          : [
+              backend === 'google-pubsub'
+                ? `Bucketeer ${CHART_VERSION} delivers events in any order: its publishers set no ordering keys. The other choice only prepares ordered subscriptions for a release that sets them.`
+                : `Bucketeer ${CHART_VERSION} delivers events in any order: each event's partition is a hash of its message id, and the subscriber pods share one consumer group. The other choice changes no setting.`,
+            ]),
+      ],
       items:
         backend === 'google-pubsub'
           ? [
-              { label: 'Per key', value: 'per-key', hint: "one user's events in order; a hot key is delivered one at a time (more latency)" },
-              { label: 'None', value: 'none', hint: 'highest throughput, lowest latency; no order guarantee' },
+              { label: 'None', value: 'none', hint: `what Bucketeer ${CHART_VERSION} delivers: any order, highest throughput, lowest latency` },
+              { label: 'Per key (for publishers that set ordering keys)', value: 'per-key', hint: 'subscriptions created with enableMessageOrdering: more latency and redelivery now, order only once publishers set keys' },
             ]
           : [
-              { label: 'Per partition', value: 'per-partition', hint: 'in order within each stream; a slow event holds up its partition' },
-              { label: 'None', value: 'none', hint: 'any consumer takes any event: best throughput, no order' },
+              { label: 'None', value: 'none', hint: `what Bucketeer ${CHART_VERSION} delivers: any consumer takes any event` },
+              { label: 'Per partition (for publishers that partition by key)', value: 'per-partition', hint: 'recorded only: Redis Streams has no ordering setting' },
             ],
     }),
   );

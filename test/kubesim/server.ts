@@ -71,6 +71,13 @@ export interface Kubesim {
    * container runtime: the test says what the container would have printed). undefined removes it.
    */
   setJobLog(namespace: string, job: string, text: string | undefined): void;
+  /**
+   * Serves the Service proxy (`/api/v1/namespaces/NS/services/[scheme:]NAME[:port]/proxy/PATH`)
+   * for one Service by forwarding GETs to `baseUrl` (a local server the test runs in place of the
+   * pods, plain HTTP whatever the scheme) and relaying its reply. Nothing runs the real containers:
+   * the test decides what they answer. undefined removes it; Services without one are not proxied.
+   */
+  setServiceBackend(namespace: string, service: string, baseUrl: string | undefined): void;
   faults(): readonly Fault[];
   /** 'slow' delays each request by delayMs (default 2000); 'refuse' closes the port and drops connections. */
   setApiMode(mode: ApiMode, delayMs?: number): Promise<void>;
@@ -131,6 +138,8 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
   const faultSet = new FaultSet(toFaults(opts.faults));
   // pods/log of Job pods, as the tests give them ("ns/job" -> text).
   const jobLogs = new Map<string, string>();
+  // Service proxy targets, as the tests give them ("ns/service" -> base URL).
+  const serviceBackends = new Map<string, string>();
   const controllers = new Controllers(store, registry, faultSet, opts);
   controllers.bootstrap();
   for (const obj of opts.seed ?? []) {
@@ -512,6 +521,32 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
     }
   }
 
+  /**
+   * GET through the Service proxy, like the API server's: 404 for an unknown Service, 503 when no
+   * endpoint is ready or the backend does not answer, else the backend's status, type and body.
+   */
+  async function proxyToService(req: http.IncomingMessage, res: http.ServerResponse, namespace: string, target: string, rest: string, search: string): Promise<void> {
+    const parts = target.split(':');
+    const name = parts.length === 1 || !['http', 'https'].includes(parts[0]) ? parts[0] : parts[1];
+    const backend = serviceBackends.get(`${namespace}/${name}`);
+    if (!backend) throw new ApiError(404, 'NotFound', `the server could not find the requested resource (services/proxy: kubesim proxies only Services a test gave a backend)`);
+    if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', `kubesim proxies GET only`);
+    const svcType = registry.byAlias('Service')!;
+    if (!store.get(svcType, namespace, name)) throw notFound(svcType, name);
+    const ep = store.get(registry.byAlias('Endpoints')!, namespace, name);
+    const ready = ((ep?.subsets ?? []) as { addresses?: unknown[] }[]).some((sub) => (sub.addresses?.length ?? 0) > 0);
+    if (!ready) throw new ApiError(503, 'ServiceUnavailable', `no endpoints available for service "${name}"`);
+    let reply: Response;
+    try {
+      reply = await fetch(`${backend.replace(/\/+$/, '')}${rest || '/'}${search}`, { signal: AbortSignal.timeout(10_000) });
+    } catch (e) {
+      throw new ApiError(503, 'ServiceUnavailable', `error trying to reach service: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`);
+    }
+    const body = Buffer.from(await reply.arrayBuffer());
+    res.writeHead(reply.status, { 'Content-Type': reply.headers.get('content-type') ?? 'application/octet-stream', 'Content-Length': body.length });
+    res.end(body);
+  }
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (mode === 'refuse') return void req.socket.destroy();
     if (delayMs > 0) await sleep(delayMs);
@@ -539,6 +574,8 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
       const group = (registry.apiGroupList() as { groups: Array<{ name: string }> }).groups.find((g) => g.name === segs[1]);
       if (group) return sendJson(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...group });
     }
+    const proxy = /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)\/proxy(\/.*)?$/.exec(url.pathname);
+    if (proxy) return proxyToService(req, res, decodeURIComponent(proxy[1]), decodeURIComponent(proxy[2]), proxy[3] ?? '', url.search);
     const p = (segs[0] === 'api' || segs[0] === 'apis') ? parseResourcePath(segs) : undefined;
     if (!p) {
       return sendJson(res, 404, statusBody(404, 'NotFound', `the server could not find the requested resource (${req.method} ${url.pathname})`, { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] }));
@@ -625,6 +662,7 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
       delete: (kind, ns, name) => !!store.removeCascade(resolveKind(kind), ns, name),
     },
     setFault: (spec) => faultSet.add(toFaults([spec])),
+    setServiceBackend: (namespace, service, baseUrl) => (baseUrl === undefined ? serviceBackends.delete(`${namespace}/${service}`) : serviceBackends.set(`${namespace}/${service}`, baseUrl)),
     setJobLog: (namespace, job, text) => (text === undefined ? jobLogs.delete(`${namespace}/${job}`) : jobLogs.set(`${namespace}/${job}`, text)),
     clearFaults: () => faultSet.clear(),
     faults: () => faultSet.list(),

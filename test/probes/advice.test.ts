@@ -35,17 +35,25 @@ describe('quota fit', () => {
 });
 
 describe('messaging advice', () => {
-  it('redis-stream per-partition: the guarantee, the rate per partition, the SQS FIFO limits on AWS', () => {
+  // Upstream v2.3.0: pkg/pubsub/redis/stream_publisher.go picks the partition by an FNV hash of the
+  // message id, and no publisher under pkg/ sets a Pub/Sub OrderingKey: nothing is ordered.
+  it('redis-stream per-partition: says no ordering is delivered and advises none; the rate per partition, the SQS FIFO limits on AWS', () => {
     const c = messagingCheck(answers(), 'aws');
-    expect(c.status).toBe('pass');
-    expect(c.detail).toContain('ordered within each of 16 partitions');
+    expect(c.status).toBe('warn');
+    expect(c.detail).toContain('no ordering: Bucketeer v2.3.0 puts each event in one of 16 Redis Streams partitions');
+    expect(c.detail).toContain('hash of its message id');
+    expect(c.detail).not.toMatch(/ordered within/);
+    expect(c.hint).toContain('messaging.ordering: none');
     expect(c.detail).toContain('8,000 events/s is about 500/s per partition');
     expect(c.detail).toContain('300 calls/s per action, 3,000 msg/s batched');
     expect(c.detail).toContain('above what SQS FIFO takes');
     expect(c.facts).toMatchObject({ backend: 'redis-stream', expectedEventsPerSecond: 8000 });
+    const none = messagingCheck(answers({ messaging: { backend: 'redis-stream', ordering: 'none', partitions: 16, expectedEventsPerSecond: 8000 } }), 'aws');
+    expect(none.status).toBe('pass');
+    expect(none.detail).toContain('no ordering');
   });
   it('redis-stream on Redis Cluster warns: all stream keys share one slot', () => {
-    const c = messagingCheck(answers({ redis: { mode: 'external', addr: '10.0.0.1:6379', clusterMode: true } }), 'aws');
+    const c = messagingCheck(answers({ redis: { mode: 'external', addr: '10.0.0.1:6379', clusterMode: true }, messaging: { backend: 'redis-stream', ordering: 'none', partitions: 16 } }), 'aws');
     expect(c.status).toBe('warn');
     expect(c.detail).toContain('one slot');
   });
@@ -58,7 +66,8 @@ describe('messaging advice', () => {
     });
     const c = messagingCheck(a, 'gcp', { gcp: { pubsub: { topics: ['domain'], subscriptions: [{ name: 's', topic: 'domain', ordering: false }] } } });
     expect(c.status).toBe('warn');
-    expect(c.detail).toContain('set no ordering keys');
+    expect(c.detail).toContain('no ordering delivered: Bucketeer v2.3.0 publishers set no ordering keys');
+    expect(c.hint).toContain('messaging.ordering: none');
     expect(c.detail).toContain('1 existing subscription without ordering');
     expect(c.detail).toContain('set messaging.expectedEventsPerSecond');
     expect(messagingCheck({ ...a, messaging: { ...a.messaging, ordering: 'none' } }, 'gcp').status).toBe('pass');

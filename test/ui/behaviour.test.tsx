@@ -26,7 +26,7 @@ const TO_REVIEW: ScriptStep[] = [
   { on: 'Where does MySQL 8 live?' },
   { on: 'Where should the MySQL password come from?' },
   { on: 'Where does Redis' },
-  { on: 'What ordering do events need?' },
+  { on: 'Which ordering should messaging be set up for?' },
   { on: 'Number of stream partitions' },
   { on: 'Expected events per second' },
   { on: 'Where should experiment events' },

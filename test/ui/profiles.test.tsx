@@ -80,7 +80,7 @@ describe('wizard profiles', () => {
       { on: 'BUCKETEER_DB_PASSWORD is set' },
       { on: 'maxmemory-policy noeviction ✓' },
       { on: 'Which message bus' },
-      { on: 'What ordering do events need?' },
+      { on: 'Which ordering should messaging be set up for?' },
       { on: 'Expected events per second', type: '500' },
       { on: 'Where should experiment events' },
       { on: 'BigQuery dataset' },
