@@ -4,6 +4,7 @@
 import type { Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';
 import { deliversOrdering, orderingGuarantee } from '../plan/ordering.js';
+import { ON_DEMAND_SUBSCRIBERS } from '../plan/topics.js';
 import { formatBytes } from './kubernetes.js';
 import type { KubernetesFacts, PreflightFacts, QuotaFact } from './types.js';
 
@@ -98,7 +99,9 @@ export function messagingCheck(answers: Answers | undefined, platform: 'aws' | '
         status = 'warn';
         hint = `use messaging.ordering: none: Bucketeer ${answers.release.version} delivers no ordering on either backend; per-key is a setting for a release whose publishers set ordering keys`;
       }
-      const unordered = facts?.gcp.pubsub?.subscriptions.filter((s) => !s.ordering) ?? [];
+      // The on-demand subscriptions are Bucketeer's, recreated unordered by design: not counted.
+      const onDemand = new Set(Object.values(ON_DEMAND_SUBSCRIBERS).map((b) => b.subscription));
+      const unordered = facts?.gcp.pubsub?.subscriptions.filter((s) => !s.ordering && !onDemand.has(s.name)) ?? [];
       if (unordered.length) notes.push(`${unordered.length} existing subscription${unordered.length === 1 ? '' : 's'} without ordering cannot be switched`);
     } else {
       notes.push('Google Pub/Sub: at-least-once, unordered, no ordering cost; the services create topics and subscriptions (their identity needs Pub/Sub create rights)');

@@ -64,7 +64,7 @@ describe('messaging advice', () => {
       ingress: { webHost: 'bucketeer.example.com', apiHost: 'api.bucketeer.example.com', staticIPNames: { web: 'w', api: 'a' } },
       messaging: { backend: 'google-pubsub', ordering: 'per-key' },
     });
-    const c = messagingCheck(a, 'gcp', { gcp: { pubsub: { topics: ['domain'], subscriptions: [{ name: 's', topic: 'domain', ordering: false }] } } });
+    const c = messagingCheck(a, 'gcp', { gcp: { pubsub: { topics: ['domain'], subscriptions: [{ name: 's', topic: 'domain', ordering: false }, { name: 'goal-ops-sub', topic: 'goal', ordering: false }] } } });
     expect(c.status).toBe('warn');
     expect(c.detail).toContain('no ordering delivered: Bucketeer v2.3.0 publishers set no ordering keys');
     expect(c.hint).toContain('messaging.ordering: none');

@@ -173,6 +173,8 @@ describe.skipIf(!pubsubAvailable)('Pub/Sub probe against the emulator', () => {
     await put('topics/unrelated', {});
     await put('subscriptions/auditlog-persister', { topic: 'projects/my-proj/topics/domain', enableMessageOrdering: true });
     await put('subscriptions/evaluation-count-sub', { topic: 'projects/my-proj/topics/evaluation' });
+    // An on-demand subscription as Bucketeer recreates it (pkg/subscriber/on_demand_subscriber.go, v2.3.0): unordered.
+    await put('subscriptions/evaluation-dwh-sub', { topic: 'projects/my-proj/topics/evaluation' });
   }, 60_000);
   afterAll(async () => {
     await emulator?.stop();
@@ -188,9 +190,11 @@ describe.skipIf(!pubsubAvailable)('Pub/Sub probe against the emulator', () => {
     expect(facts.subscriptions.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
       { name: 'auditlog-persister', topic: 'domain', ordering: true },
       { name: 'evaluation-count-sub', topic: 'evaluation', ordering: false },
+      { name: 'evaluation-dwh-sub', topic: 'evaluation', ordering: false },
     ]);
     expect(r.checks[0]).toMatchObject({ status: 'warn', detail: expect.stringContaining('1 with message ordering') });
     expect(r.checks[0].hint).toContain('evaluation-count-sub');
+    expect(r.checks[0].hint).not.toContain('evaluation-dwh-sub'); // Bucketeer's own, unordered by design
 
     const [none] = await runProbes([gcpProbes({ env, project: 'my-proj', ordering: 'none' }).find((p) => p.id === 'gcp.pubsub')!], { timeoutMs: 10_000 });
     expect(none.checks[0].status).toBe('pass');
