@@ -1,8 +1,7 @@
 // install: the wizard on a terminal, or a non-interactive run from --answers.
 import type { CommandContext } from '../cli/context.js';
-import { bool, list, parseDuration, str } from '../cli/flags.js';
+import { bool, COMMAND_OUTPUTS, list, oneOf, parseDuration, str } from '../cli/flags.js';
 import { UsageError } from '../errors.js';
-import type { InstallOutput } from '../install/run.js';
 import { DEFAULT_HEALTH_WINDOW_MS, DEFAULT_TIMEOUT_MS } from '../settings.js';
 import { answersFromFlags } from './shared.js';
 
@@ -46,7 +45,7 @@ export async function run(ctx: CommandContext): Promise<number> {
 /** The non-interactive install (--answers FILE): flags -> options, then src/install/run.ts. */
 export async function runFromAnswers(ctx: CommandContext): Promise<number> {
   const flags = ctx.args.flags;
-  const output = outputMode(str(flags, 'output'));
+  const output = oneOf(flags, 'output', COMMAND_OUTPUTS.install, 'install') ?? 'text';
   const timeout = str(flags, 'timeout');
   const healthWindow = str(flags, 'health-window');
   const timeoutMs = timeout ? parseDuration(timeout, 'timeout') : DEFAULT_TIMEOUT_MS;
@@ -70,10 +69,4 @@ export async function runFromAnswers(ctx: CommandContext): Promise<number> {
     },
     ctx,
   );
-}
-
-function outputMode(v: string | undefined): InstallOutput {
-  const mode = v ?? 'text';
-  if (mode !== 'text' && mode !== 'ndjson' && mode !== 'json') throw new UsageError(`--output must be text, json or ndjson (got "${mode}")`, 'pass --output text (default), json or ndjson');
-  return mode;
 }

@@ -3,6 +3,7 @@
 // spinner on a terminal) to stderr.
 import type { Check } from '../checks/types.js';
 import { CliError } from '../errors.js';
+import { STATUS_COLOR, STATUS_MARK } from '../checks/marks.js';
 
 export type StepId = string;
 
@@ -110,11 +111,11 @@ export function textSink(err: NodeJS.WritableStream, opts: { tty: boolean; color
           break;
         case 'step-finished':
           settle(e.step);
-          line(`${e.status === 'warn' ? paint('33', '!') : paint('32', '✓')} ${titles.get(e.step) ?? e.step}${e.detail ? paint('90', ` (${e.detail})`) : ''}`);
+          line(`${e.status === 'warn' ? paint(STATUS_COLOR.warn, STATUS_MARK.warn) : paint(STATUS_COLOR.pass, STATUS_MARK.pass)} ${titles.get(e.step) ?? e.step}${e.detail ? paint('90', ` (${e.detail})`) : ''}`);
           break;
         case 'failed':
           settle(e.step);
-          line(`${paint('31', '✗')} ${titles.get(e.step) ?? e.step}: ${e.resource ? `${e.resource}: ` : ''}${e.reason}`);
+          line(`${paint(STATUS_COLOR.fail, STATUS_MARK.fail)} ${titles.get(e.step) ?? e.step}: ${e.resource ? `${e.resource}: ` : ''}${e.reason}`);
           break;
       }
     },

@@ -6,8 +6,8 @@ import { CliError, EnvironmentError } from '../errors.js';
 import { detectHelm, type HelmInfo } from '../helm/binary.js';
 import { resourcePath, type KubeClient } from '../kube/client.js';
 import type { ServerVersion } from '../kube/types.js';
+import { kubernetesSupported, MIN_KUBERNETES_TEXT } from '../chart/facts.js';
 
-export const MIN_KUBE_MINOR = 27;
 const DOC = 'https://github.com/bucketeer-io/bucketeer-install#install';
 
 /** What the install creates or changes in the namespace, as (group, plural). */
@@ -43,12 +43,6 @@ export interface PreflightResult {
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const hintOf = (e: unknown) => (e instanceof CliError ? e.hint : undefined);
 
-export function parseMinor(v: ServerVersion): { major: number; minor: number } {
-  // GKE and EKS report minor as "30+"; gitVersion is the reliable one.
-  const m = /^v?(\d+)\.(\d+)/.exec(v.gitVersion);
-  return m ? { major: Number(m[1]), minor: Number(m[2]) } : { major: Number(v.major), minor: parseInt(v.minor, 10) };
-}
-
 export async function runPreflight(o: PreflightOptions): Promise<PreflightResult> {
   // Generous enough for a loaded or far-away API server; short enough to fail fast when it is gone.
   const timeoutMs = o.requestTimeoutMs ?? 10_000;
@@ -77,14 +71,13 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightResult
     }
     result.serverVersion = version;
     out.push({ category: 'preflight', id: 'preflight.cluster', title: `cluster reachable (context ${kube.context})`, status: 'pass', detail: `${kube.server}`, facts: { server: kube.server, context: kube.context } });
-    const { major, minor } = parseMinor(version);
-    const supported = major > 1 || (major === 1 && minor >= MIN_KUBE_MINOR);
+    const supported = kubernetesSupported(version);
     out.push({
       category: 'preflight',
       id: 'preflight.version',
       title: 'Kubernetes version',
       status: supported ? 'pass' : 'fail',
-      detail: supported ? version.gitVersion : `${version.gitVersion} is older than 1.${MIN_KUBE_MINOR}, the oldest version Bucketeer's chart is tested on`,
+      detail: supported ? version.gitVersion : `${version.gitVersion} is older than ${MIN_KUBERNETES_TEXT}, the oldest version Bucketeer's chart is tested on`,
       hint: supported ? undefined : 'upgrade the cluster (GKE: gcloud container clusters upgrade; EKS: eksctl upgrade cluster) or pick another with --kube-context',
       facts: { gitVersion: version.gitVersion },
     });

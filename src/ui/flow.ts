@@ -3,6 +3,7 @@
 // leave a stale gcp or aws block behind. Defaults come from the probes' facts and each says where
 // it came from. Pure: no React, no I/O.
 import { CHART_VERSION } from '../answers/schema.js';
+import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../settings.js';
 import { assertChartSafe } from '../plan/values.js';
 import { issuesAt } from './validate.js';
 import type { Sizing, WizardFact } from './ports.js';
@@ -144,8 +145,8 @@ export function buildDraft(v: Values): Record<string, unknown> {
     };
   }
   if (platform === 'aws' && v['aws.region'] !== undefined) a.aws = { region: v['aws.region'], profile: opt(v['aws.profile']) };
-  a.kubernetes = { context: opt(v['kube.context']), namespace: v['kube.namespace'] ?? 'bucketeer' };
-  a.release = { name: 'bucketeer', version: CHART_VERSION };
+  a.kubernetes = { context: opt(v['kube.context']), namespace: v['kube.namespace'] ?? DEFAULT_NAMESPACE };
+  a.release = { name: DEFAULT_RELEASE, version: CHART_VERSION };
   if (v['db.source'] !== undefined) {
     a.database =
       v['db.source'] === 'in-cluster'
@@ -358,7 +359,7 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
       }),
     );
   }
-  qs.push(text(v, { id: 'kube.namespace', section: 'Kubernetes', title: 'Namespace for Bucketeer', initial: 'bucketeer', source: 'the chart default', path: ['kubernetes', 'namespace'] }));
+  qs.push(text(v, { id: 'kube.namespace', section: 'Kubernetes', title: 'Namespace for Bucketeer', initial: DEFAULT_NAMESPACE, source: 'the chart default', path: ['kubernetes', 'namespace'] }));
 
   // Database
   const dbFound: SelectItem[] =

@@ -1,5 +1,5 @@
 // What the wizard needs from the rest of the installer, as small typed ports. The screens only
-// see these shapes: the real probes (issue 4) and install engine (issue 3) are adapted to them by
+// see these shapes: the real probes and the install engine are adapted to them by
 // src/commands/install.ts, and tests pass fakes. Nothing here imports an SDK.
 import type { Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';

@@ -4,7 +4,7 @@
 // Deployments whose ConfigMaps/Secrets changed, verify, and roll back on failure.
 import { join } from 'node:path';
 import { answersBaseDir, type SecretSources } from '../answers/secrets.js';
-import { loadAnswersFile } from '../answers/load.js';
+import type { LoadedAnswers } from '../answers/load.js';
 import { applyOverrides } from '../answers/overrides.js';
 import type { Answers } from '../answers/schema.js';
 import { renderText, useColor } from '../checks/render.js';
@@ -19,7 +19,8 @@ import type { PrepareStepName } from '../prepare/types.js';
 import { assertPreflight, runPreflight } from '../install/preflight.js';
 import { helmGetValues, helmRollback, lastGoodRevision, PENDING, releaseHistory, type HelmTarget, type HistoryEntry } from '../install/release.js';
 import { checkLocalSecretRefs } from '../install/run.js';
-import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../settings.js';
+import { resolveTarget } from '../resolve.js';
+import { everyInlineSecret, RESTART_ANNOTATION } from '../chart/facts.js';
 import { clusterSecretReader, healthStep, helmStep, inClusterReadyStep, inClusterStep, releaseStateStep, secretsStep, storeAnswersStep } from '../install/steps.js';
 import { readStoredAnswers, storedAnswersName, type StoredAnswers } from '../install/stored-answers.js';
 import { deploymentReady } from '../install/diagnose.js';
@@ -46,11 +47,12 @@ import {
 } from './diff.js';
 import { deployedManifest, resolveChartVersion } from './helm.js';
 
-export const RESTART_ANNOTATION = 'bucketeer.io/restartedAt';
+export { RESTART_ANNOTATION };
 
 /** Every upgrade setting, parsed and validated by the CLI (src/commands/upgrade.ts) before the cluster is read. */
 export interface UpgradeOptions {
-  answersFile?: string;
+  /** --answers, read (the flags are applied to it in planUpgrade); none: the stored answers. */
+  answersFile?: LoadedAnswers;
   chart?: string;
   chartVersion?: string;
   kubeContext?: string;
@@ -67,10 +69,10 @@ export interface UpgradeOptions {
 }
 
 /** Sentinel secrets: the leaves that differ from the masked plan are the secret-bearing paths. */
-const SENTINEL: InlineSecrets = { dbPassword: 'sentinel0', googleClientSecret: 'sentinel1', demoSignInPassword: 'sentinel2', warehousePassword: 'sentinel3' };
+const SENTINEL: InlineSecrets = everyInlineSecret((_, i) => `sentinel${i}`);
 
 export function secretValuePaths(answers: Answers): string[] {
-  const masked = planValues(answers, { dbPassword: MASK, googleClientSecret: MASK, demoSignInPassword: MASK, warehousePassword: MASK });
+  const masked = planValues(answers, everyInlineSecret(() => MASK));
   return leafPaths(secretOverlay(masked, planValues(answers, SENTINEL)) ?? {});
 }
 
@@ -156,9 +158,8 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
   let answersPath: string;
   const overrides = { namespace: t.namespace, kubeContext: flags.kubeContext, chart: flags.chart, chartVersion: flags.chartVersion };
   if (flags.answersFile) {
-    const loaded = loadAnswersFile(flags.answersFile);
-    answers = applyOverrides(loaded.answers, overrides);
-    answersPath = loaded.path;
+    answers = applyOverrides(flags.answersFile.answers, overrides);
+    answersPath = flags.answersFile.path;
   } else {
     if (!stored) {
       throw new UsageError(`no stored answers for release ${t.release} (ConfigMap ${storedAnswersName(t.release)} in ${t.namespace} is missing)`, 'pass --answers FILE with the answers to upgrade to');
@@ -278,12 +279,8 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
   if (!flags.yes && !cmd.interactive) {
     throw new UsageError('upgrade changes the cluster and there is no terminal to confirm on', 'pass --yes to confirm without a prompt (as with apt-get -y)');
   }
-  // Namespace, release and context: flags first, then the answers file, then the defaults.
-  let fileAnswers: Answers | undefined;
-  if (flags.answersFile) fileAnswers = loadAnswersFile(flags.answersFile).answers;
-  const namespace = flags.namespace ?? fileAnswers?.kubernetes.namespace ?? DEFAULT_NAMESPACE;
-  const release = flags.release ?? fileAnswers?.release.name ?? DEFAULT_RELEASE;
-  const context = flags.kubeContext ?? fileAnswers?.kubernetes.context;
+  // The stored answers live in the namespace, so only the flags and the answers file can name it.
+  const { namespace, release, kubeContext: context } = resolveTarget(flags, flags.answersFile?.answers);
 
   const tty = Boolean((cmd.stderr as NodeJS.WriteStream).isTTY);
   const text = flags.output === 'text' ? textSink(cmd.stderr, { tty, color: useColor(cmd.stderr, cmd.env) }) : undefined;
