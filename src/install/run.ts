@@ -143,7 +143,17 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
  * The InstallEngine port of the wizard (src/ui/ports.ts), structurally: answers in, events out,
  * {ok, checks} back. Errors become a final 'failed' event instead of a rejection.
  */
-export function installEngine(opts: { kubeconfig?: string; timeoutMs?: number; cwd: string }) {
+export interface InstallEngineOptions {
+  cwd: string;
+  kubeconfig?: string;
+  timeoutMs?: number;
+  healthWindowMs?: number;
+  skipPrepare?: PrepareStepName[];
+  force?: boolean;
+  recreateSubscriptions?: boolean;
+}
+
+export function installEngine(opts: InstallEngineOptions) {
   return {
     async run(
       request: { answers: Answers; answersPath: string; env: NodeJS.ProcessEnv },
@@ -153,8 +163,18 @@ export function installEngine(opts: { kubeconfig?: string; timeoutMs?: number; c
       let step = 'preflight';
       try {
         const { installPrepareLanes } = await import('./prepare.js');
-        const prepareLanes = await installPrepareLanes({ skip: [] });
-        const out = await executeInstall({ ...request, cwd: opts.cwd, kubeconfig: opts.kubeconfig, timeoutMs: opts.timeoutMs, prepareLanes, signal, emit: (e) => ((step = e.step), onEvent(e)) });
+        const prepareLanes = await installPrepareLanes({ skip: opts.skipPrepare ?? [], force: opts.force, recreateSubscriptions: opts.recreateSubscriptions });
+        const out = await executeInstall({
+          ...request,
+          cwd: opts.cwd,
+          kubeconfig: opts.kubeconfig,
+          timeoutMs: opts.timeoutMs,
+          healthWindowMs: opts.healthWindowMs,
+          force: opts.force,
+          prepareLanes,
+          signal,
+          emit: (e) => ((step = e.step), onEvent(e)),
+        });
         return { ok: true, checks: out.checks };
       } catch (e) {
         const err = e instanceof CliError ? e : undefined;

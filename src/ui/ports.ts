@@ -72,6 +72,20 @@ export interface InstallEngine {
 /** Writes values.yaml (secrets masked) and the in-cluster manifests into outDir, as `render` does. */
 export type RenderFiles = (answers: Answers, answersPath: string, outDir: string) => Promise<string[]>;
 
+/**
+ * Install flags given on the command line with the wizard. Each prefills its question (the user
+ * can still change it) or, where the wizard asks nothing, goes into the saved answers file.
+ */
+export interface WizardPresets {
+  /** --kube-context: the context question's first choice. */
+  kubeContext?: string;
+  /** --namespace: the namespace question's answer. */
+  namespace?: string;
+  /** --chart and --chart-version: no question; saved as release.chart and release.version. */
+  chart?: string;
+  chartVersion?: string;
+}
+
 export interface WizardPorts {
   /** Absent until the probes are wired: the wizard then asks without detected defaults. */
   probes?: WizardProbes;
