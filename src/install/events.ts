@@ -4,6 +4,7 @@
 import type { Check } from '../checks/types.js';
 import { CliError } from '../errors.js';
 import { STATUS_COLOR, STATUS_MARK } from '../checks/marks.js';
+import { useColor } from '../checks/render.js';
 
 export type StepId = string;
 
@@ -139,4 +140,21 @@ export function resultEvent(
     ...(e ? { error: { message: e.message, ...(e instanceof CliError && e.hint ? { hint: e.hint } : {}) } } : {}),
     release: run.release,
   };
+}
+
+/**
+ * Where a run's events go for an --output format: text progress on stderr (live on a terminal);
+ * json: plain progress on stderr, the result document later on stdout; ndjson: every event a
+ * line on stdout. `text` is set only for the text format (stop it before printing the summary).
+ */
+export function progressFor(output: 'text' | 'json' | 'ndjson', io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv }): { text?: TextSink; emit: Emit } {
+  if (output === 'ndjson') return { emit: ndjsonSink(io.stdout) };
+  const tty = output === 'text' && Boolean((io.stderr as NodeJS.WriteStream).isTTY);
+  const sink = textSink(io.stderr, output === 'text' ? { tty, color: useColor(io.stderr, io.env) } : { tty: false, color: false });
+  return { text: output === 'text' ? sink : undefined, emit: sink.emit };
+}
+
+/** The closing result event, bound to what the run knows when it ends (what was applied, the release). */
+export function resultReporter(now: () => { applied?: string[]; release: NonNullable<ResultEvent['release']> }) {
+  return (status: ResultEvent['status'], exitCode: number, checks: Check[], error?: Error): ResultEvent => resultEvent(status, exitCode, checks, { ...now(), error });
 }

@@ -16,7 +16,7 @@ import { KubeClient } from '../kube/client.js';
 import { version as installerVersion } from '../version.js';
 import { DEFAULT_HEALTH_WINDOW_MS, DEFAULT_TIMEOUT_MS } from '../settings.js';
 import { runSteps, type InstallContext, type Step } from './engine.js';
-import { ndjsonSink, resultEvent, textSink, type Emit, type InstallEvent, type ResultEvent } from './events.js';
+import { progressFor, resultReporter, type Emit, type InstallEvent } from './events.js';
 import { assertPreflight, runPreflight, type PreflightResult } from './preflight.js';
 import { releaseHistory } from './release.js';
 import { clusterSecretReader, generateKeysInAdvance, installSteps } from './steps.js';
@@ -225,10 +225,7 @@ export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<n
     throw new UsageError('install changes the cluster and there is no terminal to confirm on', 'pass --yes to confirm without a prompt (as with apt-get -y)');
   }
 
-  const tty = Boolean((io.stderr as NodeJS.WriteStream).isTTY);
-  const text = mode === 'text' ? textSink(io.stderr, { tty, color: useColor(io.stderr, io.env) }) : undefined;
-  const quietProgress = mode === 'json' ? textSink(io.stderr, { tty: false, color: false }) : undefined;
-  const emit: Emit = mode === 'ndjson' ? ndjsonSink(io.stdout) : (text ?? quietProgress)!.emit;
+  const { text, emit } = progressFor(mode, io);
   let currentStep: string | undefined;
   const trackingEmit: Emit = (e) => {
     if (e.type === 'step-started') currentStep = e.step;
@@ -242,12 +239,10 @@ export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<n
 
   let outcome: InstallOutcome | undefined;
   let ctxRef: InstallContext | undefined;
-  const result = (status: ResultEvent['status'], exitCode: number, checks: Check[], error?: Error): ResultEvent =>
-    resultEvent(status, exitCode, checks, {
-      applied: ctxRef?.applied,
-      error,
-      release: { name: answers.release.name, namespace: answers.kubernetes.namespace, revision: ctxRef?.state.revision, chartVersion: answers.release.version },
-    });
+  const result = resultReporter(() => ({
+    applied: ctxRef?.applied,
+    release: { name: answers.release.name, namespace: answers.kubernetes.namespace, revision: ctxRef?.state.revision, chartVersion: answers.release.version },
+  }));
 
   try {
     outcome = await executeInstall({

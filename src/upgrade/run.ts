@@ -8,12 +8,12 @@ import type { LoadedAnswers } from '../answers/load.js';
 import { applyOverrides } from '../answers/overrides.js';
 import type { Answers } from '../answers/schema.js';
 import { renderText, useColor } from '../checks/render.js';
-import { summarize, type Check } from '../checks/types.js';
+import { summarize } from '../checks/types.js';
 import { CancelledAtPrompt, CliError, ExitCode, Interrupted, OperationFailed, UsageError, exitCodeOf } from '../errors.js';
 import type { ServiceIO } from '../io.js';
 import { helmTemplate } from '../helm/template.js';
 import { StepFailed, runSteps, type InstallContext, type Step, type StepList } from '../install/engine.js';
-import { ndjsonSink, resultEvent, textSink, type Emit, type ResultEvent } from '../install/events.js';
+import { progressFor, resultReporter, type Emit } from '../install/events.js';
 import { installPrepareLanes } from '../install/prepare.js';
 import type { PrepareStepName } from '../prepare/types.js';
 import { assertPreflight, runPreflight } from '../install/preflight.js';
@@ -282,9 +282,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
   // The stored answers live in the namespace, so only the flags and the answers file can name it.
   const { namespace, release, kubeContext: context } = resolveTarget(flags, flags.answersFile?.answers);
 
-  const tty = Boolean((cmd.stderr as NodeJS.WriteStream).isTTY);
-  const text = flags.output === 'text' ? textSink(cmd.stderr, { tty, color: useColor(cmd.stderr, cmd.env) }) : undefined;
-  const emit: Emit = flags.output === 'ndjson' ? ndjsonSink(cmd.stdout) : text!.emit;
+  const { text, emit } = progressFor(flags.output, cmd);
 
   const interrupt = cmd.interrupts({
     stopProgress: () => text?.stop(),
@@ -294,12 +292,10 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
   const kube = KubeClient.fromKubeconfig({ kubeconfig: flags.kubeconfig, context, env: cmd.env, cwd: cmd.cwd });
   let ctx: InstallContext | undefined;
   let plan: UpgradePlan | undefined;
-  const result = (status: ResultEvent['status'], exitCode: number, checks: Check[], error?: Error): ResultEvent =>
-    resultEvent(status, exitCode, checks, {
-      applied: ctx?.applied,
-      error,
-      release: { name: release, namespace, revision: ctx?.state.revision, chartVersion: plan?.answers.release.version ?? '' },
-    });
+  const result = resultReporter(() => ({
+    applied: ctx?.applied,
+    release: { name: release, namespace, revision: ctx?.state.revision, chartVersion: plan?.answers.release.version ?? '' },
+  }));
   try {
     emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
     const pre = await runPreflight({ kube, env: cmd.env, namespace, requestTimeoutMs: Math.min(10_000, flags.timeoutMs), signal: interrupt.signal });
