@@ -44,7 +44,7 @@ export interface PreflightResult {
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const hintOf = (e: unknown) => (e instanceof CliError ? e.hint : undefined);
 
-export async function runPreflight(o: PreflightOptions): Promise<PreflightResult> {
+export async function runInstallPreflight(o: PreflightOptions): Promise<PreflightResult> {
   // Generous enough for a loaded or far-away API server; short enough to fail fast when it is gone.
   const timeoutMs = o.requestTimeoutMs ?? 10_000;
   const result: PreflightResult = { checks: [] };

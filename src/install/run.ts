@@ -17,7 +17,7 @@ import { version as installerVersion } from '../version.js';
 import { DEFAULT_HEALTH_WINDOW_MS, DEFAULT_TIMEOUT_MS } from '../settings.js';
 import { runSteps, type InstallContext, type Step } from './engine.js';
 import { progressFor, resultReporter, type Emit, type InstallEvent } from './events.js';
-import { assertPreflight, runPreflight, type PreflightResult } from './preflight.js';
+import { assertPreflight, runInstallPreflight, type PreflightResult } from './preflight.js';
 import { releaseHistory } from './release.js';
 import { clusterSecretReader, generateKeysInAdvance, installSteps } from './steps.js';
 
@@ -86,7 +86,7 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
     const namespace = o.answers.kubernetes.namespace;
     const keysInAdvance = generateKeysInAdvance(o.answers);
     o.emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
-    const pre = await runPreflight({ kube, env: o.env, namespace, requestTimeoutMs: Math.min(10_000, timeoutMs), signal: o.signal });
+    const pre = await runInstallPreflight({ kube, env: o.env, namespace, requestTimeoutMs: Math.min(10_000, timeoutMs), signal: o.signal });
     try {
       assertPreflight(pre);
     } catch (e) {

@@ -16,7 +16,7 @@ import { StepFailed, runSteps, type InstallContext, type Step, type StepList } f
 import { progressFor, resultReporter, type Emit } from '../install/events.js';
 import { installPrepareLanes } from '../install/prepare.js';
 import type { PrepareStepName } from '../prepare/types.js';
-import { assertPreflight, runPreflight } from '../install/preflight.js';
+import { assertPreflight, runInstallPreflight } from '../install/preflight.js';
 import { helmGetValues, helmRollback, lastGoodRevision, PENDING, releaseHistory, type HelmTarget, type HistoryEntry } from '../install/release.js';
 import { checkLocalSecretRefs } from '../install/run.js';
 import { resolveTarget } from '../resolve.js';
@@ -298,7 +298,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
   }));
   try {
     emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
-    const pre = await runPreflight({ kube, env: cmd.env, namespace, requestTimeoutMs: Math.min(10_000, flags.timeoutMs), signal: interrupt.signal });
+    const pre = await runInstallPreflight({ kube, env: cmd.env, namespace, requestTimeoutMs: Math.min(10_000, flags.timeoutMs), signal: interrupt.signal });
     try {
       assertPreflight(pre);
     } catch (e) {

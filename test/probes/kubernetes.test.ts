@@ -9,7 +9,7 @@ import { mergeFacts, runProbes } from '../../src/probes/runner.js';
 import { totalRequests } from '../../src/plan/sizing.js';
 import type { Check } from '../../src/checks/types.js';
 import { KubeClient } from '../../src/kube/client.js';
-import { runPreflight as installPreflight } from '../../src/install/preflight.js';
+import { runInstallPreflight } from '../../src/install/preflight.js';
 import { MIN_KUBERNETES, MIN_KUBERNETES_TEXT } from '../../src/chart/facts.js';
 import { defaultKubeState, startFakeKube, type FakeKubeState } from './fake-kube.js';
 import { freePort } from './peers.js';
@@ -73,7 +73,7 @@ describe('Kubernetes probes against a fake API server', () => {
       expect(probe).toMatchObject({ status: 'fail', detail: `reachable, v1.25.16-eks-1234; older than ${MIN_KUBERNETES_TEXT}` });
       const client = KubeClient.fromKubeconfig({ kubeconfig: kube.kubeconfig, env: {}, cwd: process.cwd() });
       try {
-        const install = await installPreflight({ kube: client, env: { PATH: process.env.PATH }, namespace: 'bucketeer', requestTimeoutMs: 5000 });
+        const install = await runInstallPreflight({ kube: client, env: { PATH: process.env.PATH }, namespace: 'bucketeer', requestTimeoutMs: 5000 });
         expect(byId(install.checks, 'preflight.version')).toMatchObject({ status: 'fail', detail: expect.stringContaining(`older than ${MIN_KUBERNETES_TEXT}`) });
       } finally {
         client.close();
