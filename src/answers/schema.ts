@@ -1,9 +1,11 @@
 // The single definition of the answers file. The Answers type, the JSON Schema that editors use
 // (`bucketeer-install schema`) and the wizard's inline validation all come from here.
 import * as z from './zod.js';
+import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../settings.js';
 
-export const CHART_REF = 'oci://ghcr.io/bucketeer-io/chart/bucketeer';
-export const CHART_VERSION = 'v2.3.0';
+import { CHART_REF, CHART_VERSION } from '../chart/facts.js';
+
+export { CHART_REF, CHART_VERSION };
 
 // RFC 1123 label: what Kubernetes accepts for a namespace; helm's release name rule is the same
 // with a 53-character cap.
@@ -91,11 +93,11 @@ const Aws = z.strictObject({
 
 const Kubernetes = z.strictObject({
   context: z.string().min(1).optional().describe('kubeconfig context; default: the current context'),
-  namespace: dnsLabel('kubernetes.namespace').default('bucketeer'),
+  namespace: dnsLabel('kubernetes.namespace').default(DEFAULT_NAMESPACE),
 });
 
 const Release = z.strictObject({
-  name: dnsLabel('release.name', 53).default('bucketeer'),
+  name: dnsLabel('release.name', 53).default(DEFAULT_RELEASE),
   chart: z.string().min(1).default(CHART_REF).describe('OCI reference, local directory or .tgz'),
   version: z
     .string()
@@ -111,7 +113,7 @@ const Database = z
     name: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, { error: 'must be a MySQL database name (letters, digits, _)' }).default('bucketeer'),
     user: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, { error: 'must be a MySQL user name (letters, digits, _ . -; at most 32)' }).default('bucketeer'),
     password: SecretRef.optional().describe('required when mode is external; in-cluster generates one when unset'),
-    /** Atlas revision already applied; unset for a new, empty database (see chart docs 2.12). */
+    /** Atlas revision already applied; unset for a new, empty database (atlas marks the baseline applied, so a baselined empty database never gets its schema). */
     baseline: z.string().regex(/^\d{14}$/, { error: 'must be an atlas revision such as 20240626022133' }).optional(),
     storage: z.string().regex(/^\d+(Gi|Mi|Ti)$/, { error: 'must be a size such as 20Gi' }).default('20Gi').describe('in-cluster only: PVC size'),
   })
@@ -227,8 +229,8 @@ export const AnswersSchema = z
     platform: z.enum(['gcp', 'aws', 'other']),
     gcp: Gcp.optional(),
     aws: Aws.optional(),
-    kubernetes: Kubernetes.default({ namespace: 'bucketeer' }),
-    release: Release.default({ name: 'bucketeer', chart: CHART_REF, version: CHART_VERSION }),
+    kubernetes: Kubernetes.default({ namespace: DEFAULT_NAMESPACE }),
+    release: Release.default({ name: DEFAULT_RELEASE, chart: CHART_REF, version: CHART_VERSION }),
     database: Database,
     redis: Redis,
     messaging: Messaging,

@@ -1,5 +1,6 @@
 import type { CommandModule } from './context.js';
-import type { FlagSpec } from './flags.js';
+import { COMMAND_OUTPUTS, wordList, type FlagSpec } from './flags.js';
+import { DEFAULT_DOCTOR_HEALTH_WINDOW_MS, DEFAULT_HEALTH_WINDOW_MS, DEFAULT_NAMESPACE, DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_RELEASE, DEFAULT_TIMEOUT_MS, formatDuration } from '../settings.js';
 
 export type { CommandContext, CommandModule } from './context.js';
 
@@ -17,18 +18,18 @@ const f = {
   yes: { name: 'yes', type: 'boolean', description: 'accept defaults and confirm without asking' },
   kubeContext: { name: 'kube-context', type: 'string', valueName: 'NAME', description: 'kubeconfig context to use (default: current context)' },
   kubeconfig: { name: 'kubeconfig', type: 'string', valueName: 'FILE', description: 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)' },
-  namespace: { name: 'namespace', short: 'n', type: 'string', valueName: 'NS', description: 'namespace (overrides the answers file)' },
+  namespace: { name: 'namespace', short: 'n', type: 'string', valueName: 'NS', description: `namespace (default: the answers file, else ${DEFAULT_NAMESPACE})` },
   chart: { name: 'chart', type: 'string', valueName: 'REF', description: 'chart: OCI reference, local directory or .tgz (default: the answers file)' },
   chartVersion: { name: 'chart-version', type: 'string', valueName: 'VERSION', description: 'chart version (overrides the answers file)' },
   outputDir: { name: 'output-dir', type: 'string', valueName: 'DIR', description: 'folder to write values and manifests into' },
   includeSecrets: { name: 'include-secrets', type: 'boolean', description: 'also write secret values and Secret manifests (files of mode 0600)' },
-  timeout: { name: 'timeout', type: 'string', valueName: 'DURATION', description: 'how long to wait for the release to become ready (default 10m)' },
-  output: { name: 'output', short: 'o', type: 'string', valueName: 'FORMAT', description: 'output format: text, json or ndjson' },
+  timeout: { name: 'timeout', type: 'string', valueName: 'DURATION', description: `how long to wait for the release to become ready (default ${formatDuration(DEFAULT_TIMEOUT_MS)})` },
+  output: { name: 'output', short: 'o', type: 'string', valueName: 'FORMAT', description: `output format: ${wordList(COMMAND_OUTPUTS.install)}` },
   skipPrepare: { name: 'skip-prepare', type: 'list', valueName: 'STEP', description: 'skip a prepare step you handle yourself: database, warehouse, messaging or redis (repeatable)' },
   recreateSubscriptions: { name: 'recreate-subscriptions', type: 'boolean', description: 'delete and recreate Pub/Sub subscriptions whose ordering differs from the answers (drops their backlog)' },
   force: { name: 'force', type: 'boolean', description: 'turn refusals that have a workaround into warnings (a Redis maxmemory-policy other than noeviction; fewer Redis Streams partitions than deployed)' },
-  release: { name: 'release', type: 'string', valueName: 'NAME', description: 'helm release name (default: the answers file, else bucketeer)' },
-  healthWindow: { name: 'health-window', type: 'string', valueName: 'DURATION', description: 'how long restart counts must stay still after install (default 10s)' },
+  release: { name: 'release', type: 'string', valueName: 'NAME', description: `helm release name (default: the answers file, else ${DEFAULT_RELEASE})` },
+  healthWindow: { name: 'health-window', type: 'string', valueName: 'DURATION', description: `how long restart counts must stay still after install (default ${formatDuration(DEFAULT_HEALTH_WINDOW_MS)})` },
 } satisfies Record<string, FlagSpec>;
 
 export const globalFlags: FlagSpec[] = [
@@ -62,7 +63,7 @@ export const commands: CommandSpec[] = [
       f.recreateSubscriptions,
       f.timeout,
       f.healthWindow,
-      { ...f.output, description: 'output format: text or ndjson' },
+      { ...f.output, description: `output format: ${wordList(COMMAND_OUTPUTS.upgrade)}` },
     ],
     load: () => import('../commands/upgrade.js'),
   },
@@ -80,15 +81,15 @@ export const commands: CommandSpec[] = [
     flags: [
       { name: 'pre', type: 'boolean', description: 'preflight: check the cloud and cluster before installing (like linkerd check --pre)' },
       { name: 'platform', type: 'string', valueName: 'NAME', description: 'aws, gcp or other (default: the answers file, else detected from the context and credentials)' },
-      { ...f.output, description: 'output format: text or json' },
-      { name: 'probe-timeout', type: 'string', valueName: 'DURATION', description: 'time each probe may take (default 10s)' },
+      { ...f.output, description: `output format: ${wordList(COMMAND_OUTPUTS.doctor)}` },
+      { name: 'probe-timeout', type: 'string', valueName: 'DURATION', description: `time each probe or API request may take (default ${formatDuration(DEFAULT_PROBE_TIMEOUT_MS)})` },
       { name: 'strict', type: 'boolean', description: 'exit 1 on warnings too' },
       f.kubeContext,
       f.kubeconfig,
       f.namespace,
       f.release,
-      { ...f.healthWindow, description: 'how long restart counts must stay still (default 5s)' },
-      { ...f.answers, description: 'answers file (optional): sizing and messaging choices for capacity, quota and messaging advice' },
+      { ...f.healthWindow, description: `how long restart counts must stay still (default ${formatDuration(DEFAULT_DOCTOR_HEALTH_WINDOW_MS)})` },
+      { ...f.answers, description: 'answers file (optional): namespace, release and context; for --pre also sizing and messaging choices for capacity, quota and messaging advice' },
     ],
     load: () => import('../commands/doctor.js'),
   },

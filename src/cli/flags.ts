@@ -114,4 +114,31 @@ export function list(flags: ParsedFlags, name: string): string[] {
   return Array.isArray(v) ? v : [];
 }
 
+/** A flag that takes one of a few words: the error lists them all and names the command. */
+export function oneOf<T extends string>(flags: ParsedFlags, name: string, allowed: readonly T[], command: string): T | undefined {
+  const v = str(flags, name);
+  if (v === undefined || (allowed as readonly string[]).includes(v)) return v as T | undefined;
+  throw new UsageError(`flag --${name} must be ${wordList(allowed)} for ${command} (got "${v}")`, `write ${allowed.map((a) => `--${name} ${a}`).join(', ')}`);
+}
+
+/** --output: the same words mean the same everywhere (text for people, json one document, ndjson one event a line). */
+export const OUTPUT_FORMATS = ['text', 'json', 'ndjson'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/**
+ * The formats each command prints. install: progress on stderr, a result as text, one JSON
+ * document or ndjson events; upgrade: a plan and events (a single JSON document would hide the
+ * plan until the end); doctor: a report of checks (no events to stream).
+ */
+export const COMMAND_OUTPUTS = {
+  install: OUTPUT_FORMATS,
+  upgrade: ['text', 'ndjson'],
+  doctor: ['text', 'json'],
+} as const satisfies Record<string, readonly OutputFormat[]>;
+
+/** "text, json or ndjson" */
+export function wordList(words: readonly string[]): string {
+  return `${words.slice(0, -1).join(', ')}${words.length > 1 ? ' or ' : ''}${words.at(-1)}`;
+}
+
 export { parseDuration } from '../util/duration.js';

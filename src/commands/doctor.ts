@@ -1,15 +1,16 @@
 // doctor: read-only checks. `--pre` is the preflight view (like `linkerd check --pre`): identity,
 // platform, middleware found, quotas, capacity and advice, before anything is installed.
 import type { CommandContext } from '../cli/context.js';
-import { bool, parseDuration, str } from '../cli/flags.js';
-import { Interrupted, UsageError } from '../errors.js';
+import { bool, COMMAND_OUTPUTS, oneOf, parseDuration, str } from '../cli/flags.js';
+import { Interrupted } from '../errors.js';
 import { exitCodeFor } from '../checks/types.js';
 import { renderJson, renderText, useColor } from '../checks/render.js';
 import type { Answers } from '../answers/schema.js';
 import { DEFAULT_DOCTOR_HEALTH_WINDOW_MS } from '../settings.js';
+import { loadAnswersWithFlags, resolveTarget } from '../resolve.js';
 
 const PLATFORMS = ['aws', 'gcp', 'other'] as const;
-const OUTPUTS = ['text', 'json'] as const;
+const OUTPUTS = COMMAND_OUTPUTS.doctor;
 
 export interface DoctorFlags {
   pre: boolean;
@@ -20,57 +21,59 @@ export interface DoctorFlags {
   kubeconfig?: string;
   kubeContext?: string;
   namespace?: string;
+  release?: string;
+  healthWindowMs: number;
   answers?: string;
 }
 
 /** Every flag is checked before anything runs: bad input exits 2 with nothing probed. */
 export function parseDoctorFlags(ctx: CommandContext): DoctorFlags {
   const f = ctx.args.flags;
-  const platform = str(f, 'platform');
-  if (platform !== undefined && !PLATFORMS.includes(platform as never)) {
-    throw new UsageError(`flag --platform must be aws, gcp or other (got "${platform}")`, 'write --platform aws, --platform gcp or --platform other');
-  }
-  const output = str(f, 'output') ?? 'text';
-  if (!OUTPUTS.includes(output as never)) {
-    throw new UsageError(`flag --output must be text or json for doctor (got "${output}")`, 'write --output json or --output text');
-  }
+  const platform = oneOf(f, 'platform', PLATFORMS, 'doctor');
+  const output = oneOf(f, 'output', OUTPUTS, 'doctor') ?? 'text';
   const timeout = str(f, 'probe-timeout');
+  const healthWindow = str(f, 'health-window');
   return {
     pre: bool(f, 'pre'),
-    platform: platform as DoctorFlags['platform'],
-    output: output as DoctorFlags['output'],
+    platform,
+    output,
     probeTimeoutMs: timeout === undefined ? undefined : parseDuration(timeout, 'probe-timeout'),
     strict: bool(f, 'strict'),
     kubeconfig: str(f, 'kubeconfig'),
     kubeContext: str(f, 'kube-context'),
     namespace: str(f, 'namespace'),
+    release: str(f, 'release'),
+    healthWindowMs: healthWindow === undefined ? DEFAULT_DOCTOR_HEALTH_WINDOW_MS : parseDuration(healthWindow, 'health-window'),
     answers: str(f, 'answers'),
   };
 }
 
 export async function run(ctx: CommandContext): Promise<number> {
   const flags = parseDoctorFlags(ctx);
-  if (flags.pre) return runPreflightCommand(ctx, flags);
-  return runReleaseDoctor(ctx, flags);
+  // The answers file fills what the flags leave open (namespace, release, context; for --pre also
+  // the platform, sizing and messaging choices).
+  const answers = flags.answers ? loadAnswersWithFlags(flags.answers, { namespace: flags.namespace, kubeContext: flags.kubeContext }).answers : undefined;
+  if (flags.pre) return runPreflightCommand(ctx, flags, answers);
+  return runReleaseDoctor(ctx, flags, answers);
 }
 
 /** The installed release: read-only checks (src/doctor/run.ts), exit 0 on pass/warn, 1 on fail. */
-async function runReleaseDoctor(ctx: CommandContext, flags: DoctorFlags): Promise<number> {
+async function runReleaseDoctor(ctx: CommandContext, flags: DoctorFlags, answers: Answers | undefined): Promise<number> {
+  const target = resolveTarget(flags, answers);
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
   try {
     const { doctorChecks } = await import('../doctor/run.js');
     const { summarize } = await import('../checks/types.js');
-    const window = str(ctx.args.flags, 'health-window');
     const checks = await doctorChecks({
       env: ctx.env,
       cwd: ctx.cwd,
       kubeconfig: flags.kubeconfig,
-      kubeContext: flags.kubeContext,
-      namespace: flags.namespace ?? 'bucketeer',
-      release: str(ctx.args.flags, 'release') ?? 'bucketeer',
-      healthWindowMs: window === undefined ? DEFAULT_DOCTOR_HEALTH_WINDOW_MS : parseDuration(window, 'health-window'),
+      kubeContext: target.kubeContext,
+      namespace: target.namespace,
+      release: target.release,
+      healthWindowMs: flags.healthWindowMs,
       requestTimeoutMs: flags.probeTimeoutMs,
       signal: controller.signal,
     });
@@ -83,15 +86,10 @@ async function runReleaseDoctor(ctx: CommandContext, flags: DoctorFlags): Promis
   }
 }
 
-async function runPreflightCommand(ctx: CommandContext, flags: DoctorFlags): Promise<number> {
-  let answers: Answers | undefined;
-  if (flags.answers) {
-    const { loadAnswersFile } = await import('../answers/load.js');
-    const { applyOverrides } = await import('../answers/overrides.js');
-    answers = applyOverrides(loadAnswersFile(flags.answers).answers, { namespace: flags.namespace, kubeContext: flags.kubeContext });
-  }
+async function runPreflightCommand(ctx: CommandContext, flags: DoctorFlags, answers: Answers | undefined): Promise<number> {
+  const target = resolveTarget(flags, answers);
   const { detectPlatform, classifyKubeContext } = await import('../probes/detect.js');
-  const platform = flags.platform ?? answers?.platform ?? detectPlatform(ctx.env, flags.kubeContext ? classifyKubeContext(flags.kubeContext) : undefined);
+  const platform = flags.platform ?? answers?.platform ?? detectPlatform(ctx.env, target.kubeContext ? classifyKubeContext(target.kubeContext) : undefined);
 
   const controller = new AbortController();
   const onSigint = () => controller.abort();
@@ -105,8 +103,8 @@ async function runPreflightCommand(ctx: CommandContext, flags: DoctorFlags): Pro
       timeoutMs: flags.probeTimeoutMs,
       signal: controller.signal,
       kubeconfig: flags.kubeconfig,
-      kubeContext: flags.kubeContext,
-      namespace: flags.namespace,
+      kubeContext: target.kubeContext,
+      namespace: target.namespace,
     });
     if (controller.signal.aborted) throw new Interrupted();
     if (flags.output === 'json') {

@@ -1,10 +1,9 @@
 // Getting the Answers from flags: the answers file with the flags that override it applied.
-import { loadAnswersFile } from '../answers/load.js';
-import { applyOverrides } from '../answers/overrides.js';
 import type { Answers } from '../answers/schema.js';
 import type { CommandContext } from '../cli/context.js';
 import { str } from '../cli/flags.js';
 import { UsageError } from '../errors.js';
+import { loadAnswersWithFlags } from '../resolve.js';
 
 export interface CommandAnswers {
   answers: Answers;
@@ -20,12 +19,11 @@ export function answersFromFlags(ctx: CommandContext, command: string): CommandA
       `write one from examples/answers/*.yaml, or run on a terminal for the wizard`,
     );
   }
-  const loaded = loadAnswersFile(file);
-  const answers = applyOverrides(loaded.answers, {
+  const { answers, path } = loadAnswersWithFlags(file, {
     namespace: str(ctx.args.flags, 'namespace'),
     kubeContext: str(ctx.args.flags, 'kube-context'),
     chart: str(ctx.args.flags, 'chart'),
     chartVersion: str(ctx.args.flags, 'chart-version'),
   });
-  return { answers, path: loaded.path };
+  return { answers, path };
 }

@@ -1,6 +1,6 @@
 // `bucketeer-install doctor` of an installed release: read-only checks as data (src/checks), in
 // the order a person would debug: tools, cluster, release, stored answers, pods and jobs, Secrets,
-// values, then the middleware (issue 7's prepare checks, where reachable from here).
+// values, then the middleware (the prepare steps' checks, where reachable from here).
 // Nothing here writes to the cluster: only GET/LIST requests and `helm history/get values`.
 import type { Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';

@@ -1,4 +1,4 @@
-// The generated Secrets, checked for shape and meaning (chart docs section 3): the service
+// The generated Secrets the chart only references, checked for shape and meaning: the service
 // certificate (SANs, expiry, key pair), the OAuth RSA key pair, and the service token (an RS256 JWT
 // that must verify with the OAuth public key and whose `exp` is an RFC 3339 string). Pure
 // functions over PEM/JWT text plus one reader; nothing here writes.

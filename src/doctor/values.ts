@@ -1,5 +1,6 @@
 // Sanity of the values helm holds (`helm get values`): the keys the pods need are set, every
-// subscriber has a topic, and the pub/sub type agrees everywhere (chart docs sections 2 and 4).
+// subscriber has a topic, and the pub/sub type agrees everywhere (left empty, web and api default
+// to google and the subscriber to redis-stream, and they silently disagree).
 // Only key paths are reported, never values: the values hold secrets.
 import type { Check } from '../checks/types.js';
 import { DEMO_PASSWORD_PUBLIC, demoSignInGaps, emptyRequiredValues, getPath, SERVICES, type Values } from '../plan/values.js';

@@ -4,6 +4,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { EnvironmentError } from '../errors.js';
 import { exec } from '../util/exec.js';
+import { MIN_HELM, MIN_HELM_TEXT } from '../chart/facts.js';
 
 export interface HelmInfo {
   bin: string;
@@ -28,7 +29,7 @@ export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undef
   return undefined;
 }
 
-const INSTALL_HINT = 'install helm 3.14+ or 4.x (https://helm.sh/docs/intro/install/) or set HELM_BIN to its path';
+const INSTALL_HINT = `install helm ${MIN_HELM_TEXT} (https://helm.sh/docs/intro/install/) or set HELM_BIN to its path`;
 
 export async function detectHelm(env: NodeJS.ProcessEnv): Promise<HelmInfo> {
   const bin = env.HELM_BIN || findOnPath('helm', env);
@@ -38,8 +39,8 @@ export async function detectHelm(env: NodeJS.ProcessEnv): Promise<HelmInfo> {
   if (res.exitCode !== 0 || !m) throw new EnvironmentError(`could not read helm's version from ${bin} (${(res.stderr || res.stdout).trim().split('\n')[0]})`, INSTALL_HINT);
   const major = Number(m[1]);
   const minor = Number(m[2]);
-  if (major < 3 || (major === 3 && minor < 14)) {
-    throw new EnvironmentError(`helm ${res.stdout.trim()} is too old; bucketeer-install needs 3.14+ or 4.x`, INSTALL_HINT);
+  if (major < MIN_HELM.major || (major === MIN_HELM.major && minor < MIN_HELM.minor)) {
+    throw new EnvironmentError(`helm ${res.stdout.trim()} is too old; bucketeer-install needs ${MIN_HELM_TEXT}`, INSTALL_HINT);
   }
   return { bin, version: res.stdout.trim(), major, minor, rollbackFlag: major >= 4 ? '--rollback-on-failure' : '--atomic' };
 }

@@ -3,6 +3,8 @@
 // spinner on a terminal) to stderr.
 import type { Check } from '../checks/types.js';
 import { CliError } from '../errors.js';
+import { STATUS_COLOR, STATUS_MARK } from '../checks/marks.js';
+import { useColor } from '../checks/render.js';
 
 export type StepId = string;
 
@@ -110,11 +112,11 @@ export function textSink(err: NodeJS.WritableStream, opts: { tty: boolean; color
           break;
         case 'step-finished':
           settle(e.step);
-          line(`${e.status === 'warn' ? paint('33', '!') : paint('32', '✓')} ${titles.get(e.step) ?? e.step}${e.detail ? paint('90', ` (${e.detail})`) : ''}`);
+          line(`${e.status === 'warn' ? paint(STATUS_COLOR.warn, STATUS_MARK.warn) : paint(STATUS_COLOR.pass, STATUS_MARK.pass)} ${titles.get(e.step) ?? e.step}${e.detail ? paint('90', ` (${e.detail})`) : ''}`);
           break;
         case 'failed':
           settle(e.step);
-          line(`${paint('31', '✗')} ${titles.get(e.step) ?? e.step}: ${e.resource ? `${e.resource}: ` : ''}${e.reason}`);
+          line(`${paint(STATUS_COLOR.fail, STATUS_MARK.fail)} ${titles.get(e.step) ?? e.step}: ${e.resource ? `${e.resource}: ` : ''}${e.reason}`);
           break;
       }
     },
@@ -138,4 +140,21 @@ export function resultEvent(
     ...(e ? { error: { message: e.message, ...(e instanceof CliError && e.hint ? { hint: e.hint } : {}) } } : {}),
     release: run.release,
   };
+}
+
+/**
+ * Where a run's events go for an --output format: text progress on stderr (live on a terminal);
+ * json: plain progress on stderr, the result document later on stdout; ndjson: every event a
+ * line on stdout. `text` is set only for the text format (stop it before printing the summary).
+ */
+export function progressFor(output: 'text' | 'json' | 'ndjson', io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv }): { text?: TextSink; emit: Emit } {
+  if (output === 'ndjson') return { emit: ndjsonSink(io.stdout) };
+  const tty = output === 'text' && Boolean((io.stderr as NodeJS.WriteStream).isTTY);
+  const sink = textSink(io.stderr, output === 'text' ? { tty, color: useColor(io.stderr, io.env) } : { tty: false, color: false });
+  return { text: output === 'text' ? sink : undefined, emit: sink.emit };
+}
+
+/** The closing result event, bound to what the run knows when it ends (what was applied, the release). */
+export function resultReporter(now: () => { applied?: string[]; release: NonNullable<ResultEvent['release']> }) {
+  return (status: ResultEvent['status'], exitCode: number, checks: Check[], error?: Error): ResultEvent => resultEvent(status, exitCode, checks, { ...now(), error });
 }

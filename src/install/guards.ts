@@ -3,14 +3,15 @@
 import type { Answers } from '../answers/schema.js';
 import { UsageError } from '../errors.js';
 import { getPath, type Values } from '../plan/values.js';
+import { VALUE_PATHS } from '../chart/facts.js';
 
 /**
  * Fewer Redis Streams partitions strand what waits in the dropped ones (no consumer reads them
  * again): refused unless forced.
  */
 export function refuseFewerPartitions(deployedValues: Values, answers: Answers, force: boolean): void {
-  if (force || getPath(deployedValues, 'global.pubsub.type') !== 'redis-stream' || answers.messaging.backend !== 'redis-stream') return;
-  const deployed = Number(getPath(deployedValues, 'global.pubsub.redis.partitionCount'));
+  if (force || getPath(deployedValues, VALUE_PATHS.pubsubType) !== 'redis-stream' || answers.messaging.backend !== 'redis-stream') return;
+  const deployed = Number(getPath(deployedValues, VALUE_PATHS.redisPartitionCount));
   const wanted = answers.messaging.partitions;
   if (!Number.isInteger(deployed) || wanted >= deployed) return;
   throw new UsageError(

@@ -1,4 +1,5 @@
-// Post-install health as data (src/checks): what "healthy" means in the chart docs section 7.
+// Post-install health as data (src/checks): the migration Job completed, the four Deployments rolled
+// out with restart counts stable for a while, Services with endpoints, /health answering.
 // Each function returns Check[] so install, upgrade and doctor can run any subset and render them
 // with the one text/JSON renderer.
 import type { Check } from '../checks/types.js';
@@ -6,7 +7,10 @@ import { resourcePath, type KubeClient } from '../kube/client.js';
 import type { Endpoints, Job, Pod, Service } from '../kube/types.js';
 import { deploymentReady, findProblems, isPodReady, jobState, lastWarning, podProblem, podsOf, takeSnapshot, type Snapshot } from './diagnose.js';
 
-export const BUCKETEER_DEPLOYMENTS = ['web', 'api', 'batch-server', 'subscriber'] as const;
+import { SERVICES } from '../chart/facts.js';
+
+/** One Deployment per service, named after it. */
+export const BUCKETEER_DEPLOYMENTS = SERVICES;
 const CATEGORY = 'health';
 const DOC = 'https://github.com/bucketeer-io/bucketeer-install#health-checks';
 

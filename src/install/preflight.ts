@@ -2,12 +2,13 @@
 // Checks are data (src/checks); a failure becomes one EnvironmentError (exit 3) whose message is
 // the cause and whose hint is the command that fixes it.
 import type { Check } from '../checks/types.js';
+import { runChecks, type CheckSpec } from '../checks/runner.js';
 import { CliError, EnvironmentError } from '../errors.js';
 import { detectHelm, type HelmInfo } from '../helm/binary.js';
 import { resourcePath, type KubeClient } from '../kube/client.js';
 import type { ServerVersion } from '../kube/types.js';
+import { kubernetesSupported, MIN_KUBERNETES_TEXT } from '../chart/facts.js';
 
-export const MIN_KUBE_MINOR = 27;
 const DOC = 'https://github.com/bucketeer-io/bucketeer-install#install';
 
 /** What the install creates or changes in the namespace, as (group, plural). */
@@ -43,93 +44,102 @@ export interface PreflightResult {
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const hintOf = (e: unknown) => (e instanceof CliError ? e.hint : undefined);
 
-export function parseMinor(v: ServerVersion): { major: number; minor: number } {
-  // GKE and EKS report minor as "30+"; gitVersion is the reliable one.
-  const m = /^v?(\d+)\.(\d+)/.exec(v.gitVersion);
-  return m ? { major: Number(m[1]), minor: Number(m[2]) } : { major: Number(v.major), minor: parseInt(v.minor, 10) };
-}
-
-export async function runPreflight(o: PreflightOptions): Promise<PreflightResult> {
+export async function runInstallPreflight(o: PreflightOptions): Promise<PreflightResult> {
   // Generous enough for a loaded or far-away API server; short enough to fail fast when it is gone.
   const timeoutMs = o.requestTimeoutMs ?? 10_000;
-  const checks: Check[] = [];
-  const result: PreflightResult = { checks };
+  const result: PreflightResult = { checks: [] };
+  const { checks } = await runChecks(preflightChecks(o, result, timeoutMs), { signal: o.signal });
+  result.checks = checks;
+  return result;
+}
+
+/** install's preflight as data; each check records what it learned in `result` for the steps. */
+function preflightChecks(o: PreflightOptions, result: PreflightResult, timeoutMs: number): CheckSpec[] {
   const { kube, namespace: ns } = o;
-
-  const helmCheck = detectHelm(o.env).then(
-    (helm): Check => {
-      result.helm = helm;
-      return { category: 'preflight', id: 'preflight.helm', title: 'helm', status: 'pass', detail: `${helm.version} at ${helm.bin} (rollback flag ${helm.rollbackFlag})`, facts: { version: helm.version, bin: helm.bin } };
-    },
-    (e: unknown): Check => ({ category: 'preflight', id: 'preflight.helm', title: 'helm', status: 'fail', detail: msg(e), hint: hintOf(e), docUrl: 'https://helm.sh/docs/intro/install/' }),
-  );
-
-  const clusterChecks = (async (): Promise<Check[]> => {
-    const out: Check[] = [];
-    let version: ServerVersion;
-    try {
-      version = await kube.version({ timeoutMs, signal: o.signal });
-    } catch (e) {
-      out.push({ category: 'preflight', id: 'preflight.cluster', title: `cluster reachable (context ${kube.context})`, status: 'fail', detail: msg(e), hint: hintOf(e) });
-      out.push({ category: 'preflight', id: 'preflight.version', title: 'Kubernetes version', status: 'skip', detail: 'the cluster was not reachable' });
-      out.push({ category: 'preflight', id: 'preflight.rbac', title: 'permissions', status: 'skip', detail: 'the cluster was not reachable' });
-      return out;
-    }
-    result.serverVersion = version;
-    out.push({ category: 'preflight', id: 'preflight.cluster', title: `cluster reachable (context ${kube.context})`, status: 'pass', detail: `${kube.server}`, facts: { server: kube.server, context: kube.context } });
-    const { major, minor } = parseMinor(version);
-    const supported = major > 1 || (major === 1 && minor >= MIN_KUBE_MINOR);
-    out.push({
+  const request = () => ({ timeoutMs, signal: o.signal });
+  return [
+    {
+      id: 'preflight.helm',
       category: 'preflight',
+      title: 'helm',
+      fatal: true,
+      docUrl: 'https://helm.sh/docs/intro/install/',
+      async run() {
+        const helm = await detectHelm(o.env);
+        result.helm = helm;
+        return { status: 'pass', detail: `${helm.version} at ${helm.bin} (rollback flag ${helm.rollbackFlag})`, facts: { version: helm.version, bin: helm.bin } };
+      },
+    },
+    {
+      id: 'preflight.cluster',
+      category: 'preflight',
+      title: `cluster reachable (context ${kube.context})`,
+      fatal: true,
+      async run() {
+        result.serverVersion = await kube.version(request());
+        return { status: 'pass', detail: `${kube.server}`, facts: { server: kube.server, context: kube.context } };
+      },
+    },
+    {
       id: 'preflight.version',
+      category: 'preflight',
       title: 'Kubernetes version',
-      status: supported ? 'pass' : 'fail',
-      detail: supported ? version.gitVersion : `${version.gitVersion} is older than 1.${MIN_KUBE_MINOR}, the oldest version Bucketeer's chart is tested on`,
-      hint: supported ? undefined : 'upgrade the cluster (GKE: gcloud container clusters upgrade; EKS: eksctl upgrade cluster) or pick another with --kube-context',
-      facts: { gitVersion: version.gitVersion },
-    });
-
-    try {
-      const nsObj = await kube.get(resourcePath('Namespace', undefined, ns), { timeoutMs, signal: o.signal });
-      result.namespaceExists = nsObj !== undefined;
-    } catch (e) {
-      // Reading a namespace can be forbidden to namespace-scoped users; the access review decides.
-      if (!(e instanceof CliError) || e.exitCode !== 3) throw e;
-      result.namespaceExists = true;
-    }
-    const wanted: { verb: string; group: string; resource: string; namespace?: string }[] = [];
-    if (!result.namespaceExists) wanted.push({ verb: 'create', group: '', resource: 'namespaces' });
-    for (const r of INSTALL_RESOURCES) for (const verb of INSTALL_VERBS) wanted.push({ verb, ...r, namespace: ns });
-    wanted.push({ verb: 'get', group: '', resource: 'secrets', namespace: ns });
-    try {
-      const answers = await Promise.all(wanted.map((w) => kube.canI(w.verb, w.resource, { group: w.group, namespace: w.namespace, timeoutMs, signal: o.signal }).then((a) => ({ ...w, ...a }))));
-      const denied = answers.filter((a) => !a.allowed);
-      if (denied.length === 0) {
-        out.push({ category: 'preflight', id: 'preflight.rbac', title: 'permissions', status: 'pass', detail: `allowed to ${INSTALL_VERBS.join('/')} ${INSTALL_RESOURCES.map((r) => r.resource).join(', ')} in ${ns}${result.namespaceExists ? '' : ', and to create the namespace'}` });
-      } else {
+      fatal: true,
+      dependsOn: ['preflight.cluster'],
+      hint: 'upgrade the cluster (GKE: gcloud container clusters upgrade; EKS: eksctl upgrade cluster) or pick another with --kube-context',
+      async run() {
+        const version = result.serverVersion!;
+        const supported = kubernetesSupported(version);
+        return {
+          status: supported ? 'pass' : 'fail',
+          detail: supported ? version.gitVersion : `${version.gitVersion} is older than ${MIN_KUBERNETES_TEXT}, the oldest version Bucketeer's chart is tested on`,
+          facts: { gitVersion: version.gitVersion },
+        };
+      },
+    },
+    {
+      id: 'preflight.rbac',
+      category: 'preflight',
+      title: 'permissions',
+      fatal: true,
+      dependsOn: ['preflight.cluster'],
+      async run() {
+        try {
+          const nsObj = await kube.get(resourcePath('Namespace', undefined, ns), request());
+          result.namespaceExists = nsObj !== undefined;
+        } catch (e) {
+          // Reading a namespace can be forbidden to namespace-scoped users; the access review decides.
+          if (!(e instanceof CliError) || e.exitCode !== 3) throw e;
+          result.namespaceExists = true;
+        }
+        const wanted: { verb: string; group: string; resource: string; namespace?: string }[] = [];
+        if (!result.namespaceExists) wanted.push({ verb: 'create', group: '', resource: 'namespaces' });
+        for (const r of INSTALL_RESOURCES) for (const verb of INSTALL_VERBS) wanted.push({ verb, ...r, namespace: ns });
+        wanted.push({ verb: 'get', group: '', resource: 'secrets', namespace: ns });
+        let answers;
+        try {
+          answers = await Promise.all(wanted.map((w) => kube.canI(w.verb, w.resource, { group: w.group, namespace: w.namespace, ...request() }).then((a) => ({ ...w, ...a }))));
+        } catch (e) {
+          return { status: 'fail', detail: `could not ask the API server: ${msg(e)}`, hint: hintOf(e) };
+        }
+        const denied = answers.filter((a) => !a.allowed);
+        if (denied.length === 0) {
+          return { status: 'pass', detail: `allowed to ${INSTALL_VERBS.join('/')} ${INSTALL_RESOURCES.map((r) => r.resource).join(', ')} in ${ns}${result.namespaceExists ? '' : ', and to create the namespace'}` };
+        }
         const first = denied[0];
         const list = denied.map((d) => `${d.verb} ${d.resource}${d.namespace ? '' : ' (cluster-wide)'}`).join(', ');
-        out.push({
-          category: 'preflight',
-          id: 'preflight.rbac',
-          title: 'permissions',
+        return {
           status: 'fail',
           detail: `context ${kube.context} may not ${list}${first.namespace ? ` in namespace ${ns}` : ''}`,
-          hint: first.namespace || denied.length > 1
-            ? `ask a cluster admin to run: kubectl create rolebinding bucketeer-install --clusterrole=admin --user=<you> -n ${ns}${result.namespaceExists ? '' : ` (and kubectl create namespace ${ns})`}; check with: ${kube.kubectl(`auth can-i ${first.verb} ${first.resource} -n ${ns}`)}`
-            : `ask a cluster admin to run: kubectl create namespace ${ns}`,
+          hint:
+            first.namespace || denied.length > 1
+              ? `ask a cluster admin to run: kubectl create rolebinding bucketeer-install --clusterrole=admin --user=<you> -n ${ns}${result.namespaceExists ? '' : ` (and kubectl create namespace ${ns})`}; check with: ${kube.kubectl(`auth can-i ${first.verb} ${first.resource} -n ${ns}`)}`
+              : `ask a cluster admin to run: kubectl create namespace ${ns}`,
           facts: { denied: denied.map((d) => ({ verb: d.verb, resource: d.resource, group: d.group, reason: d.reason })) },
-        });
-      }
-    } catch (e) {
-      out.push({ category: 'preflight', id: 'preflight.rbac', title: 'permissions', status: 'fail', detail: `could not ask the API server: ${msg(e)}`, hint: hintOf(e) });
-    }
-    return out;
-  })();
-
-  const [helm, cluster] = await Promise.all([helmCheck, clusterChecks]);
-  checks.push(helm, ...cluster);
-  return result;
+        };
+      },
+    },
+  ];
 }
 
 /** Throws the first failure as an EnvironmentError (all failures listed when there are several). */

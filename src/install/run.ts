@@ -16,8 +16,8 @@ import { KubeClient } from '../kube/client.js';
 import { version as installerVersion } from '../version.js';
 import { DEFAULT_HEALTH_WINDOW_MS, DEFAULT_TIMEOUT_MS } from '../settings.js';
 import { runSteps, type InstallContext, type Step } from './engine.js';
-import { ndjsonSink, resultEvent, textSink, type Emit, type InstallEvent, type ResultEvent } from './events.js';
-import { assertPreflight, runPreflight, type PreflightResult } from './preflight.js';
+import { progressFor, resultReporter, type Emit, type InstallEvent } from './events.js';
+import { assertPreflight, runInstallPreflight, type PreflightResult } from './preflight.js';
 import { releaseHistory } from './release.js';
 import { clusterSecretReader, generateKeysInAdvance, installSteps } from './steps.js';
 
@@ -86,7 +86,7 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
     const namespace = o.answers.kubernetes.namespace;
     const keysInAdvance = generateKeysInAdvance(o.answers);
     o.emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
-    const pre = await runPreflight({ kube, env: o.env, namespace, requestTimeoutMs: Math.min(10_000, timeoutMs), signal: o.signal });
+    const pre = await runInstallPreflight({ kube, env: o.env, namespace, requestTimeoutMs: Math.min(10_000, timeoutMs), signal: o.signal });
     try {
       assertPreflight(pre);
     } catch (e) {
@@ -143,7 +143,17 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
  * The InstallEngine port of the wizard (src/ui/ports.ts), structurally: answers in, events out,
  * {ok, checks} back. Errors become a final 'failed' event instead of a rejection.
  */
-export function installEngine(opts: { kubeconfig?: string; timeoutMs?: number; cwd: string }) {
+export interface InstallEngineOptions {
+  cwd: string;
+  kubeconfig?: string;
+  timeoutMs?: number;
+  healthWindowMs?: number;
+  skipPrepare?: PrepareStepName[];
+  force?: boolean;
+  recreateSubscriptions?: boolean;
+}
+
+export function installEngine(opts: InstallEngineOptions) {
   return {
     async run(
       request: { answers: Answers; answersPath: string; env: NodeJS.ProcessEnv },
@@ -153,8 +163,18 @@ export function installEngine(opts: { kubeconfig?: string; timeoutMs?: number; c
       let step = 'preflight';
       try {
         const { installPrepareLanes } = await import('./prepare.js');
-        const prepareLanes = await installPrepareLanes({ skip: [] });
-        const out = await executeInstall({ ...request, cwd: opts.cwd, kubeconfig: opts.kubeconfig, timeoutMs: opts.timeoutMs, prepareLanes, signal, emit: (e) => ((step = e.step), onEvent(e)) });
+        const prepareLanes = await installPrepareLanes({ skip: opts.skipPrepare ?? [], force: opts.force, recreateSubscriptions: opts.recreateSubscriptions });
+        const out = await executeInstall({
+          ...request,
+          cwd: opts.cwd,
+          kubeconfig: opts.kubeconfig,
+          timeoutMs: opts.timeoutMs,
+          healthWindowMs: opts.healthWindowMs,
+          force: opts.force,
+          prepareLanes,
+          signal,
+          emit: (e) => ((step = e.step), onEvent(e)),
+        });
         return { ok: true, checks: out.checks };
       } catch (e) {
         const err = e instanceof CliError ? e : undefined;
@@ -205,10 +225,7 @@ export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<n
     throw new UsageError('install changes the cluster and there is no terminal to confirm on', 'pass --yes to confirm without a prompt (as with apt-get -y)');
   }
 
-  const tty = Boolean((io.stderr as NodeJS.WriteStream).isTTY);
-  const text = mode === 'text' ? textSink(io.stderr, { tty, color: useColor(io.stderr, io.env) }) : undefined;
-  const quietProgress = mode === 'json' ? textSink(io.stderr, { tty: false, color: false }) : undefined;
-  const emit: Emit = mode === 'ndjson' ? ndjsonSink(io.stdout) : (text ?? quietProgress)!.emit;
+  const { text, emit } = progressFor(mode, io);
   let currentStep: string | undefined;
   const trackingEmit: Emit = (e) => {
     if (e.type === 'step-started') currentStep = e.step;
@@ -222,12 +239,10 @@ export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<n
 
   let outcome: InstallOutcome | undefined;
   let ctxRef: InstallContext | undefined;
-  const result = (status: ResultEvent['status'], exitCode: number, checks: Check[], error?: Error): ResultEvent =>
-    resultEvent(status, exitCode, checks, {
-      applied: ctxRef?.applied,
-      error,
-      release: { name: answers.release.name, namespace: answers.kubernetes.namespace, revision: ctxRef?.state.revision, chartVersion: answers.release.version },
-    });
+  const result = resultReporter(() => ({
+    applied: ctxRef?.applied,
+    release: { name: answers.release.name, namespace: answers.kubernetes.namespace, revision: ctxRef?.state.revision, chartVersion: answers.release.version },
+  }));
 
   try {
     outcome = await executeInstall({

@@ -5,6 +5,7 @@ import { resolveSecretRef, type SecretSources } from '../answers/secrets.js';
 import { inClusterManifests, mysqlName, type Manifest } from './in-cluster.js';
 import { generateMaterial, randomPassword, type Material } from './material.js';
 import { MASK, planValues, secretNamesFor, type InlineSecrets, type Values } from './values.js';
+import { everyInlineSecret } from '../chart/facts.js';
 
 export interface Plan {
   answers: Answers;
@@ -21,7 +22,7 @@ export interface Plan {
   inCluster: Manifest[];
 }
 
-export const MASKED_SECRETS: InlineSecrets = { dbPassword: MASK, googleClientSecret: MASK, demoSignInPassword: MASK, warehousePassword: MASK };
+export const MASKED_SECRETS: InlineSecrets = everyInlineSecret(() => MASK);
 
 /** Reads every referenced secret; in-cluster MySQL without a reference gets a generated one. */
 export async function resolveInlineSecrets(answers: Answers, src: SecretSources): Promise<InlineSecrets> {

@@ -23,7 +23,7 @@ export interface Material {
   serviceToken?: string;
 }
 
-/** SANs the service certificate needs (section 3): localhost, the namespace wildcards, the hosts. */
+/** SANs the service certificate needs: localhost (clients dial localhost:9001), the namespace wildcards (CronJobs call web.<ns>.svc.cluster.local), the hosts (ingress passthrough shows browsers this certificate). */
 export function serviceCertSans(answers: Answers): string[] {
   const ns = answers.kubernetes.namespace;
   return [...new Set(['localhost', `*.${ns}.svc.cluster.local`, `*.${ns}.svc`, answers.ingress.webHost, answers.ingress.apiHost])];
@@ -73,7 +73,7 @@ export async function generateServiceCert(sans: string[], now = new Date(), days
   const pkcs8 = await crypto.subtle.exportKey('pkcs8', leafKeys.privateKey);
   return {
     caCrt: ca.toString('pem') + '\n',
-    // Clients trust only tls.crt (section 3), so the chain goes in with the leaf first.
+    // Clients trust only tls.crt, so the chain goes in with the leaf first.
     crt: `${leaf.toString('pem')}\n${ca.toString('pem')}\n`,
     key: toPem(pkcs8, 'PRIVATE KEY'),
   };

@@ -1,12 +1,14 @@
 // Answers -> values for the real Bucketeer chart (v2.3.x). Pure: no I/O, no randomness.
-// Every rule here answers a sharp edge in shared docs bucketeer-chart.md sections 2-4.
+// Every rule here hides a sharp edge of the chart: values that must be set for the pods to start,
+// subchart defaults that disagree, inline values the chart quotes without escaping.
 import type { Answers } from '../answers/schema.js';
 import { UsageError } from '../errors.js';
 import { SIZING, type ContainerResources } from './sizing.js';
 import { ON_DEMAND_SUBSCRIBERS, SUBSCRIBERS, TOPICS } from './topics.js';
 
-export const SERVICES = ['web', 'api', 'batch-server', 'subscriber'] as const;
-export type ServiceKey = (typeof SERVICES)[number];
+import { SERVICES, type ServiceKey } from '../chart/facts.js';
+
+export { SERVICES, type ServiceKey };
 
 /** Secret values that the chart forces inline; masked placeholders for render, real ones for helm. */
 export interface InlineSecrets {
@@ -16,7 +18,7 @@ export interface InlineSecrets {
   warehousePassword?: string;
 }
 
-/** Names of the Kubernetes Secrets the chart mounts (section 3). */
+/** Names of the Kubernetes Secrets the chart mounts but never creates (it only references them). */
 export interface SecretNames {
   serviceCert: string;
   oauthKey: string;
@@ -58,7 +60,7 @@ export function endpointsFor(answers: Answers): Endpoints {
 }
 
 /**
- * The chart writes these values between double quotes without escaping (section 2.5), so a `"`,
+ * The chart writes these values between double quotes without escaping, so a `"`,
  * a `\` or a control character would corrupt the pod spec. Refuse them with the reason.
  */
 export function assertChartSafe(value: string, key: string): void {
@@ -89,7 +91,7 @@ export function planValues(answers: Answers, secrets: InlineSecrets): Values {
   const onGcp = answers.platform === 'gcp';
   const sizing = SIZING[answers.sizing];
   const pubsubType = answers.messaging.backend === 'google-pubsub' ? 'google' : 'redis-stream';
-  // web/api require a project even with Redis Streams (section 2.4); off GCP any non-empty id works.
+  // web/api require global.pubsub.project even with Redis Streams; off GCP any non-empty id works.
   const project = answers.gcp?.project ?? 'bucketeer';
   const redisMode = answers.redis.clusterMode ? 'cluster' : 'standalone';
   const db = answers.database;
@@ -199,7 +201,8 @@ export function planValues(answers: Answers, secrets: InlineSecrets): Values {
     migration: {
       image: { tag: answers.release.version.startsWith('v') ? answers.release.version : `v${answers.release.version}` },
       dbUrl: migrationDbUrl(db.user, secrets.dbPassword, ep.mysqlHost, ep.mysqlPort, db.name),
-      // A fresh database must not be baselined, or it never gets its schema (section 2.12).
+      // A fresh database must not be baselined: atlas marks the baseline revision applied, and the
+      // chart's default baseline is the initialization revision, so the schema would never be created.
       dbBaseline: db.baseline ?? '',
     },
     web: {
@@ -270,7 +273,8 @@ export function planValues(answers: Answers, secrets: InlineSecrets): Values {
 }
 
 /**
- * Value paths that must be non-empty for the pods to start (section 4), relative to the values
+ * Value paths that must be non-empty for the pods to start (the services treat an empty env var as
+ * unset and exit), relative to the values
  * root. Tests and doctor's values check read this list.
  */
 export const REQUIRED_VALUE_PATHS: readonly string[] = [

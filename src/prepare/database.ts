@@ -1,6 +1,6 @@
 // Step "database": the operational MySQL database exists (created when missing), the migration's
 // function is allowed (log_bin_trust_function_creators) and the user holds the rights the
-// migration needs, including on atlas's `public` database (chart docs section 8).
+// migration needs, including on the `public` database the migration Job creates for atlas's revisions.
 import type { Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';
 import { EnvironmentError } from '../errors.js';

@@ -1,6 +1,6 @@
 // Step "redis": Redis Streams hold Bucketeer's event data, so the server must never evict
-// (maxmemory-policy noeviction) and must be >= 6.2 (XAUTOCLAIM, XPENDING IDLE); chart docs
-// section 6. Nothing is changed on the server: managed Redis is configured through its cloud.
+// (maxmemory-policy noeviction) and must be >= 6.2 (XAUTOCLAIM, XPENDING IDLE); Memorystore and
+// ElastiCache do not default to noeviction. Nothing is changed on the server: managed Redis is configured through its cloud.
 import type { Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';
 import { EnvironmentError } from '../errors.js';

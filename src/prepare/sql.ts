@@ -1,4 +1,5 @@
-// MySQL side of the prepare steps: the warehouse DDL (our own, from chart docs section 8), the
+// MySQL side of the prepare steps: the warehouse DDL (our own: the columns the services write to
+// evaluation_event and goal_event), the
 // operational database checks, and the SQL programs both paths run: directly through a driver
 // connection, or inside the cluster from a ConfigMap (job.ts). Facts come back as protocol lines
 // (protocol.ts) and are evaluated here into checks.

@@ -1,5 +1,5 @@
-// Prepare steps: the middleware work that must happen before helm runs (chart docs sections 5, 6,
-// 8). Each step reports what it found or did as checks, so install progress, `render` and
+// Prepare steps: the middleware work that must happen before helm runs (database and rights, event
+// tables, Pub/Sub subscriptions with their ordering, a Redis that never evicts). Each step reports what it found or did as checks, so install progress, `render` and
 // `doctor` share one vocabulary. Everything that talks to a server goes through an adapter in the
 // context, so tests and the install engine choose the real peer.
 import type { Answers } from '../answers/schema.js';

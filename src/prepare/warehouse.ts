@@ -1,4 +1,4 @@
-// Step "warehouse": Bucketeer's services never create their event tables (chart docs section 8).
+// Step "warehouse": Bucketeer's services never create their event tables.
 // MySQL: our DDL in the operational database. BigQuery: the dataset and both tables through the
 // REST API. Postgres: the tables are TimescaleDB hypertables, so a server without the extension is
 // refused with the reason.

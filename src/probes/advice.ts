@@ -1,6 +1,7 @@
 // Advice from facts: pure functions that turn what the probes found (and what the answers ask
 // for) into checks: quota fit, capacity fit, and what the chosen messaging backend guarantees and
-// costs. Numbers come from ../shared/docs/bucketeer-chart.md section 5 and cloud-probes.md.
+// costs. The SQS FIFO numbers are AWS's published limits (300 API calls/s per action, 3,000
+// messages/s batched); Pub/Sub ordering adds latency and duplicates.
 import type { Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';
 import { deliversOrdering, orderingGuarantee } from '../plan/ordering.js';
@@ -13,7 +14,7 @@ const QUOTA_WARN_RATIO = 0.9;
 /** Free capacity below required * this warns: a rolling update briefly runs old and new pods. */
 const CAPACITY_HEADROOM = 1.25;
 
-/** SQS FIFO limits (cloud-probes.md): 300 API calls/s per action, 3,000 msg/s with batches of 10. */
+/** AWS's SQS FIFO limits: 300 API calls/s per action, 3,000 msg/s with batches of 10. */
 export const SQS_FIFO = { callsPerSecond: 300, batchedMessagesPerSecond: 3000 };
 
 export function quotaChecks(quotas: readonly QuotaFact[]): Check[] {

@@ -2,6 +2,8 @@
 // default StorageClass, IngressClass (and the ssl-passthrough the chart's nginx Ingresses need),
 // cert-manager, RBAC in the release namespace. They use the installer's own client (src/kube/):
 // the kubeconfig is read the way kubectl reads it (every file of a KUBECONFIG list merged).
+import { DEFAULT_NAMESPACE } from '../settings.js';
+import { kubernetesSupported, MIN_KUBERNETES_TEXT } from '../chart/facts.js';
 import type { Check } from '../checks/types.js';
 import { CliError, Interrupted } from '../errors.js';
 import { KubeApiError, KubeClient, resourcePath } from '../kube/client.js';
@@ -30,7 +32,6 @@ export interface KubernetesProbeOptions {
 
 
 /** Oldest server the chart's objects work on (autoscaling/v2 HPA). */
-const MIN_SERVER: [number, number] = [1, 23];
 
 // ---- quantities --------------------------------------------------------------------------
 
@@ -112,15 +113,14 @@ export function kubernetesProbes(opts: KubernetesProbeOptions): Probe[] {
       try {
         const version = await l.kube.version(within(ctx));
         const serverVersion = version.gitVersion;
-        const minor = Number(String(version.minor).replace(/\D.*$/, ''));
-        const old = Number(version.major) === MIN_SERVER[0] && minor < MIN_SERVER[1];
+        const old = !kubernetesSupported(version);
         checks.push({
           category: 'kubernetes',
           id: 'kubernetes.version',
           title: 'Kubernetes API server',
           status: old ? 'fail' : 'pass',
-          detail: `reachable, ${serverVersion}${old ? `; older than ${MIN_SERVER.join('.')}` : ''}`,
-          hint: old ? `upgrade the cluster to ${MIN_SERVER.join('.')} or newer (the chart uses autoscaling/v2)` : undefined,
+          detail: `reachable, ${serverVersion}${old ? `; older than ${MIN_KUBERNETES_TEXT}` : ''}`,
+          hint: old ? `upgrade the cluster to ${MIN_KUBERNETES_TEXT} or newer, the oldest version Bucketeer's chart is tested on` : undefined,
           facts: { serverVersion },
         });
         return { checks, facts: { kubernetes: { ...facts, serverVersion } } };
@@ -301,7 +301,7 @@ export function kubernetesProbes(opts: KubernetesProbeOptions): Probe[] {
       } catch (err) {
         return setupFailure('kubernetes.rbac', 'Permissions in the release namespace', err);
       }
-      const ns = opts.namespace ?? 'bucketeer';
+      const ns = opts.namespace ?? DEFAULT_NAMESPACE;
       try {
         const exists = (await l.kube.get(resourcePath('Namespace', undefined, ns), within(ctx))) !== undefined;
         const asks = [...(exists ? [] : [{ group: '', resource: 'namespaces', namespace: undefined as string | undefined }]), ...INSTALL_RESOURCES.map((n) => ({ ...n, namespace: ns }))];

@@ -10,7 +10,7 @@ import type { Check } from '../checks/types.js';
 import { exitCodeOf } from '../errors.js';
 import { DEMO_PASSWORD_PUBLIC } from '../plan/values.js';
 import { buildDraft, detection, questionsFor, SECRETS, type Question, type SecretId, type SelectItem, type Values } from './flow.js';
-import type { InstallEvent, WizardFact, WizardPorts } from './ports.js';
+import type { InstallEvent, WizardFact, WizardPorts, WizardPresets } from './ports.js';
 import { fileExists, saveAnswers, savePathProblem, type SaveResult } from './save.js';
 import { displayPath, replayCommand, reviewWarnings, summaryRows, valuesPreview } from './summary.js';
 import { validateAnswers } from './validate.js';
@@ -27,6 +27,8 @@ export interface WizardProps {
   onExit: (code: number, message?: string) => void;
   /** The answers file the save screen proposes (relative to cwd). */
   answersFile?: string;
+  /** Install flags given with the wizard: they prefill questions or go into the answers file. */
+  presets?: WizardPresets;
 }
 
 type Final = { title: string; status: 'pass' | 'warn' | 'fail'; lines: [string, string][]; steps: string[]; code: number };
@@ -80,11 +82,12 @@ export function Wizard(props: WizardProps) {
     return () => probeAbort.current.abort();
   }, [ports.probes]);
 
-  const ctx = useMemo(() => ({ facts, env }), [facts, env]);
+  const presets = props.presets;
+  const ctx = useMemo(() => ({ facts, env, presets }), [facts, env, presets]);
   const questions = useMemo(() => questionsFor(values, ctx), [values, ctx]);
   const flowOf = (qs: Question[]) => ['environment', ...qs.map((q) => q.id), ...FIXED_STEPS];
   const flow = flowOf(questions);
-  const draft = useMemo(() => buildDraft(values), [values]);
+  const draft = useMemo(() => buildDraft(values, presets), [values, presets]);
   const validation = useMemo(() => validateAnswers(draft), [draft]);
   const answersFile = props.answersFile ?? 'bucketeer-answers.yaml';
   const replay = replayCommand(saved?.answersPath ?? resolve(cwd, answersFile), cwd);

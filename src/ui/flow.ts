@@ -5,8 +5,9 @@
 import { CHART_VERSION } from '../answers/schema.js';
 import { deliversOrdering } from '../plan/ordering.js';
 import { assertChartSafe, DEMO_PASSWORD_PUBLIC } from '../plan/values.js';
+import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../settings.js';
 import { issuesAt } from './validate.js';
-import type { Sizing, WizardFact } from './ports.js';
+import type { Sizing, WizardFact, WizardPresets } from './ports.js';
 
 export type Values = Record<string, string>;
 
@@ -62,6 +63,8 @@ export type Question = SelectQuestion | TextQuestion;
 export interface FlowContext {
   facts: readonly WizardFact[];
   env: NodeJS.ProcessEnv;
+  /** Install flags given with the wizard. */
+  presets?: WizardPresets;
 }
 
 /** The secrets the wizard can ask for, with the env variable and file it suggests for each. */
@@ -134,7 +137,7 @@ export function secretRef(v: Values, id: SecretId): { env: string } | { file: st
  * The answers (schema input shape) that the recorded values describe. Sections whose first
  * question has not been answered are left out.
  */
-export function buildDraft(v: Values): Record<string, unknown> {
+export function buildDraft(v: Values, presets: WizardPresets = {}): Record<string, unknown> {
   const platform = v.platform as 'gcp' | 'aws' | 'other' | undefined;
   const a: Record<string, unknown> = { version: 1, platform };
   if (platform === 'gcp' && v['gcp.project'] !== undefined) {
@@ -145,8 +148,8 @@ export function buildDraft(v: Values): Record<string, unknown> {
     };
   }
   if (platform === 'aws' && v['aws.region'] !== undefined) a.aws = { region: v['aws.region'], profile: opt(v['aws.profile']) };
-  a.kubernetes = { context: opt(v['kube.context']), namespace: v['kube.namespace'] ?? 'bucketeer' };
-  a.release = { name: 'bucketeer', version: CHART_VERSION };
+  a.kubernetes = { context: opt(v['kube.context']), namespace: v['kube.namespace'] ?? DEFAULT_NAMESPACE };
+  a.release = { name: DEFAULT_RELEASE, chart: presets.chart, version: presets.chartVersion ?? CHART_VERSION };
   if (v['db.source'] !== undefined) {
     a.database =
       v['db.source'] === 'in-cluster'
@@ -344,22 +347,35 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
   }
 
   // Kubernetes
-  if (d.kube) {
+  const presets = ctx.presets ?? {};
+  if (d.kube || presets.kubeContext) {
+    // The probes ran against --kube-context when it was given, so the detected context is that one.
+    const context = presets.kubeContext ?? d.kube!.context;
+    const hint = d.kube?.context !== context ? 'not probed' : d.kube.reachable === false ? 'did not answer just now' : 'reachable';
     qs.push(
       select(v, {
         id: 'kube.context',
         section: 'Kubernetes',
         title: 'Which kubeconfig context should the install use?',
         items: [
-          { label: d.kube.context, value: d.kube.context, hint: d.kube.reachable === false ? 'did not answer just now' : 'reachable' },
+          { label: context, value: context, hint },
           { label: 'Do not pin a context', value: '', hint: 'use whatever context is current when the install runs' },
         ],
-        initial: d.kube.context,
-        source: 'the current context in your kubeconfig',
+        initial: context,
+        source: presets.kubeContext ? 'from --kube-context' : 'the current context in your kubeconfig',
       }),
     );
   }
-  qs.push(text(v, { id: 'kube.namespace', section: 'Kubernetes', title: 'Namespace for Bucketeer', initial: 'bucketeer', source: 'the chart default', path: ['kubernetes', 'namespace'] }));
+  qs.push(
+    text(v, {
+      id: 'kube.namespace',
+      section: 'Kubernetes',
+      title: 'Namespace for Bucketeer',
+      initial: presets.namespace ?? DEFAULT_NAMESPACE,
+      source: presets.namespace ? 'from --namespace' : 'the chart default',
+      path: ['kubernetes', 'namespace'],
+    }),
+  );
 
   // Database
   const dbFound: SelectItem[] =

@@ -1,5 +1,5 @@
 // What the wizard needs from the rest of the installer, as small typed ports. The screens only
-// see these shapes: the real probes (issue 4) and install engine (issue 3) are adapted to them by
+// see these shapes: the real probes and the install engine are adapted to them by
 // src/commands/install.ts, and tests pass fakes. Nothing here imports an SDK.
 import type { Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';
@@ -71,6 +71,20 @@ export interface InstallEngine {
 
 /** Writes values.yaml (secrets masked) and the in-cluster manifests into outDir, as `render` does. */
 export type RenderFiles = (answers: Answers, answersPath: string, outDir: string) => Promise<string[]>;
+
+/**
+ * Install flags given on the command line with the wizard. Each prefills its question (the user
+ * can still change it) or, where the wizard asks nothing, goes into the saved answers file.
+ */
+export interface WizardPresets {
+  /** --kube-context: the context question's first choice. */
+  kubeContext?: string;
+  /** --namespace: the namespace question's answer. */
+  namespace?: string;
+  /** --chart and --chart-version: no question; saved as release.chart and release.version. */
+  chart?: string;
+  chartVersion?: string;
+}
 
 export interface WizardPorts {
   /** Absent until the probes are wired: the wizard then asks without detected defaults. */

@@ -1,10 +1,12 @@
 // Entry of the interactive wizard, imported lazily by the install command: Ink and React load
 // only here. Ink and its chalk read the colour level when they are first imported, so NO_COLOR is
 // applied (as FORCE_COLOR=0) before importing them.
-import type { WizardPorts } from './ports.js';
+import type { WizardPorts, WizardPresets } from './ports.js';
 
 export interface RunWizardOptions {
   ports: WizardPorts;
+  /** Install flags given with the wizard (see WizardPresets). */
+  presets?: WizardPresets;
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** Where the UI draws; stderr by default, so stdout stays free for machine output. */
@@ -30,6 +32,7 @@ export async function runWizard(opts: RunWizardOptions): Promise<number> {
   const instance = render(
     createElement(Wizard, {
       ports: opts.ports,
+      presets: opts.presets,
       cwd: opts.cwd,
       env: opts.env,
       onExit: (c: number, m?: string) => {

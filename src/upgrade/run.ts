@@ -4,22 +4,23 @@
 // Deployments whose ConfigMaps/Secrets changed, verify, and roll back on failure.
 import { join } from 'node:path';
 import { answersBaseDir, type SecretSources } from '../answers/secrets.js';
-import { loadAnswersFile } from '../answers/load.js';
+import type { LoadedAnswers } from '../answers/load.js';
 import { applyOverrides } from '../answers/overrides.js';
 import type { Answers } from '../answers/schema.js';
 import { renderText, useColor } from '../checks/render.js';
-import { summarize, type Check } from '../checks/types.js';
+import { summarize } from '../checks/types.js';
 import { CancelledAtPrompt, CliError, ExitCode, Interrupted, OperationFailed, UsageError, exitCodeOf } from '../errors.js';
 import type { ServiceIO } from '../io.js';
 import { helmTemplate } from '../helm/template.js';
 import { StepFailed, runSteps, type InstallContext, type Step, type StepList } from '../install/engine.js';
-import { ndjsonSink, resultEvent, textSink, type Emit, type ResultEvent } from '../install/events.js';
+import { progressFor, resultReporter, type Emit } from '../install/events.js';
 import { installPrepareLanes } from '../install/prepare.js';
 import type { PrepareStepName } from '../prepare/types.js';
-import { assertPreflight, runPreflight } from '../install/preflight.js';
+import { assertPreflight, runInstallPreflight } from '../install/preflight.js';
 import { helmGetValues, helmRollback, lastGoodRevision, PENDING, releaseHistory, type HelmTarget, type HistoryEntry } from '../install/release.js';
 import { checkLocalSecretRefs } from '../install/run.js';
-import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../settings.js';
+import { resolveTarget } from '../resolve.js';
+import { everyInlineSecret, RESTART_ANNOTATION } from '../chart/facts.js';
 import { clusterSecretReader, healthStep, helmStep, inClusterReadyStep, inClusterStep, releaseStateStep, secretsStep, storeAnswersStep } from '../install/steps.js';
 import { readStoredAnswers, storedAnswersName, type StoredAnswers } from '../install/stored-answers.js';
 import { deploymentReady } from '../install/diagnose.js';
@@ -46,11 +47,12 @@ import {
 } from './diff.js';
 import { deployedManifest, resolveChartVersion } from './helm.js';
 
-export const RESTART_ANNOTATION = 'bucketeer.io/restartedAt';
+export { RESTART_ANNOTATION };
 
 /** Every upgrade setting, parsed and validated by the CLI (src/commands/upgrade.ts) before the cluster is read. */
 export interface UpgradeOptions {
-  answersFile?: string;
+  /** --answers, read (the flags are applied to it in planUpgrade); none: the stored answers. */
+  answersFile?: LoadedAnswers;
   chart?: string;
   chartVersion?: string;
   kubeContext?: string;
@@ -67,10 +69,10 @@ export interface UpgradeOptions {
 }
 
 /** Sentinel secrets: the leaves that differ from the masked plan are the secret-bearing paths. */
-const SENTINEL: InlineSecrets = { dbPassword: 'sentinel0', googleClientSecret: 'sentinel1', demoSignInPassword: 'sentinel2', warehousePassword: 'sentinel3' };
+const SENTINEL: InlineSecrets = everyInlineSecret((_, i) => `sentinel${i}`);
 
 export function secretValuePaths(answers: Answers): string[] {
-  const masked = planValues(answers, { dbPassword: MASK, googleClientSecret: MASK, demoSignInPassword: MASK, warehousePassword: MASK });
+  const masked = planValues(answers, everyInlineSecret(() => MASK));
   return leafPaths(secretOverlay(masked, planValues(answers, SENTINEL)) ?? {});
 }
 
@@ -156,9 +158,8 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
   let answersPath: string;
   const overrides = { namespace: t.namespace, kubeContext: flags.kubeContext, chart: flags.chart, chartVersion: flags.chartVersion };
   if (flags.answersFile) {
-    const loaded = loadAnswersFile(flags.answersFile);
-    answers = applyOverrides(loaded.answers, overrides);
-    answersPath = loaded.path;
+    answers = applyOverrides(flags.answersFile.answers, overrides);
+    answersPath = flags.answersFile.path;
   } else {
     if (!stored) {
       throw new UsageError(`no stored answers for release ${t.release} (ConfigMap ${storedAnswersName(t.release)} in ${t.namespace} is missing)`, 'pass --answers FILE with the answers to upgrade to');
@@ -278,16 +279,10 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
   if (!flags.yes && !cmd.interactive) {
     throw new UsageError('upgrade changes the cluster and there is no terminal to confirm on', 'pass --yes to confirm without a prompt (as with apt-get -y)');
   }
-  // Namespace, release and context: flags first, then the answers file, then the defaults.
-  let fileAnswers: Answers | undefined;
-  if (flags.answersFile) fileAnswers = loadAnswersFile(flags.answersFile).answers;
-  const namespace = flags.namespace ?? fileAnswers?.kubernetes.namespace ?? DEFAULT_NAMESPACE;
-  const release = flags.release ?? fileAnswers?.release.name ?? DEFAULT_RELEASE;
-  const context = flags.kubeContext ?? fileAnswers?.kubernetes.context;
+  // The stored answers live in the namespace, so only the flags and the answers file can name it.
+  const { namespace, release, kubeContext: context } = resolveTarget(flags, flags.answersFile?.answers);
 
-  const tty = Boolean((cmd.stderr as NodeJS.WriteStream).isTTY);
-  const text = flags.output === 'text' ? textSink(cmd.stderr, { tty, color: useColor(cmd.stderr, cmd.env) }) : undefined;
-  const emit: Emit = flags.output === 'ndjson' ? ndjsonSink(cmd.stdout) : text!.emit;
+  const { text, emit } = progressFor(flags.output, cmd);
 
   const interrupt = cmd.interrupts({
     stopProgress: () => text?.stop(),
@@ -297,15 +292,13 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
   const kube = KubeClient.fromKubeconfig({ kubeconfig: flags.kubeconfig, context, env: cmd.env, cwd: cmd.cwd });
   let ctx: InstallContext | undefined;
   let plan: UpgradePlan | undefined;
-  const result = (status: ResultEvent['status'], exitCode: number, checks: Check[], error?: Error): ResultEvent =>
-    resultEvent(status, exitCode, checks, {
-      applied: ctx?.applied,
-      error,
-      release: { name: release, namespace, revision: ctx?.state.revision, chartVersion: plan?.answers.release.version ?? '' },
-    });
+  const result = resultReporter(() => ({
+    applied: ctx?.applied,
+    release: { name: release, namespace, revision: ctx?.state.revision, chartVersion: plan?.answers.release.version ?? '' },
+  }));
   try {
     emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
-    const pre = await runPreflight({ kube, env: cmd.env, namespace, requestTimeoutMs: Math.min(10_000, flags.timeoutMs), signal: interrupt.signal });
+    const pre = await runInstallPreflight({ kube, env: cmd.env, namespace, requestTimeoutMs: Math.min(10_000, flags.timeoutMs), signal: interrupt.signal });
     try {
       assertPreflight(pre);
     } catch (e) {

@@ -4,7 +4,9 @@
 // Doctor is read-only: the cluster's objects are the same before and after it runs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateServiceCert } from '../../src/plan/material.js';
-import { helm, runInstall, startCli, startHarness, type Harness } from '../install/helpers.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { example, helm, runInstall, startCli, startHarness, type Harness } from '../install/helpers.js';
 
 interface Report {
   status: 'pass' | 'warn' | 'fail';
@@ -124,5 +126,20 @@ describe.skipIf(!helm)('doctor', () => {
     expect(r.stdout).toMatch(/^secrets\n-------\n/m);
     expect(r.stdout).toMatch(/the demo password is public/);
     expect(r.stdout).toMatch(/Status: warn \(\d+ pass, 1 warn, 0 fail, \d+ skip\)/);
+  });
+
+  it('--answers names the namespace and context when the flags do not (flag > answers file > default)', async () => {
+    const answers = join(h.dir, 'doctor-answers.yaml');
+    const text = readFileSync(example('in-cluster'), 'utf8').replace(/^kubernetes:\n  namespace: bucketeer$/m, `kubernetes:\n  namespace: ${NS}\n  context: kubesim`);
+    expect(text).toContain(`namespace: ${NS}`);
+    writeFileSync(answers, text);
+    const r = await startCli(['doctor', '--answers', answers, '--kubeconfig', h.sim.kubeconfigPath, '--output', 'json', '--health-window', '200ms'], h.env).done;
+    const report = JSON.parse(r.stdout) as Report;
+    expect(byId(report, 'release.status')).toMatchObject({ status: 'pass', detail: expect.stringMatching(/deployed at revision 1/) });
+    expect(r.code).toBe(0);
+    // The flag still wins over the file: no release in namespace "elsewhere".
+    const other = await startCli(['doctor', '--answers', answers, '-n', 'elsewhere', '--kubeconfig', h.sim.kubeconfigPath, '--output', 'json', '--health-window', '200ms'], h.env).done;
+    expect(other.code).toBe(1);
+    expect(byId(JSON.parse(other.stdout) as Report, 'release.status')?.status).toBe('fail');
   });
 });

@@ -8,6 +8,9 @@ import { freeCapacity, kubernetesProbes, parseCpuMilli, parseMemBytes } from '..
 import { mergeFacts, runProbes } from '../../src/probes/runner.js';
 import { totalRequests } from '../../src/plan/sizing.js';
 import type { Check } from '../../src/checks/types.js';
+import { KubeClient } from '../../src/kube/client.js';
+import { runInstallPreflight } from '../../src/install/preflight.js';
+import { MIN_KUBERNETES, MIN_KUBERNETES_TEXT } from '../../src/chart/facts.js';
 import { defaultKubeState, startFakeKube, type FakeKubeState } from './fake-kube.js';
 import { freePort } from './peers.js';
 
@@ -60,6 +63,26 @@ describe('Kubernetes probes against a fake API server', () => {
     expect(byId(checks, 'kubernetes.ingress')?.detail).toContain('gce');
     expect(byId(checks, 'kubernetes.cert-manager')?.status).toBe('skip');
     expect(byId(checks, 'kubernetes.rbac')).toMatchObject({ status: 'pass', detail: expect.stringContaining('namespace will be created') });
+  });
+
+  it('a 1.25 server fails here as it fails install\'s preflight: one minimum Kubernetes for both', async () => {
+    const saved = state.version;
+    state.version = { major: '1', minor: '25+', gitVersion: 'v1.25.16-eks-1234' };
+    try {
+      const probe = byId((await run()).flatMap((r) => r.checks), 'kubernetes.version');
+      expect(probe).toMatchObject({ status: 'fail', detail: `reachable, v1.25.16-eks-1234; older than ${MIN_KUBERNETES_TEXT}` });
+      const client = KubeClient.fromKubeconfig({ kubeconfig: kube.kubeconfig, env: {}, cwd: process.cwd() });
+      try {
+        const install = await runInstallPreflight({ kube: client, env: { PATH: process.env.PATH }, namespace: 'bucketeer', requestTimeoutMs: 5000 });
+        expect(byId(install.checks, 'preflight.version')).toMatchObject({ status: 'fail', detail: expect.stringContaining(`older than ${MIN_KUBERNETES_TEXT}`) });
+      } finally {
+        client.close();
+      }
+      state.version = { major: '1', minor: String(MIN_KUBERNETES.minor), gitVersion: `v${MIN_KUBERNETES_TEXT}.0` };
+      expect(byId((await run()).flatMap((r) => r.checks), 'kubernetes.version')?.status).toBe('pass');
+    } finally {
+      state.version = saved;
+    }
   });
 
   it('nginx without --enable-ssl-passthrough warns with the helm command', async () => {

@@ -35,4 +35,23 @@ describe.skipIf(!TMUX)('wizard in a real terminal (tmux 100x30)', () => {
     t.keys('C-c');
     expect(await t.exitCode()).toBe(130);
   });
+
+  it('--namespace prefills the namespace question: the flag\'s value is the answer shown, and it can still be changed', async () => {
+    const t = startTerm({ args: ['--namespace', 'team-x'] });
+    await t.waitFor('What is already there');
+    t.keys('Enter');
+    await t.waitFor('Where does the cluster run?');
+    t.keys('Enter');
+    const screen = await t.waitFor('Namespace for Bucketeer');
+    expect(screen).toContain('team-x');
+    expect(screen).toContain('from --namespace');
+    expect(screen).not.toMatch(/›\s*bucketeer\s*$/m);
+    // Still a question: the answer can be edited, then accepted.
+    t.keys('-', '2');
+    await t.waitFor('team-x-2');
+    t.keys('Enter');
+    await t.waitFor('Where does MySQL 8 live?');
+    t.keys('C-c');
+    expect(await t.exitCode()).toBe(130);
+  });
 });

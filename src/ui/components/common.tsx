@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 import { Box, Text } from 'ink';
 import SelectInput from 'ink-select-input';
 import type { SelectItem } from '../flow.js';
+import { STATUS_MARK } from '../../checks/marks.js';
 
 export function Frame(props: { section: string; progress?: string; children: ReactNode; keys?: string }) {
   return (
@@ -38,10 +39,10 @@ export const KEYS = {
 export type Status = 'pass' | 'warn' | 'fail' | 'skip' | 'info';
 
 const MARKS: Record<Status, { mark: string; color?: string }> = {
-  pass: { mark: '✓', color: 'green' },
-  warn: { mark: '!', color: 'yellow' },
-  fail: { mark: '✗', color: 'red' },
-  skip: { mark: '–' },
+  pass: { mark: STATUS_MARK.pass, color: 'green' },
+  warn: { mark: STATUS_MARK.warn, color: 'yellow' },
+  fail: { mark: STATUS_MARK.fail, color: 'red' },
+  skip: { mark: STATUS_MARK.skip },
   info: { mark: '·' },
 };
 
