@@ -100,7 +100,7 @@ export function messagingCheck(answers: Answers | undefined, platform: 'aws' | '
         status = 'warn';
         hint = `use messaging.ordering: none: Bucketeer ${answers.release.version} delivers no ordering on either backend; per-key is a setting for a release whose publishers set ordering keys`;
       }
-      // The on-demand subscriptions are Bucketeer's, recreated unordered by design: not counted.
+      // The on-demand subscriptions are Bucketeer's, which it recreates unordered itself: not counted.
       const onDemand = new Set(Object.values(ON_DEMAND_SUBSCRIBERS).map((b) => b.subscription));
       const unordered = facts?.gcp.pubsub?.subscriptions.filter((s) => !s.ordering && !onDemand.has(s.name)) ?? [];
       if (unordered.length) notes.push(`${unordered.length} existing subscription${unordered.length === 1 ? '' : 's'} without ordering cannot be switched`);
