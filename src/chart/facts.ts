@@ -1,5 +1,6 @@
 // Facts about the Bucketeer Helm chart (v2.3.x) and the tools it needs, each stated once. The
 // planner, the install and upgrade steps, the guards, doctor and the probes read them from here.
+import { kubernetesVersionText, meetsMinimum } from '../util/versions.js';
 
 /** The chart's OCI reference and the version this installer is built and tested against. */
 export const CHART_REF = 'oci://ghcr.io/bucketeer-io/chart/bucketeer';
@@ -19,21 +20,22 @@ export type ServiceKey = (typeof SERVICES)[number];
 export const MIN_KUBERNETES = { major: 1, minor: 27 } as const;
 export const MIN_KUBERNETES_TEXT = `${MIN_KUBERNETES.major}.${MIN_KUBERNETES.minor}`;
 
-/** True when a server of this version (the API server's /version) can run the chart. */
+/**
+ * True when a server of this version (the API server's /version) can run the chart; an unreadable
+ * version is let through (the API calls that follow show what the server can do).
+ */
 export function kubernetesSupported(v: { major: string; minor: string; gitVersion: string }): boolean {
-  const { major, minor } = kubernetesMinor(v);
-  return major > MIN_KUBERNETES.major || (major === MIN_KUBERNETES.major && minor >= MIN_KUBERNETES.minor);
-}
-
-/** Major and minor of a server version. GKE and EKS report minor as "30+": gitVersion is the reliable one. */
-export function kubernetesMinor(v: { major: string; minor: string; gitVersion: string }): { major: number; minor: number } {
-  const m = /^v?(\d+)\.(\d+)/.exec(v.gitVersion);
-  return m ? { major: Number(m[1]), minor: Number(m[2]) } : { major: Number(v.major), minor: parseInt(v.minor, 10) };
+  return meetsMinimum(kubernetesVersionText(v), `${MIN_KUBERNETES.major}.${MIN_KUBERNETES.minor}.0`) !== false;
 }
 
 /** Oldest helm 3 the installer drives (helm 4.x is accepted too; it renamed --atomic). */
 export const MIN_HELM = { major: 3, minor: 14 } as const;
 export const MIN_HELM_TEXT = `${MIN_HELM.major}.${MIN_HELM.minor}+ or 4.x`;
+
+/** True when helm's version text (`v3.14.0+g3fc9f4b`) is new enough. */
+export function helmSupported(version: string): boolean {
+  return meetsMinimum(version, `${MIN_HELM.major}.${MIN_HELM.minor}.0`) === true;
+}
 
 /**
  * The secret values the chart takes inline in its values (not from a Secret): the database

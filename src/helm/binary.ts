@@ -4,7 +4,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { EnvironmentError } from '../errors.js';
 import { exec } from '../util/exec.js';
-import { MIN_HELM, MIN_HELM_TEXT } from '../chart/facts.js';
+import { helmSupported, MIN_HELM_TEXT } from '../chart/facts.js';
 
 export interface HelmInfo {
   bin: string;
@@ -39,7 +39,7 @@ export async function detectHelm(env: NodeJS.ProcessEnv): Promise<HelmInfo> {
   if (res.exitCode !== 0 || !m) throw new EnvironmentError(`could not read helm's version from ${bin} (${(res.stderr || res.stdout).trim().split('\n')[0]})`, INSTALL_HINT);
   const major = Number(m[1]);
   const minor = Number(m[2]);
-  if (major < MIN_HELM.major || (major === MIN_HELM.major && minor < MIN_HELM.minor)) {
+  if (!helmSupported(res.stdout.trim())) {
     throw new EnvironmentError(`helm ${res.stdout.trim()} is too old; bucketeer-install needs ${MIN_HELM_TEXT}`, INSTALL_HINT);
   }
   return { bin, version: res.stdout.trim(), major, minor, rollbackFlag: major >= 4 ? '--rollback-on-failure' : '--atomic' };

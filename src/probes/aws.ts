@@ -5,6 +5,7 @@
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { Check } from '../checks/types.js';
 import { awsFixCommand, detectAws, type AwsDetection } from './detect.js';
+import { meetsMinimum } from '../util/versions.js';
 import { oneLine } from './runner.js';
 import type { ElastiCacheGroupFact, Probe, ProbeContext, ProbeOutput, QuotaFact, RdsInstanceFact } from './types.js';
 
@@ -437,19 +438,13 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 
 // ---- facts -> checks ---------------------------------------------------------------------
 
-function versionAtLeast(v: string | undefined, min: [number, number]): boolean | undefined {
-  const m = /^(\d+)\.(\d+)/.exec(v ?? '');
-  if (!m) return undefined;
-  const [maj, minor] = [Number(m[1]), Number(m[2])];
-  return maj > min[0] || (maj === min[0] && minor >= min[1]);
-}
-
 export function rdsChecks(instances: RdsInstanceFact[], region: string): Check[] {
   if (instances.length === 0) {
     return [{ category: 'aws', id: 'aws.rds', title: 'RDS MySQL instances', status: 'pass', detail: `none in ${region} (create one, or use database.mode in-cluster)`, facts: { instances: [] } }];
   }
   return instances.map((db) => {
-    const v8 = db.engine === 'aurora-mysql' ? versionAtLeast(db.engineVersion, [3, 0]) : versionAtLeast(db.engineVersion, [8, 0]);
+    // Aurora's engine version starts with the MySQL version it is compatible with: 8.0.mysql_aurora.3.05.2.
+    const v8 = meetsMinimum(db.engineVersion, '8.0.0');
     const problems: string[] = [];
     let status: Check['status'] = 'pass';
     let hint: string | undefined;
@@ -486,7 +481,7 @@ export function elasticacheChecks(groups: ElastiCacheGroupFact[], region: string
     const worst = (s: Check['status']) => {
       if (s === 'fail' || (s === 'warn' && status === 'pass')) status = s;
     };
-    const okVersion = versionAtLeast(g.engineVersion, [6, 2]);
+    const okVersion = meetsMinimum(g.engineVersion, '6.2.0');
     if (okVersion === false) {
       worst('fail');
       problems.push(`engine ${g.engineVersion} is older than 6.2 (XAUTOCLAIM)`);

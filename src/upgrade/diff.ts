@@ -213,23 +213,3 @@ export function deploymentsToRestart(before: Map<string, RenderedObject>, after:
   }
   return { deployments };
 }
-
-/** "2.3.0" from "bucketeer-2.3.0" (helm history's chart field) or "v2.3.0". */
-export function chartVersionOf(chartField: string): string | undefined {
-  return /(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/.exec(chartField.trim())?.[1];
-}
-
-/** Semver order (pre-releases before their release); NaN-safe for the three numeric parts. */
-export function compareVersions(a: string, b: string): number {
-  const parse = (v: string) => {
-    const m = /^v?(\d+)\.(\d+)\.(\d+)(?:-(.+))?$/.exec(v.trim());
-    return m ? { n: [Number(m[1]), Number(m[2]), Number(m[3])], pre: m[4] } : { n: [0, 0, 0], pre: v };
-  };
-  const x = parse(a);
-  const y = parse(b);
-  for (let i = 0; i < 3; i++) if (x.n[i] !== y.n[i]) return x.n[i] - y.n[i];
-  if (x.pre === y.pre) return 0;
-  if (!x.pre) return 1;
-  if (!y.pre) return -1;
-  return x.pre < y.pre ? -1 : 1;
-}

@@ -31,9 +31,8 @@ import { mysqlName } from '../plan/in-cluster.js';
 import { MASK, planValues, type InlineSecrets, type Values } from '../plan/values.js';
 import { refuseFewerPartitions } from '../install/guards.js';
 import { version as installerVersion } from '../version.js';
+import { chartVersionOf, isDowngrade } from '../util/versions.js';
 import {
-  chartVersionOf,
-  compareVersions,
   deepMerge,
   deploymentsToRestart,
   diffResources,
@@ -171,14 +170,15 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
   answers = { ...answers, release: { ...answers.release, name: t.release } };
 
   // Downgrade guard: the version the chart reference really resolves to.
-  const deployedChartVersion = chartVersionOf(good.chart) ?? stored?.chartVersion ?? '0.0.0';
+  const deployedChartVersion = chartVersionOf(good.chart) ?? stored?.chartVersion;
   const shown = await resolveChartVersion(t, answers.release.chart, answers.release.version, signal);
-  if (compareVersions(shown.replace(/^v/, ''), answers.release.version.replace(/^v/, '')) !== 0) {
-    // A local chart ignores --chart-version: record the version that is really installed.
+  if (shown.replace(/^v/, '') !== answers.release.version.replace(/^v/, '')) {
+    // A local chart ignores --chart-version, and a partial `v2.4` resolves to a full version:
+    // record the version that is really installed.
     answers = { ...answers, release: { ...answers.release, version: answers.release.version.startsWith('v') ? `v${shown.replace(/^v/, '')}` : shown } };
   }
   const newChartVersion = shown.replace(/^v/, '');
-  if (compareVersions(newChartVersion, deployedChartVersion.replace(/^v/, '')) < 0 && !flags.force) {
+  if (isDowngrade(newChartVersion, deployedChartVersion) && !flags.force) {
     throw new UsageError(
       `chart ${newChartVersion} is older than the deployed chart ${deployedChartVersion} (revision ${good.revision}): downgrades are refused`,
       'a downgrade can break a migrated database; pass --force to downgrade anyway, or --chart-version with a version >= the deployed one',
@@ -222,7 +222,7 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
     good,
     pending,
     stored,
-    deployedChartVersion,
+    deployedChartVersion: deployedChartVersion ?? 'unknown',
     deployedValues,
     newChartVersion,
     valueChanges,
