@@ -74,7 +74,7 @@ export async function doctorChecks(o: DoctorOptions): Promise<Check[]> {
     if (!helm) {
       skipRest('helm is missing', ['release', 'values']);
     } else {
-      const t: HelmTarget = { helm, env: o.env, release: o.release, namespace: o.namespace, kubeArgs: ['--kube-context', kube.context, ...(kube.config.explicitFile ? ['--kubeconfig', kube.config.explicitFile] : [])] };
+      const t: HelmTarget = { helm, env: o.env, release: o.release, namespace: o.namespace, kubeArgs: kube.helmKubeArgs() };
       const title = `release ${o.release} in namespace ${o.namespace}`;
       try {
         const history = await releaseHistory(t, { signal: o.signal });

@@ -104,7 +104,7 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
       inlineSecrets,
       helm: pre.helm!,
       kube,
-      kubeArgs: ['--kube-context', kube.context, ...(kube.config.explicitFile ? ['--kubeconfig', kube.config.explicitFile] : [])],
+      kubeArgs: kube.helmKubeArgs(),
       env: o.env,
       secretSources: { ...sources, readClusterSecret },
       timeoutMs,

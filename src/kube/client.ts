@@ -6,7 +6,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { CliError, EnvironmentError, ExitCode, Interrupted } from '../errors.js';
 import { exec } from '../util/exec.js';
-import { loadKubeconfig, type KubeconfigOptions, type ResolvedKubeconfig } from './config.js';
+import { loadKubeconfig, type Impersonation, type KubeconfigOptions, type ResolvedKubeconfig } from './config.js';
+import { chooseProxy, proxyAuthHeaders, TunnelingAgent, type ProxyChoice } from './proxy.js';
 import type { KubeObject, ObjectList, ServerVersion } from './types.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
@@ -83,6 +84,21 @@ export function pluralOf(kind: Kind): string {
   return KINDS[kind].plural;
 }
 
+/**
+ * The Impersonate-* headers client-go sends for a kubeconfig user's `as`, `as-uid`, `as-groups` and
+ * `as-user-extra`: the API server then authorizes every request, access reviews included, as that
+ * identity. Extra keys are percent-encoded as in Impersonate-Extra-<key>.
+ */
+export function impersonationHeaders(imp: Impersonation | undefined): http.OutgoingHttpHeaders {
+  if (!imp) return {};
+  const h: http.OutgoingHttpHeaders = {};
+  if (imp.user) h['Impersonate-User'] = imp.user;
+  if (imp.uid) h['Impersonate-Uid'] = imp.uid;
+  if (imp.groups.length) h['Impersonate-Group'] = imp.groups;
+  for (const [key, values] of Object.entries(imp.extra)) h[`Impersonate-Extra-${encodeURIComponent(key)}`] = values;
+  return h;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface KubeClientOptions extends KubeconfigOptions {
@@ -94,8 +110,11 @@ export class KubeClient {
   readonly server: string;
   readonly context: string;
   readonly defaultNamespace?: string;
-  private readonly agent: http.Agent;
+  private agent: http.Agent;
+  /** The client certificate the agent presents when an exec plugin supplied it. */
+  private agentCert?: Buffer;
   private readonly isHttps: boolean;
+  private readonly proxy?: ProxyChoice;
   private execToken?: { token?: string; cert?: Buffer; key?: Buffer; expires?: number };
 
   constructor(
@@ -114,18 +133,38 @@ export class KubeClient {
         'switch the kubeconfig to an exec credential plugin (GKE: gke-gcloud-auth-plugin; EKS: aws eks update-kubeconfig)',
       );
     }
-    if (config.cluster.proxyUrl) {
-      throw new EnvironmentError(`cluster "${config.cluster.name}" uses proxy-url ${config.cluster.proxyUrl}, which bucketeer-install does not support`, 'run `kubectl proxy` and point a kubeconfig at it, or reach the API server directly');
-    }
-    const tls = {
-      ca: config.cluster.ca,
-      cert: config.user.clientCertificate,
-      key: config.user.clientKey,
-      servername: config.cluster.tlsServerName,
-      rejectUnauthorized: !config.cluster.insecureSkipTlsVerify,
+    this.proxy = chooseProxy(url, config.cluster.proxyUrl, env);
+    this.agent = this.makeAgent(config.user.clientCertificate, config.user.clientKey);
+  }
+
+  private makeAgent(cert: Buffer | undefined, key: Buffer | undefined): http.Agent {
+    if (!this.isHttps) return new http.Agent({ keepAlive: true });
+    const tls: https.AgentOptions = {
+      ca: this.config.cluster.ca,
+      cert,
+      key,
+      servername: this.config.cluster.tlsServerName,
+      rejectUnauthorized: !this.config.cluster.insecureSkipTlsVerify,
       keepAlive: true,
     };
-    this.agent = this.isHttps ? new https.Agent(tls) : new http.Agent({ keepAlive: true });
+    return this.proxy ? new TunnelingAgent(this.proxy.url, tls, this.timeoutMs) : new https.Agent(tls);
+  }
+
+  /** The agent for the current credentials: an exec plugin may hand out (and rotate) a client certificate. */
+  private currentAgent(): http.Agent {
+    const t = this.execToken;
+    if (t?.cert && t.key && !t.cert.equals(this.agentCert ?? Buffer.alloc(0))) {
+      this.agent.destroy();
+      this.agent = this.makeAgent(t.cert, t.key);
+      this.agentCert = t.cert;
+    }
+    return this.agent;
+  }
+
+  /** helm's flags for the same cluster and credentials (none in a pod: helm finds the in-cluster config itself). */
+  helmKubeArgs(): string[] {
+    if (this.config.inCluster) return [];
+    return ['--kube-context', this.context, ...(this.config.explicitFile ? ['--kubeconfig', this.config.explicitFile] : [])];
   }
 
   static fromKubeconfig(opts: KubeClientOptions): KubeClient {
@@ -134,6 +173,7 @@ export class KubeClient {
 
   /** What a user runs to see the same problem with kubectl. */
   kubectl(args: string): string {
+    if (this.config.inCluster) return `kubectl ${args}`;
     const kc = this.config.explicitFile ? ` --kubeconfig ${this.config.explicitFile}` : '';
     return `kubectl --context ${this.context}${kc} ${args}`;
   }
@@ -162,6 +202,8 @@ export class KubeClient {
   private async execAuth(signal?: AbortSignal): Promise<Record<string, string>> {
     const cached = this.execToken;
     if (cached && (!cached.expires || cached.expires - Date.now() > 60_000)) return cached.token ? { Authorization: `Bearer ${cached.token}` } : {};
+    // Not reused past expiry: an exec plugin's expired client certificate is replaced, not sent.
+    this.execToken = undefined;
     const ex = this.config.user.exec!;
     const env: NodeJS.ProcessEnv = { ...this.env, KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion: ex.apiVersion, kind: 'ExecCredential', spec: { interactive: false } }) };
     for (const e of ex.env) env[e.name] = e.value;
@@ -181,14 +223,20 @@ export class KubeClient {
     } catch {
       status = undefined;
     }
-    if (!status?.token && !status?.clientCertificateData) {
-      throw new EnvironmentError(`the credential plugin "${ex.command}" of context ${this.context} returned no token`, 'run it by hand to see why, or regenerate the kubeconfig');
+    if (!status?.token && !(status?.clientCertificateData && status.clientKeyData)) {
+      throw new EnvironmentError(`the credential plugin "${ex.command}" of context ${this.context} returned neither a token nor a client certificate and key`, 'run it by hand to see why, or regenerate the kubeconfig');
     }
-    if (status.clientCertificateData) {
-      throw new EnvironmentError(`the credential plugin "${ex.command}" returns client certificates, which bucketeer-install does not support yet`, 'use a token-based credential plugin');
+    if (status.clientCertificateData && !this.isHttps) {
+      throw new EnvironmentError(`the credential plugin "${ex.command}" of context ${this.context} returned a client certificate, but the server ${this.server} is not https`, 'use an https:// server address in the kubeconfig');
     }
-    this.execToken = { token: status.token, expires: status.expirationTimestamp ? Date.parse(status.expirationTimestamp) : undefined };
-    return { Authorization: `Bearer ${status.token}` };
+    // ExecCredential carries the certificate and key as PEM text.
+    this.execToken = {
+      token: status.token,
+      cert: status.clientCertificateData ? Buffer.from(status.clientCertificateData) : undefined,
+      key: status.clientKeyData ? Buffer.from(status.clientKeyData) : undefined,
+      expires: status.expirationTimestamp ? Date.parse(status.expirationTimestamp) : undefined,
+    };
+    return status.token ? { Authorization: `Bearer ${status.token}` } : {};
   }
 
   private unreachable(cause: string): EnvironmentError {
@@ -202,7 +250,12 @@ export class KubeClient {
   async request<T = unknown>(req: KubeRequest): Promise<KubeResponse<T>> {
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
     if (req.signal?.aborted) throw new Interrupted();
-    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'bucketeer-install', ...(await this.authHeaders(req.signal)) };
+    const headers: http.OutgoingHttpHeaders = {
+      Accept: 'application/json',
+      'User-Agent': 'bucketeer-install',
+      ...(await this.authHeaders(req.signal)),
+      ...impersonationHeaders(this.config.user.impersonate),
+    };
     let payload: string | undefined;
     if (req.body !== undefined) {
       payload = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
@@ -212,6 +265,11 @@ export class KubeClient {
     const url = new URL(this.server + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const mod = this.isHttps ? https : http;
+    const agent = this.currentAgent();
+    // An http:// server behind a proxy: absolute-form requests to the proxy (https:// tunnels in the agent).
+    const viaProxy = this.proxy && !this.isHttps ? this.proxy.url : undefined;
+    if (viaProxy) Object.assign(headers, { Host: url.host }, proxyAuthHeaders(viaProxy));
+    const target: string | URL = viaProxy ? `http://${viaProxy.host}` : url;
     return new Promise<KubeResponse<T>>((resolve, reject) => {
       let settled = false;
       const done = (fn: () => void) => {
@@ -221,7 +279,7 @@ export class KubeClient {
         req.signal?.removeEventListener('abort', onAbort);
         fn();
       };
-      const r = mod.request(url, { method: req.method ?? 'GET', headers, agent: this.agent }, (res) => {
+      const r = mod.request(target, { method: req.method ?? 'GET', headers, agent, ...(viaProxy ? { path: url.href } : {}) }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (err) => done(() => reject(this.unreachable(err.message))));
@@ -253,6 +311,7 @@ export class KubeClient {
           : err.code === 'ENOTFOUND' ? `host ${url.hostname} not found`
           : err.code === 'ECONNRESET' ? 'connection reset'
           : err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' ? 'host unreachable'
+          : err.code === 'EPROXY' ? `${err.message} (${this.proxy?.source})`
           : /certificate|self.signed|CERT_/i.test(err.message) ? `TLS: ${err.message}`
           : err.message;
         done(() => reject(this.unreachable(cause)));

@@ -1,11 +1,12 @@
-// Kubeconfig loading, the way kubectl and helm read it: --kubeconfig FILE, else $KUBECONFIG (a
-// list of files merged, the first file that sets a name wins), else ~/.kube/config. The context is
-// --kube-context / answers.kubernetes.context, else the file's current-context.
+// Kubeconfig loading, the way kubectl and helm (client-go) read it: --kubeconfig FILE, else
+// $KUBECONFIG (a list of files merged, the first file that sets a name wins), else ~/.kube/config,
+// else, in a pod, the pod's service account (in-cluster config). The context is --kube-context /
+// answers.kubernetes.context, else the file's current-context.
 // Our own small loader instead of @kubernetes/client-node's: it costs no start-up time, and every
 // failure becomes one line that names the file, the context and the fix.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, dirname, isAbsolute, resolve } from 'node:path';
+import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
 import { EnvironmentError, UsageError } from '../errors.js';
 
@@ -29,6 +30,15 @@ export interface KubeUser {
   exec?: ExecConfig;
   /** Legacy auth-provider plugins (gcp, oidc, azure) are not supported; kept to say so. */
   authProvider?: string;
+  /** The identity every request acts as (kubeconfig `as`, `as-uid`, `as-groups`, `as-user-extra`). */
+  impersonate?: Impersonation;
+}
+
+export interface Impersonation {
+  user?: string;
+  uid?: string;
+  groups: string[];
+  extra: Record<string, string[]>;
 }
 
 export interface KubeCluster {
@@ -41,8 +51,10 @@ export interface KubeCluster {
 }
 
 export interface ResolvedKubeconfig {
-  /** The files read, in precedence order. */
+  /** The files read, in precedence order; empty for the in-cluster config. */
   files: string[];
+  /** Set when the pod's service account is used because no kubeconfig exists. */
+  inCluster?: boolean;
   /** Set when exactly one file was named by --kubeconfig: helm then gets the same flag. */
   explicitFile?: string;
   context: string;
@@ -59,7 +71,12 @@ export interface KubeconfigOptions {
   context?: string;
   env: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Where a pod's service account is mounted; tests point it at a temp folder. */
+  serviceAccountDir?: string;
 }
+
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+export const IN_CLUSTER_CONTEXT = 'in-cluster';
 
 type Named<T> = { name?: string } & T;
 type RawFile = {
@@ -96,13 +113,63 @@ function fileOrData(base: string, file: unknown, data: unknown, what: string, so
   }
 }
 
+/**
+ * client-go's in-cluster config: in a pod (KUBERNETES_SERVICE_HOST and _PORT set, a service account
+ * token mounted) the API server is the kubernetes Service, trusted through the mounted CA, and the
+ * token file is read again on every request (the kubelet rotates it). Undefined outside a pod.
+ */
+export function inClusterConfig(env: NodeJS.ProcessEnv, dir = SERVICE_ACCOUNT_DIR): ResolvedKubeconfig | undefined {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  const tokenFile = join(dir, 'token');
+  if (!host || !port || !existsSync(tokenFile)) return undefined;
+  const read = (name: string) => {
+    try {
+      return readFileSync(join(dir, name));
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    files: [],
+    inCluster: true,
+    context: IN_CLUSTER_CONTEXT,
+    namespace: read('namespace')?.toString('utf8').trim() || undefined,
+    cluster: { name: IN_CLUSTER_CONTEXT, server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`, ca: read('ca.crt'), insecureSkipTlsVerify: false },
+    user: { name: 'serviceaccount', tokenFile },
+  };
+}
+
+function impersonationOf(raw: Record<string, unknown>): Impersonation | undefined {
+  const groups = Array.isArray(raw['as-groups']) ? raw['as-groups'].map(String) : [];
+  const extraRaw = (raw['as-user-extra'] ?? {}) as Record<string, unknown>;
+  const extra: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(typeof extraRaw === 'object' ? extraRaw : {})) extra[k] = Array.isArray(v) ? v.map(String) : [String(v)];
+  const user = str(raw.as);
+  const uid = str(raw['as-uid']);
+  if (!user && !uid && groups.length === 0 && Object.keys(extra).length === 0) return undefined;
+  return { user, uid, groups, extra };
+}
+
+/**
+ * An exec plugin's command as client-go runs it: a command with a path separator (`./bin/auth`,
+ * `bin/auth`) is relative to the folder of the kubeconfig that names it; a bare name is looked up
+ * on PATH.
+ */
+export function execCommandPath(command: string, kubeconfigDir: string): string {
+  return command.includes(sep) && !isAbsolute(command) ? resolve(kubeconfigDir, command) : command;
+}
+
 export function loadKubeconfig(opts: KubeconfigOptions): ResolvedKubeconfig {
   const { files, explicit } = kubeconfigFiles(opts);
   const present = files.filter((f) => existsSync(f));
   if (present.length === 0) {
+    // As client-go: with no kubeconfig at all, a pod uses its service account (whatever context was named).
+    const inCluster = inClusterConfig(opts.env, opts.serviceAccountDir);
+    if (inCluster) return inCluster;
     throw new EnvironmentError(
       `no kubeconfig found (looked at ${files.join(', ')})`,
-      'point --kubeconfig FILE or $KUBECONFIG at one, or create it with your cloud CLI (gcloud container clusters get-credentials / aws eks update-kubeconfig)',
+      'point --kubeconfig FILE or $KUBECONFIG at one, or create it with your cloud CLI (gcloud container clusters get-credentials / aws eks update-kubeconfig); in a pod, mount a service account token',
     );
   }
   // Merge like kubectl: for each name, the first file that defines it wins.
@@ -170,7 +237,7 @@ export function loadKubeconfig(opts: KubeconfigOptions): ResolvedKubeconfig {
       password: str(userRaw.password),
       exec: exec
         ? {
-            command: String(exec.command ?? ''),
+            command: execCommandPath(String(exec.command ?? ''), u!.base),
             args: Array.isArray(exec.args) ? exec.args.map(String) : [],
             env: Array.isArray(exec.env) ? (exec.env as { name: string; value: string }[]).filter((e) => e && e.name) : [],
             apiVersion: str(exec.apiVersion) ?? 'client.authentication.k8s.io/v1beta1',
@@ -178,6 +245,7 @@ export function loadKubeconfig(opts: KubeconfigOptions): ResolvedKubeconfig {
           }
         : undefined,
       authProvider: str((userRaw['auth-provider'] as Record<string, unknown> | undefined)?.name),
+      impersonate: impersonationOf(userRaw),
     },
   };
 }

@@ -307,7 +307,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
       throw e;
     }
     emit({ type: 'step-finished', step: 'preflight', detail: `helm ${pre.helm!.version}, Kubernetes ${pre.serverVersion?.gitVersion}` });
-    const kubeArgs = ['--kube-context', kube.context, ...(kube.config.explicitFile ? ['--kubeconfig', kube.config.explicitFile] : [])];
+    const kubeArgs = kube.helmKubeArgs();
     const t: HelmTarget = { helm: pre.helm!, env: cmd.env, release, namespace, kubeArgs };
 
     emit({ type: 'step-started', step: 'plan', title: 'Read the deployed release and build the new plan' });
