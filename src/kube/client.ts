@@ -2,6 +2,15 @@
 // AbortSignal); a server that refuses, hangs or cannot be resolved becomes an EnvironmentError that
 // names the server, the context and what to run. HTTP errors become KubeApiError with the status
 // and the API's reason, so callers can branch on NotFound / AlreadyExists / Forbidden.
+//
+// Transient errors are retried within the request's timeout, which bounds all attempts together:
+// 429 (API priority and fairness) and 503 after Retry-After or an exponential backoff, and a
+// connection reset before the reply. GET, PUT, DELETE and the apply and merge PATCHes the installer
+// sends are idempotent. POST is retried too: access reviews change nothing, and a create whose first
+// attempt did reach the server answers 409 AlreadyExists on the retry, which every caller already
+// treats as "the object exists, keep it" (the same outcome as the first attempt succeeding).
+// A refused connection or a timeout is not retried: the cluster is down or far, and saying so at
+// once is more useful than waiting.
 import http from 'node:http';
 import https from 'node:https';
 import { CliError, EnvironmentError, ExitCode, Interrupted } from '../errors.js';
@@ -36,14 +45,34 @@ export interface KubeRequest {
   query?: Record<string, string | undefined>;
   body?: unknown;
   contentType?: string;
+  /** Total time for all attempts (transient errors are retried within it). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** false: one attempt only, for replies that are the answer itself (a service proxied through the API server). */
+  retry?: boolean;
 }
 
 export interface KubeResponse<T = unknown> {
   status: number;
   body: T | undefined;
   text: string;
+  /** The Retry-After header, when the server sent one. */
+  retryAfter?: string;
+}
+
+/** Statuses that mean "not now": throttled by API priority and fairness, or unavailable for a moment. */
+const TRANSIENT_STATUSES = new Set([429, 503]);
+const MAX_ATTEMPTS = 5;
+
+/** The connection was reset before the reply came: the request may or may not have reached the server. */
+class ConnectionReset extends EnvironmentError {}
+
+/** Wait before attempt n+1: Retry-After (seconds) when given, else 200 ms doubling to 3.2 s, with jitter. */
+export function retryDelayMs(attempt: number, retryAfter?: string): number {
+  const seconds = retryAfter !== undefined && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) : undefined;
+  if (seconds !== undefined) return seconds * 1000;
+  const base = 200 * 2 ** (attempt - 1);
+  return Math.round(Math.min(base, 3_200) * (0.8 + Math.random() * 0.4));
 }
 
 type Kind =
@@ -97,6 +126,21 @@ export function impersonationHeaders(imp: Impersonation | undefined): http.Outgo
   if (imp.groups.length) h['Impersonate-Group'] = imp.groups;
   for (const [key, values] of Object.entries(imp.extra)) h[`Impersonate-Extra-${encodeURIComponent(key)}`] = values;
   return h;
+}
+
+function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Interrupted());
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Interrupted());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -239,16 +283,40 @@ export class KubeClient {
     return status.token ? { Authorization: `Bearer ${status.token}` } : {};
   }
 
-  private unreachable(cause: string): EnvironmentError {
-    return new EnvironmentError(
+  private unreachable(cause: string, Kind: typeof EnvironmentError = EnvironmentError): EnvironmentError {
+    return new Kind(
       `cannot reach the Kubernetes API at ${this.server} (context ${this.context}): ${cause}`,
       `check that the cluster is running and the context is right: ${this.kubectl('cluster-info')}`,
     );
   }
 
-  /** One HTTP request; resolves with any HTTP status, rejects on network failure or timeout. */
+  /**
+   * One API request; resolves with any HTTP status, rejects on network failure or timeout. 429, 503
+   * and connection resets are retried (see the top of this file) while the timeout leaves room.
+   */
   async request<T = unknown>(req: KubeRequest): Promise<KubeResponse<T>> {
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    // A JSON patch (add to a list, ...) may not be idempotent; the installer sends none, but say so here.
+    const retryable = req.retry !== false && req.contentType !== 'application/json-patch+json';
+    for (let attempt = 1; ; attempt++) {
+      let wait: number;
+      try {
+        const res = await this.send<T>(req, Math.max(1, deadline - Date.now()));
+        if (!retryable || !TRANSIENT_STATUSES.has(res.status) || attempt >= MAX_ATTEMPTS) return res;
+        wait = retryDelayMs(attempt, res.retryAfter);
+        if (Date.now() + wait >= deadline) return res; // no room left: the caller reports this reply
+      } catch (e) {
+        if (!(e instanceof ConnectionReset) || !retryable || attempt >= MAX_ATTEMPTS) throw e;
+        wait = retryDelayMs(attempt);
+        if (Date.now() + wait >= deadline) throw e;
+      }
+      await sleepUnlessAborted(wait, req.signal);
+    }
+  }
+
+  /** One attempt. */
+  private async send<T>(req: KubeRequest, timeoutMs: number): Promise<KubeResponse<T>> {
     if (req.signal?.aborted) throw new Interrupted();
     const headers: http.OutgoingHttpHeaders = {
       Accept: 'application/json',
@@ -282,7 +350,7 @@ export class KubeClient {
       const r = mod.request(target, { method: req.method ?? 'GET', headers, agent, ...(viaProxy ? { path: url.href } : {}) }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => done(() => reject(this.unreachable(err.message))));
+        res.on('error', (err: NodeJS.ErrnoException) => done(() => reject(err.code === 'ECONNRESET' ? this.unreachable('connection reset', ConnectionReset) : this.unreachable(err.message))));
         res.on('end', () =>
           done(() => {
             const text = Buffer.concat(chunks).toString('utf8');
@@ -292,7 +360,8 @@ export class KubeClient {
             } catch {
               body = undefined;
             }
-            resolve({ status: res.statusCode ?? 0, body, text });
+            const retryAfter = res.headers['retry-after'];
+            resolve({ status: res.statusCode ?? 0, body, text, ...(retryAfter !== undefined ? { retryAfter } : {}) });
           }),
         );
       });
@@ -314,7 +383,7 @@ export class KubeClient {
           : err.code === 'EPROXY' ? `${err.message} (${this.proxy?.source})`
           : /certificate|self.signed|CERT_/i.test(err.message) ? `TLS: ${err.message}`
           : err.message;
-        done(() => reject(this.unreachable(cause)));
+        done(() => reject(this.unreachable(cause, err.code === 'ECONNRESET' ? ConnectionReset : EnvironmentError)));
       });
       if (payload !== undefined) r.write(payload);
       r.end();
@@ -413,7 +482,8 @@ export class KubeClient {
    */
   async proxyGet<T extends { kind?: string; reason?: string; message?: string } = { kind?: string; reason?: string; message?: string }>(namespace: string, service: string, port: string | number, path: string, opts: { scheme?: 'https' | 'http'; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<KubeResponse<T>> {
     const target = `${opts.scheme ?? 'https'}:${service}:${port}`;
-    return this.request<T>({ path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(target)}/proxy${path}`, timeoutMs: opts.timeoutMs ?? 5_000, signal: opts.signal });
+    // A 503 here is usually the service's own answer (no ready endpoint): reported, not retried.
+    return this.request<T>({ path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(target)}/proxy${path}`, timeoutMs: opts.timeoutMs ?? 5_000, signal: opts.signal, retry: false });
   }
 
   /**

@@ -103,4 +103,24 @@ describe.skipIf(bins.problems.length > 0).concurrent('faults seen through helm a
       expect(list.output).toMatch(/connection refused/);
     });
   });
+
+  it('api/fail: the next N requests fail; kubectl (client-go) rides out a 429 with Retry-After', async () => {
+    await withSim(['api/fail=429:2:/api/v1/namespaces/default'], async (sim, c) => {
+      const from = sim.requests.length;
+      const ns = await c.kubectlJson(['get', 'namespace', 'default']);
+      expect(ns.metadata.name).toBe('default');
+      expect(sim.requests.slice(from).filter((r) => r.url.startsWith('/api/v1/namespaces/default')).map((r) => r.status)).toEqual([429, 429, 200]);
+      expect(sim.faults()).toEqual([]); // spent
+    });
+  });
+});
+
+describe('api/fail fault syntax', () => {
+  it('parses WHAT:N[:PATH] and refuses anything else', async () => {
+    const { parseFault } = await import('./faults.js');
+    expect(parseFault('api/fail=503:3')).toEqual([{ type: 'api-fail', what: '503', remaining: 3, pathPrefix: undefined }]);
+    expect(parseFault('api/fail=reset-after:1:/api/v1/namespaces/x/secrets')).toEqual([{ type: 'api-fail', what: 'reset-after', remaining: 1, pathPrefix: '/api/v1/namespaces/x/secrets' }]);
+    expect(() => parseFault('api/fail=500:1')).toThrow(/expected api\/fail=503\|429\|reset\|reset-after:N\[:PATH\]/);
+    expect(() => parseFault('api/other=503:1')).toThrow(/bad fault/);
+  });
 });

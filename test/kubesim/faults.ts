@@ -6,6 +6,11 @@
 //   rbac/deny=VERB:RESOURCE[,VERB:RESOURCE...]: access reviews answer "no" and the matching
 //         requests get 403 Forbidden. `*` works for either part; RESOURCE is the plural
 //         (e.g. `create:secrets`, `*:namespaces`, `delete:*`).
+//   api/fail=WHAT:N[:PATH]: the next N requests (whose path starts with PATH, when given) fail
+//         transiently. WHAT: 503 (ServiceUnavailable, no Retry-After), 429 (TooManyRequests with
+//         Retry-After: 1, as API priority and fairness answers), reset (the connection is
+//         dropped before the request is handled) or reset-after (the request is handled, its
+//         changes are kept, and the connection is dropped instead of the reply).
 
 export const POD_FAULTS = ['never-ready', 'crashloop', 'image-pull', 'job-fail'] as const;
 export type PodFaultEffect = (typeof POD_FAULTS)[number];
@@ -15,7 +20,11 @@ export type WorkloadKind = 'deployment' | 'statefulset' | 'daemonset' | 'replica
 export type Fault =
   | { type: 'pod'; kind: WorkloadKind; name: string; effect: PodFaultEffect }
   | { type: 'pvc-pending'; name: string }
-  | { type: 'rbac-deny'; verb: string; resource: string };
+  | { type: 'rbac-deny'; verb: string; resource: string }
+  | { type: 'api-fail'; what: ApiFailure; remaining: number; pathPrefix?: string };
+
+export const API_FAILURES = ['503', '429', 'reset', 'reset-after'] as const;
+export type ApiFailure = (typeof API_FAILURES)[number];
 
 const KIND_ALIASES: Record<string, WorkloadKind> = {
   deployment: 'deployment', deploy: 'deployment', deployments: 'deployment',
@@ -39,6 +48,13 @@ export function parseFault(spec: string): Fault[] {
       if (!verb || !resource) throw new Error(`kubesim: bad rbac fault "${pair}", expected VERB:RESOURCE`);
       return { type: 'rbac-deny', verb, resource };
     });
+  }
+  if (kind === 'api') {
+    const f = /^([\w-]+):(\d+)(?::(\/.*))?$/.exec(effect);
+    if (name !== 'fail' || !f || !(API_FAILURES as readonly string[]).includes(f[1])) {
+      throw new Error(`kubesim: bad fault "${spec}", expected api/fail=${API_FAILURES.join('|')}:N[:PATH]`);
+    }
+    return [{ type: 'api-fail', what: f[1] as ApiFailure, remaining: Number(f[2]), pathPrefix: f[3] }];
   }
   if (kind === 'pvc' || kind === 'persistentvolumeclaim') {
     if (effect !== 'pending') throw new Error(`kubesim: bad fault "${spec}", PVCs support only "pending"`);
@@ -87,6 +103,15 @@ export class FaultSet {
 
   pvcPending(name: string): boolean {
     return this.faults.some((f) => f.type === 'pvc-pending' && nameMatches(f.name, name));
+  }
+
+  /** Whether this request is one of the next N that an api/fail fault fails, and how; counts it. */
+  takeApiFailure(path: string): ApiFailure | undefined {
+    const f = this.faults.find((x) => x.type === 'api-fail' && x.remaining > 0 && (!x.pathPrefix || path.startsWith(x.pathPrefix)));
+    if (f?.type !== 'api-fail') return undefined;
+    f.remaining--;
+    if (f.remaining === 0) this.faults = this.faults.filter((x) => x !== f);
+    return f.what;
   }
 
   /** The rbac fault that denies this verb on this resource (plural), if any. */

@@ -592,6 +592,24 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
       if (requests.length > 5000) requests.splice(0, requests.length - 5000);
       log?.(`${record.method} ${record.url} -> ${record.status} (${Date.now() - started}ms) ${record.userAgent.split(' ')[0]}`);
     });
+    const failure = mode === 'refuse' ? undefined : faultSet.takeApiFailure(req.url ?? '/');
+    if (failure === 'reset') return void req.socket.destroy();
+    if (failure === 'reset-after') {
+      // Handled as usual, but the reply never leaves: the client sees a reset after the change.
+      res.writeHead = (() => res) as typeof res.writeHead;
+      res.write = (() => true) as typeof res.write;
+      res.end = (() => {
+        req.socket.destroy();
+        return res;
+      }) as typeof res.end;
+    }
+    if (failure === '503' || failure === '429') {
+      const throttled = failure === '429';
+      if (throttled) res.setHeader('Retry-After', '1');
+      const code = throttled ? 429 : 503;
+      const reason = throttled ? 'TooManyRequests' : 'ServiceUnavailable';
+      return sendJson(res, code, statusBody(code, reason, `kubesim fault api/fail=${failure}`));
+    }
     handle(req, res).catch((e: unknown) => {
       let err: ApiError;
       if (e instanceof ApiError) err = e;
