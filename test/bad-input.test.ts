@@ -123,6 +123,29 @@ describe('bad input exits 2 with a clear message and writes nothing', () => {
     for (const key of ['platform', 'database.port', 'ingress.webHost', 'extra']) expect(r.stderr).toMatch(new RegExp(`line \\d+: ${key.replace('.', '\\.')}`));
   });
 
+  it('reports every unset {env} and unreadable {file} secret reference at once, each with its key (render and install)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bad-input-'));
+    const file = join(dir, 'a.yaml');
+    writeFileSync(
+      file,
+      variant({
+        'database.password': { file: 'missing-password.txt' },
+        'auth.google': { clientId: 'abc.apps.googleusercontent.com', clientSecret: { env: 'UNSET_GOOGLE_SECRET' } },
+        'auth.demoSignIn.password': { env: 'UNSET_DEMO_PASSWORD' },
+      }),
+    );
+    for (const args of [['render', '--answers', file, '--output-dir', join(dir, 'out'), '--include-secrets'], ['install', '--answers', file, '--yes']]) {
+      const r = await runCli(args, { cwd: dir });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/3 secret references cannot be read/);
+      expect(r.stderr).toMatch(/- database\.password: cannot read missing-password\.txt/);
+      expect(r.stderr).toMatch(/- auth\.google\.clientSecret: environment variable UNSET_GOOGLE_SECRET is not set \(export UNSET_GOOGLE_SECRET=/);
+      expect(r.stderr).toMatch(/- auth\.demoSignIn\.password: environment variable UNSET_DEMO_PASSWORD is not set/);
+      expect(r.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/);
+      expect(existsSync(join(dir, 'out'))).toBe(false);
+    }
+  });
+
   it('--debug shows the stack trace that is otherwise hidden', async () => {
     const r = await runCli(['render', '--answers', '/nonexistent/file.yaml', '--debug']);
     expect(r.code).toBe(2);

@@ -57,6 +57,38 @@ export async function resolveSecretRef(ref: SecretRef, key: string, src: SecretS
   return v;
 }
 
+/** Every secret reference that cannot be read, each with its key, reported at once (exit 2). */
+export class SecretRefsError extends UsageError {
+  constructor(readonly problems: UsageError[]) {
+    super(
+      problems.length === 1 ? problems[0].message : `${problems.length} secret references cannot be read\n${problems.map((p) => `  - ${p.message}${p.hint ? ` (${p.hint})` : ''}`).join('\n')}`,
+      problems.length === 1 ? problems[0].hint : 'fix each one and run again',
+    );
+  }
+}
+
+/**
+ * Reads every reference, so one run names every unset variable and unreadable file, not the first.
+ * Bad input (exit 2) comes first: another failure (a cluster Secret that cannot be read) is thrown
+ * only when every reference the user wrote is readable.
+ */
+export async function resolveSecretRefs(items: { key: string; ref: SecretRef }[], src: SecretSources): Promise<Map<string, string>> {
+  const values = new Map<string, string>();
+  const problems: UsageError[] = [];
+  let other: unknown;
+  for (const { key, ref } of items) {
+    try {
+      values.set(key, await resolveSecretRef(ref, key, src));
+    } catch (e) {
+      if (e instanceof UsageError) problems.push(e);
+      else other ??= e;
+    }
+  }
+  if (problems.length) throw new SecretRefsError(problems);
+  if (other !== undefined) throw other;
+  return values;
+}
+
 /** Every secret reference in the answers, with its key path, in a stable order. */
 export function secretRefsOf(answers: Answers): { key: string; ref: SecretRef }[] {
   const out: { key: string; ref: SecretRef }[] = [];

@@ -3,7 +3,7 @@
 // terminal concerns (the wizard's InstallEngine port calls it); `runInstall` adds the output,
 // the confirmation and Ctrl-C (all given by the caller through ServiceIO).
 import { setMaxListeners } from 'node:events';
-import { answersBaseDir, resolveSecretRef, secretRefsOf, type SecretSources } from '../answers/secrets.js';
+import { answersBaseDir, resolveSecretRefs, secretRefsOf, type SecretSources } from '../answers/secrets.js';
 import type { Answers } from '../answers/schema.js';
 import { renderText, useColor } from '../checks/render.js';
 import { summarize } from '../checks/types.js';
@@ -53,10 +53,7 @@ export interface InstallOutcome {
 
 /** Fails fast (exit 2) on secret refs the environment cannot satisfy, before any cluster call. */
 export async function checkLocalSecretRefs(answers: Answers, sources: SecretSources): Promise<void> {
-  for (const { key, ref } of secretRefsOf(answers)) {
-    if ('secret' in ref) continue;
-    await resolveSecretRef(ref, key, sources);
-  }
+  await resolveSecretRefs(secretRefsOf(answers).filter(({ ref }) => !('secret' in ref)), sources);
 }
 
 function planSummary(ctx: InstallContext, pre: PreflightResult, historyText: string): string {

@@ -1,7 +1,7 @@
 // plan(answers, secrets) -> what to create: chart values (masked and real), Secret manifests and
 // the in-cluster middleware. Pure apart from key generation, which callers may inject.
 import type { Answers } from '../answers/schema.js';
-import { resolveSecretRef, type SecretSources } from '../answers/secrets.js';
+import { resolveSecretRefs, secretRefsOf, type SecretSources } from '../answers/secrets.js';
 import { inClusterManifests, mysqlName, type Manifest } from './in-cluster.js';
 import { generateMaterial, randomPassword, type Material } from './material.js';
 import { MASK, planValues, secretNamesFor, type InlineSecrets, type Values } from './values.js';
@@ -26,14 +26,12 @@ export const MASKED_SECRETS: InlineSecrets = everyInlineSecret(() => MASK);
 
 /** Reads every referenced secret; in-cluster MySQL without a reference gets a generated one. */
 export async function resolveInlineSecrets(answers: Answers, src: SecretSources): Promise<InlineSecrets> {
-  const db = answers.database.password
-    ? await resolveSecretRef(answers.database.password, 'database.password', src)
-    : randomPassword();
+  const values = await resolveSecretRefs(secretRefsOf(answers), src);
   return {
-    dbPassword: db,
-    googleClientSecret: answers.auth.google ? await resolveSecretRef(answers.auth.google.clientSecret, 'auth.google.clientSecret', src) : undefined,
-    demoSignInPassword: answers.auth.demoSignIn.password ? await resolveSecretRef(answers.auth.demoSignIn.password, 'auth.demoSignIn.password', src) : undefined,
-    warehousePassword: answers.warehouse.type === 'postgres' ? await resolveSecretRef(answers.warehouse.password, 'warehouse.password', src) : undefined,
+    dbPassword: values.get('database.password') ?? randomPassword(),
+    googleClientSecret: values.get('auth.google.clientSecret'),
+    demoSignInPassword: values.get('auth.demoSignIn.password'),
+    warehousePassword: values.get('warehouse.password'),
   };
 }
 
