@@ -98,7 +98,7 @@ const Kubernetes = z.strictObject({
 
 const Release = z.strictObject({
   name: dnsLabel('release.name', 53).default(DEFAULT_RELEASE),
-  chart: z.string().min(1).default(CHART_REF).describe('OCI reference, local directory or .tgz'),
+  chart: z.string().min(1).default(CHART_REF).describe('OCI reference, repo/chart of a helm repository (helm repo add), local directory or .tgz'),
   version: z
     .string()
     .regex(/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { error: 'must be a chart version such as v2.3.0' })

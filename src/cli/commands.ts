@@ -19,7 +19,7 @@ const f = {
   kubeContext: { name: 'kube-context', type: 'string', valueName: 'NAME', description: 'kubeconfig context to use (default: current context)' },
   kubeconfig: { name: 'kubeconfig', type: 'string', valueName: 'FILE', description: 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)' },
   namespace: { name: 'namespace', short: 'n', type: 'string', valueName: 'NS', description: `namespace (default: the answers file, else ${DEFAULT_NAMESPACE})` },
-  chart: { name: 'chart', type: 'string', valueName: 'REF', description: 'chart: OCI reference, local directory or .tgz (default: the answers file)' },
+  chart: { name: 'chart', type: 'string', valueName: 'REF', description: 'chart: OCI reference, repo/chart, local directory or .tgz (default: the answers file)' },
   chartVersion: { name: 'chart-version', type: 'string', valueName: 'VERSION', description: 'chart version (overrides the answers file)' },
   outputDir: { name: 'output-dir', type: 'string', valueName: 'DIR', description: 'folder to write values and manifests into' },
   includeSecrets: { name: 'include-secrets', type: 'boolean', description: 'also write secret values and Secret manifests (files of mode 0600)' },

@@ -1,6 +1,6 @@
 // Finding helm and learning what it supports. Helm 4 renamed --atomic to --rollback-on-failure;
 // callers ask this module for the flag instead of assuming a version.
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { EnvironmentError } from '../errors.js';
 import { exec } from '../util/exec.js';
@@ -45,8 +45,23 @@ export async function detectHelm(env: NodeJS.ProcessEnv): Promise<HelmInfo> {
   return { bin, version: res.stdout.trim(), major, minor, rollbackFlag: major >= 4 ? '--rollback-on-failure' : '--atomic' };
 }
 
-/** Arguments naming the chart: OCI and repo charts take --version; local folders and .tgz do not. */
+export type ChartRefKind = 'oci' | 'url' | 'repo' | 'local';
+
+/**
+ * What a chart reference is, as helm decides it: a path that exists (folder or .tgz) is local even
+ * when it looks like `repo/chart`, as helm looks on disk first; `oci://` is a registry; an
+ * http(s) URL is a packaged chart to download; `repo/chart` is a chart in a repository added with
+ * `helm repo add`; anything else is a local path (helm then says it does not exist).
+ */
+export function chartRefKind(ref: string): ChartRefKind {
+  if (ref.startsWith('oci://')) return 'oci';
+  if (/^https?:\/\//.test(ref)) return 'url';
+  if (existsSync(ref) || ref.startsWith('.') || ref.startsWith('/') || ref.startsWith('~') || ref.endsWith('.tgz')) return 'local';
+  return /^[^/\s]+\/[^/\s]+$/.test(ref) ? 'repo' : 'local';
+}
+
+/** Arguments naming the chart: OCI and repo charts take --version; folders, .tgz files and URLs are one version already. */
 export function chartArgs(ref: string, version: string): string[] {
-  const local = ref.startsWith('.') || ref.startsWith('/') || ref.endsWith('.tgz') || !ref.includes('://');
-  return local ? [ref] : [ref, '--version', version];
+  const kind = chartRefKind(ref);
+  return kind === 'oci' || kind === 'repo' ? [ref, '--version', version] : [ref];
 }

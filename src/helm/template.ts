@@ -22,7 +22,7 @@ export async function helmTemplate(
     );
     if (res.exitCode !== 0) {
       const first = res.stderr.trim().split('\n').filter(Boolean).pop() ?? 'no output';
-      throw new OperationFailed(`helm template failed for chart ${opts.chart}: ${first}`, 'check --chart (an OCI reference, a chart folder or a .tgz) and --chart-version');
+      throw new OperationFailed(`helm template failed for chart ${opts.chart}: ${first}`, 'check --chart (an OCI reference, repo/chart after helm repo add, a chart folder or a .tgz) and --chart-version');
     }
     return res.stdout;
   } finally {

@@ -23,7 +23,7 @@ export async function deployedManifest(t: HelmTarget, revision: number, signal?:
 export async function resolveChartVersion(t: Pick<HelmTarget, 'helm' | 'env'>, ref: string, version: string, signal?: AbortSignal): Promise<string> {
   const res = await exec(t.helm.bin, ['show', 'chart', ...chartArgs(ref, version)], { env: t.env, timeoutMs: 120_000, signal });
   if (res.exitCode !== 0) {
-    throw new EnvironmentError(`cannot read chart ${ref}${chartArgs(ref, version).length > 1 ? ` ${version}` : ''}: ${lastLine(res.stderr || res.stdout)}`, 'check --chart (an OCI reference, a chart folder or a .tgz) and --chart-version');
+    throw new EnvironmentError(`cannot read chart ${ref}${chartArgs(ref, version).length > 1 ? ` ${version}` : ''}: ${lastLine(res.stderr || res.stdout)}`, 'check --chart (an OCI reference, repo/chart after helm repo add, a chart folder or a .tgz) and --chart-version');
   }
   const meta = parse(res.stdout) as { version?: string } | null;
   if (!meta?.version) throw new EnvironmentError(`chart ${ref} has no version in its Chart.yaml`, 'check --chart');
