@@ -28,6 +28,11 @@ export function kubernetesSupported(v: { major: string; minor: string; gitVersio
   return meetsMinimum(kubernetesVersionText(v), `${MIN_KUBERNETES.major}.${MIN_KUBERNETES.minor}.0`) !== false;
 }
 
+/** Oldest Redis Bucketeer runs on: it uses XAUTOCLAIM and XPENDING IDLE. */
+export const MIN_REDIS = '6.2.0';
+/** Oldest MySQL Bucketeer runs on. */
+export const MIN_MYSQL = '8.0.0';
+
 /** Oldest helm 3 the installer drives (helm 4.x is accepted too; it renamed --atomic). */
 export const MIN_HELM = { major: 3, minor: 14 } as const;
 export const MIN_HELM_TEXT = `${MIN_HELM.major}.${MIN_HELM.minor}+ or 4.x`;

@@ -6,8 +6,9 @@ import type { Check } from '../checks/types.js';
 import { EnvironmentError } from '../errors.js';
 import { factLine, MARK, parseFactLog, varsOf, type FactLog } from './protocol.js';
 import type { PrepareContext, PrepareStep, RedisConnection } from './types.js';
+import { MIN_REDIS } from '../chart/facts.js';
+import { meetsMinimum } from '../util/versions.js';
 
-export const MIN_REDIS_VERSION = [6, 2] as const;
 const INFO_KEYS = ['redis_version', 'maxmemory_policy', 'aof_enabled'];
 
 /** INFO text -> the fields the checks read. */
@@ -43,14 +44,6 @@ export async function redisFacts(c: RedisConnection): Promise<FactLog> {
   return parseFactLog(lines.join('\n'));
 }
 
-export function versionAtLeast(v: string, min: readonly number[]): boolean {
-  const parts = v.split('.').map((p) => parseInt(p, 10) || 0);
-  for (let i = 0; i < min.length; i++) {
-    if ((parts[i] ?? 0) !== min[i]) return (parts[i] ?? 0) > min[i];
-  }
-  return true;
-}
-
 export function noevictionHint(a: Answers): string {
   if (a.redis.mode === 'external' && a.platform === 'gcp') {
     return `Memorystore: gcloud redis instances update NAME --region ${a.gcp?.region ?? 'REGION'} --update-redis-config maxmemory-policy=noeviction`;
@@ -71,7 +64,7 @@ export function evaluateRedis(log: FactLog, a: Answers, opts: { force?: boolean 
   }
   const checks: Check[] = [];
   const version = info.get('redis_version') ?? '';
-  const vOk = version !== '' && versionAtLeast(version, MIN_REDIS_VERSION);
+  const vOk = meetsMinimum(version, MIN_REDIS) === true;
   checks.push({
     category,
     id: 'redis.version',

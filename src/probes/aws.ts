@@ -5,6 +5,7 @@
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { Check } from '../checks/types.js';
 import { awsFixCommand, detectAws, type AwsDetection } from './detect.js';
+import { MIN_MYSQL, MIN_REDIS } from '../chart/facts.js';
 import { meetsMinimum } from '../util/versions.js';
 import { oneLine } from './runner.js';
 import type { ElastiCacheGroupFact, Probe, ProbeContext, ProbeOutput, QuotaFact, RdsInstanceFact } from './types.js';
@@ -444,7 +445,7 @@ export function rdsChecks(instances: RdsInstanceFact[], region: string): Check[]
   }
   return instances.map((db) => {
     // Aurora's engine version starts with the MySQL version it is compatible with: 8.0.mysql_aurora.3.05.2.
-    const v8 = meetsMinimum(db.engineVersion, '8.0.0');
+    const v8 = meetsMinimum(db.engineVersion, MIN_MYSQL);
     const problems: string[] = [];
     let status: Check['status'] = 'pass';
     let hint: string | undefined;
@@ -481,7 +482,7 @@ export function elasticacheChecks(groups: ElastiCacheGroupFact[], region: string
     const worst = (s: Check['status']) => {
       if (s === 'fail' || (s === 'warn' && status === 'pass')) status = s;
     };
-    const okVersion = meetsMinimum(g.engineVersion, '6.2.0');
+    const okVersion = meetsMinimum(g.engineVersion, MIN_REDIS);
     if (okVersion === false) {
       worst('fail');
       problems.push(`engine ${g.engineVersion} is older than 6.2 (XAUTOCLAIM)`);

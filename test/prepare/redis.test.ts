@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisConnector } from '../../src/prepare/adapters.js';
 import { checksFromJobLog, REDIS_SCRIPT } from '../../src/prepare/job.js';
 import { parseFactLog } from '../../src/prepare/protocol.js';
-import { evaluateRedis, redisStep, versionAtLeast } from '../../src/prepare/redis.js';
+import { evaluateRedis, redisStep } from '../../src/prepare/redis.js';
+import { MIN_REDIS } from '../../src/chart/facts.js';
+import { meetsMinimum } from '../../src/util/versions.js';
 import { answers, freePort, gcpAnswers, lateServer, redisMissing, runJobScript, startRedis, which } from './peers.js';
 
 const missing = redisMissing();
@@ -107,8 +109,8 @@ describe('redis evaluation without a server', () => {
       ['redis.maxmemory-policy', 'fail'],
     ]);
     expect(checks[1].detail).toContain('volatile-lru');
-    expect(versionAtLeast('6.2.0', [6, 2])).toBe(true);
-    expect(versionAtLeast('7.0.15', [6, 2])).toBe(true);
-    expect(versionAtLeast('6.0.9', [6, 2])).toBe(false);
+    expect(meetsMinimum('6.2.0', MIN_REDIS)).toBe(true);
+    expect(meetsMinimum('7.0.15', MIN_REDIS)).toBe(true);
+    expect(meetsMinimum('6.0.9', MIN_REDIS)).toBe(false);
   });
 });
