@@ -25,6 +25,23 @@ describe.skipIf(!helm)('install: faults', () => {
     return file;
   }
 
+  it('transient API errors (503s, a lost create reply, a 429) are retried: the install succeeds', async () => {
+    const ns = 'fault-glitch';
+    const from = h.sim.requests.length;
+    h.sim.setFault(`api/fail=503:2:/api/v1/namespaces/${ns}`);
+    h.sim.setFault(`api/fail=reset-after:1:/api/v1/namespaces/${ns}/secrets$`);
+    h.sim.setFault(`api/fail=429:1:/apis/apps/v1/namespaces/${ns}/deployments`);
+    try {
+      const r = await runInstall(h, { namespace: ns });
+      expect(r.code, r.stderr).toBe(0);
+      expect(h.sim.faults()).toEqual([]); // every glitch happened
+      expect(h.sim.requests.slice(from).filter((q) => q.status === 503 || q.status === 429)).toHaveLength(3);
+      expect(h.sim.objects.get('deployment', ns, 'web')).toBeDefined();
+    } finally {
+      h.sim.clearFaults();
+    }
+  });
+
   it('never-ready on deployment/web, first install: exit 1 naming web and why; the release is uninstalled', async () => {
     const ns = 'fault-never-ready';
     h.sim.setFault('deployment/web=never-ready');

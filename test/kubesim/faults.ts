@@ -6,7 +6,8 @@
 //   rbac/deny=VERB:RESOURCE[,VERB:RESOURCE...]: access reviews answer "no" and the matching
 //         requests get 403 Forbidden. `*` works for either part; RESOURCE is the plural
 //         (e.g. `create:secrets`, `*:namespaces`, `delete:*`).
-//   api/fail=WHAT:N[:PATH]: the next N requests (whose path starts with PATH, when given) fail
+//   api/fail=WHAT:N[:PATH]: the next N requests (whose path starts with PATH, or is PATH when it
+//         ends with `$`, query aside) fail
 //         transiently. WHAT: 503 (ServiceUnavailable, no Retry-After), 429 (TooManyRequests with
 //         Retry-After: 1, as API priority and fairness answers), reset (the connection is
 //         dropped before the request is handled) or reset-after (the request is handled, its
@@ -106,8 +107,10 @@ export class FaultSet {
   }
 
   /** Whether this request is one of the next N that an api/fail fault fails, and how; counts it. */
-  takeApiFailure(path: string): ApiFailure | undefined {
-    const f = this.faults.find((x) => x.type === 'api-fail' && x.remaining > 0 && (!x.pathPrefix || path.startsWith(x.pathPrefix)));
+  takeApiFailure(url: string): ApiFailure | undefined {
+    const path = url.split('?')[0];
+    const matches = (p?: string) => !p || (p.endsWith('$') ? path === p.slice(0, -1) : path.startsWith(p));
+    const f = this.faults.find((x) => x.type === 'api-fail' && x.remaining > 0 && matches(x.pathPrefix));
     if (f?.type !== 'api-fail') return undefined;
     f.remaining--;
     if (f.remaining === 0) this.faults = this.faults.filter((x) => x !== f);
