@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { runCli } from './helpers/cli.js';
 import { helmBin, repoRoot } from './helpers/tools.js';
 
@@ -102,6 +102,21 @@ describe.skipIf(!helm).each(['gcp', 'aws', 'in-cluster'])('render %s against the
     for (const k of ['email', 'password', 'organizationId', 'organizationOwnerEmail', 'projectId', 'environmentId']) expect(demo[k], k).toBeTruthy();
     expect(demo).toMatchObject({ enabled: true, organizationId: 'demo', projectId: 'demo', environmentId: 'demo', isSystemAdmin: false });
     expect(envJs).toContain('"DEMO_SIGN_IN_ENABLED":true');
+  });
+
+  // manifests/bucketeer/charts/web/templates/datawarehouse-configmap.yaml and the subscriber's
+  // subscribers-configmap.yaml (onDemandProcessors.json) carry global.dataWarehouse to the services.
+  it.skipIf(profile === 'gcp')('the MySQL warehouse reaches web and the subscriber as a separate database on the same server', () => {
+    const web = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'web-datawarehouse-config');
+    const dw = parse(web!.data!['datawarehouse.yaml']);
+    expect(dw.type).toBe('mysql');
+    expect(dw.mysql).toMatchObject({ useMainConnection: false, database: 'bucketeer_warehouse', user: 'bucketeer', password: '********' });
+    expect(dw.mysql.host).toBeTruthy();
+    const sub = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'subscriber-subscribers-config');
+    const processors = JSON.parse(sub!.data!['onDemandProcessors.json']);
+    for (const name of ['evaluationCountEventDWHPersister', 'goalCountEventDWHPersister']) {
+      expect(processors[name].dataWarehouse.mysql).toMatchObject({ useMainConnection: false, host: dw.mysql.host, database: 'bucketeer_warehouse', user: 'bucketeer' });
+    }
   });
 
   it('manifests carry masked secrets only', () => {
