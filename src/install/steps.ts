@@ -247,6 +247,11 @@ export const releaseStateStep: Step = {
     } else {
       refuseWarehouseInMigrationDatabase(ctx.answers);
     }
+    // The answers are settled: say what install creates before anything changes.
+    if (ctx.onPlan) {
+      const { installPlan } = await import('../plan/resources.js');
+      ctx.onPlan(installPlan(ctx.answers, buildPlan(ctx.answers), { skip: ctx.skipPrepare }));
+    }
     if (latest && ['pending-install', 'pending-upgrade', 'pending-rollback'].includes(latest.status)) {
       api.progress(`release ${t.release} is stuck in ${latest.status} (revision ${latest.revision}), probably from an interrupted run; recovering`);
       const r = await recoverPendingRelease(t, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });

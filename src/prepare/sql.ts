@@ -119,6 +119,8 @@ export interface SqlProgram {
   wait?: string;
   /** Also report SHOW GRANTS (password hashes stripped). */
   grants: boolean;
+  /** What `apply` creates when missing, for the install plan (plan.json): databases, `db.table`s. */
+  creates: { databases: string[]; tables: string[] };
 }
 
 /** SELECT that prints one protocol line; aliases keep driver rows ordered and unambiguous. */
@@ -148,6 +150,7 @@ export function databaseProgram(db: string, warehouseDb?: string): SqlProgram {
       factSelect([quoteString('var'), quoteString('version'), 'VERSION()']),
     ],
     grants: true,
+    creates: { databases: separate ? [db, warehouseDb] : [db], tables: [] },
   };
 }
 
@@ -169,6 +172,7 @@ export function warehouseMysqlProgram(db: string, opts: { waitForDatabase?: bool
       ),
     ],
     grants: false,
+    creates: { databases: [], tables: WAREHOUSE_TABLES.map((t) => `${db}.${t.name}`) },
   };
 }
 

@@ -35,7 +35,7 @@ export function bigQueryTableResource(project: string, dataset: string, t: Table
   };
 }
 
-function bigQueryTarget(a: Answers) {
+export function bigQueryTarget(a: Answers) {
   if (a.warehouse.type !== 'bigquery') throw new Error('not a bigquery warehouse');
   const project = a.warehouse.project ?? a.gcp?.project;
   if (!project) throw new EnvironmentError('warehouse.project (or gcp.project) is not set', 'set warehouse.project in the answers file');
