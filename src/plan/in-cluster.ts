@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { mysqlWarehouseDatabase, type Answers } from '../answers/schema.js';
-import { SIZING } from './sizing.js';
+import { memBytes, SIZING } from './sizing.js';
 
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
 
@@ -68,6 +68,17 @@ function warehouseInitSql(a: Answers): string {
   return `CREATE DATABASE IF NOT EXISTS ${id(wh)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\nGRANT ALL PRIVILEGES ON ${id(wh)}.* TO '${a.database.user}'@'%';\nFLUSH PRIVILEGES;\n`;
 }
 
+/**
+ * maxmemory of the in-cluster Redis: half its container memory limit. Bucketeer v2.3.0 never trims
+ * its streams, so Redis fills up; with noeviction it then refuses writes, which is recoverable,
+ * where the kernel's OOM kill at the limit is a crash loop (the AOF replay needs the same memory).
+ * The other half is headroom for the AOF rewrite: it forks, and copy-on-write can duplicate every
+ * page written while it runs, plus the rewrite buffer and client buffers.
+ */
+export function redisMaxmemoryBytes(a: Answers): number {
+  return Math.floor(memBytes(SIZING[a.sizing].redis.limits.memory) / 2);
+}
+
 export function inClusterManifests(answers: Answers): { mysql: Manifest[]; redis: Manifest[] } {
   const sizing = SIZING[answers.sizing];
   const ns = answers.kubernetes.namespace;
@@ -86,7 +97,7 @@ export function inClusterManifests(answers: Answers): { mysql: Manifest[]; redis
         : [],
     redis:
       answers.redis.mode === 'in-cluster'
-        ? renderTemplate('redis.yaml', { name: redisName(answers), namespace: ns, storage: answers.redis.storage, resources: sizing.redis })
+        ? renderTemplate('redis.yaml', { name: redisName(answers), namespace: ns, storage: answers.redis.storage, resources: sizing.redis, maxmemory: redisMaxmemoryBytes(answers) })
         : [],
   };
 }
