@@ -6,7 +6,7 @@ import { parseAnswers } from '../../src/answers/load.js';
 import { buildPlan } from '../../src/plan/index.js';
 import { chartObjects, installPlan } from '../../src/plan/resources.js';
 import { databaseProgramFor } from '../../src/prepare/database.js';
-import { pubsubSubscriptions } from '../../src/prepare/messaging.js';
+import { preparedSubscriptions } from '../../src/prepare/messaging.js';
 import { repoRoot } from '../helpers/tools.js';
 
 const load = (p: string) => parseAnswers(readFileSync(join(repoRoot, 'examples/answers', `${p}.yaml`), 'utf8'), `${p}.yaml`);
@@ -36,7 +36,9 @@ describe('installPlan', () => {
   it('gcp: the Pub/Sub list is the one the messaging step creates, with the ordering it asks for; BigQuery dataset and tables', () => {
     const a = load('gcp');
     const p = installPlan(a, buildPlan(a));
-    expect(p.pubsub!.subscriptions.map((s) => s.name)).toEqual(pubsubSubscriptions(a).map((s) => s.subscription));
+    expect(p.pubsub!.subscriptions.map((s) => s.name)).toEqual(preparedSubscriptions(a).map((s) => s.subscription));
+    // On-demand subscriptions belong to Bucketeer: never in the plan.
+    expect(p.pubsub!.subscriptions.map((s) => s.name)).not.toContain('evaluation-dwh-sub');
     expect(p.pubsub!.subscriptions.every((s) => s.ordering === (a.messaging.ordering === 'per-key'))).toBe(true);
     expect(p.bigquery).toEqual({ project: 'my-bucketeer-proj', dataset: 'bucketeer_events', location: 'asia-northeast1', tables: ['evaluation_event', 'goal_event'] });
     expect(p.mysql).toEqual({ databases: ['bucketeer'], tables: [] });
