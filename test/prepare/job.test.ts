@@ -201,7 +201,7 @@ describe('prepareSteps', () => {
     for (const l of lines) expect(l).not.toContain('\n');
     expect(lines[1]).toContain('BigQuery dataset bkt-test-proj:bucketeer_events');
     expect(lines[2]).toContain('with enableMessageOrdering');
-    expect(lines[2]).toContain('publishers set no ordering keys yet');
+    expect(lines[2]).toContain('publishers set no ordering keys');
     expect(lines[3]).toBe('redis: skipped (--skip-prepare redis)');
     expect(describePrepare(answers())[2]).toContain('16 partitions');
   });
