@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { runCli } from './helpers/cli.js';
 import { helmBin, repoRoot } from './helpers/tools.js';
 
@@ -102,6 +102,50 @@ describe.skipIf(!helm).each(['gcp', 'aws', 'in-cluster'])('render %s against the
     for (const k of ['email', 'password', 'organizationId', 'organizationOwnerEmail', 'projectId', 'environmentId']) expect(demo[k], k).toBeTruthy();
     expect(demo).toMatchObject({ enabled: true, organizationId: 'demo', projectId: 'demo', environmentId: 'demo', isSystemAdmin: false });
     expect(envJs).toContain('"DEMO_SIGN_IN_ENABLED":true');
+  });
+
+  // manifests/bucketeer/charts/web/templates/datawarehouse-configmap.yaml and the subscriber's
+  // subscribers-configmap.yaml (onDemandProcessors.json) carry global.dataWarehouse to the services.
+  it.skipIf(profile === 'gcp')('the MySQL warehouse reaches web and the subscriber as a separate database on the same server', () => {
+    const web = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'web-datawarehouse-config');
+    const dw = parse(web!.data!['datawarehouse.yaml']);
+    expect(dw.type).toBe('mysql');
+    expect(dw.mysql).toMatchObject({ useMainConnection: false, database: 'bucketeer_warehouse', user: 'bucketeer', password: '********' });
+    expect(dw.mysql.host).toBeTruthy();
+    const sub = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'subscriber-subscribers-config');
+    const processors = JSON.parse(sub!.data!['onDemandProcessors.json']);
+    for (const name of ['evaluationCountEventDWHPersister', 'goalCountEventDWHPersister']) {
+      expect(processors[name].dataWarehouse.mysql).toMatchObject({ useMainConnection: false, host: dw.mysql.host, database: 'bucketeer_warehouse', user: 'bucketeer' });
+    }
+  });
+
+  it('writes plan.json: the installer objects and the chart objects, and the sections the profile uses', () => {
+    const plan = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8'));
+    const kinds = new Set(plan.kubernetes.map((o: { kind: string; name: string }) => `${o.kind}/${o.name}`));
+    for (const o of objects) expect(kinds.has(`${o.kind}/${o.metadata.name}`), `${o.kind}/${o.metadata.name}`).toBe(true);
+    expect(kinds.has(`Namespace/${ns}`)).toBe(true);
+    expect(kinds.has('ConfigMap/bucketeer-bucketeer-install')).toBe(true);
+    expect(kinds.has('Secret/bucketeer-service-cert')).toBe(true);
+    for (const o of plan.kubernetes) if (o.kind !== 'Namespace') expect(o.namespace).toBe(ns);
+    expect(plan.mysql.databases).toContain('bucketeer');
+    if (profile === 'gcp') {
+      expect(kinds.has('Job/bucketeer-prepare-database')).toBe(true);
+      expect(plan.mysql).toEqual({ databases: ['bucketeer'], tables: [] });
+      expect(plan.bigquery).toEqual({ project: 'my-bucketeer-proj', dataset: 'bucketeer_events', location: 'asia-northeast1', tables: ['evaluation_event', 'goal_event'] });
+      expect(plan.pubsub.project).toBe('my-bucketeer-proj');
+      expect(plan.pubsub.topics).toContain('domain');
+      for (const sub of plan.pubsub.subscriptions) {
+        expect(plan.pubsub.topics).toContain(sub.topic);
+        expect(typeof sub.ordering).toBe('boolean');
+      }
+    } else {
+      // The warehouse tables never sit in the migration's database.
+      expect(plan.mysql).toEqual({ databases: ['bucketeer', 'bucketeer_warehouse'], tables: ['bucketeer_warehouse.evaluation_event', 'bucketeer_warehouse.goal_event'] });
+      expect(plan.pubsub).toBeUndefined();
+      expect(plan.bigquery).toBeUndefined();
+      expect(kinds.has('Job/bucketeer-prepare-warehouse')).toBe(true);
+    }
+    if (profile === 'in-cluster') expect(kinds.has('StatefulSet/bucketeer-mysql') && kinds.has('StatefulSet/bucketeer-redis')).toBe(true);
   });
 
   it('manifests carry masked secrets only', () => {

@@ -105,12 +105,14 @@ const Release = z.strictObject({
     .default(CHART_VERSION),
 });
 
+const mysqlDatabaseName = z.string().regex(/^[A-Za-z0-9_]{1,64}$/, { error: 'must be a MySQL database name (letters, digits, _; at most 64)' });
+
 const Database = z
   .strictObject({
     mode: z.enum(['external', 'in-cluster']).describe('external: Cloud SQL, RDS or any MySQL 8; in-cluster: a MySQL 8 StatefulSet next to Bucketeer'),
     host: networkHost.optional().describe('required when mode is external'),
     port: port.default(3306),
-    name: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, { error: 'must be a MySQL database name (letters, digits, _)' }).default('bucketeer'),
+    name: mysqlDatabaseName.default('bucketeer'),
     user: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, { error: 'must be a MySQL user name (letters, digits, _ . -; at most 32)' }).default('bucketeer'),
     password: SecretRef.optional().describe('required when mode is external; in-cluster generates one when unset'),
     /** Atlas revision already applied; unset for a new, empty database (atlas marks the baseline applied, so a baselined empty database never gets its schema). */
@@ -159,7 +161,17 @@ const Messaging = z
   });
 
 const Warehouse = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('mysql') }).describe('tables in the operational MySQL database'),
+  z
+    .strictObject({
+      type: z.literal('mysql'),
+      database: mysqlDatabaseName
+        .optional()
+        .describe(
+          'MySQL database for evaluation_event and goal_event, on the server of `database`; default: <database.name>_warehouse. ' +
+            'Equal to database.name only for an install made before this setting existed (its tables already sit beside the migrated schema): a first install refuses it, because the first migration refuses a database that holds tables',
+        ),
+    })
+    .describe('event tables in a MySQL database of their own, on the operational MySQL server'),
   z.strictObject({
     type: z.literal('bigquery'),
     project: z.string().min(1).optional().describe('must equal gcp.project (the default): web queries BigQuery only in its own project'),
@@ -261,6 +273,14 @@ export const AnswersSchema = z
     if (a.warehouse.type === 'bigquery' && a.platform !== 'gcp') {
       ctx.addIssue({ code: 'custom', path: ['warehouse', 'type'], message: 'bigquery needs platform gcp (Bucketeer reaches it with GCP credentials)' });
     }
+    if (a.warehouse.type === 'mysql') {
+      const name = mysqlWarehouseDatabase(a);
+      if (name === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['warehouse', 'database'], message: `the default warehouse database name ${a.database.name}${WAREHOUSE_DB_SUFFIX} is longer than MySQL's 64 characters: set warehouse.database` });
+      } else if (name.toLowerCase() === 'public') {
+        ctx.addIssue({ code: 'custom', path: ['warehouse', 'database'], message: "warehouse.database must not be public: Bucketeer's migration keeps its revisions there" });
+      }
+    }
     if (a.ingress.webHost === a.ingress.apiHost) {
       ctx.addIssue({ code: 'custom', path: ['ingress', 'apiHost'], message: 'ingress.apiHost must differ from ingress.webHost' });
     }
@@ -276,6 +296,21 @@ export const AnswersSchema = z
   });
 
 export type Answers = z.infer<typeof AnswersSchema>;
+
+export const WAREHOUSE_DB_SUFFIX = '_warehouse';
+
+/**
+ * The MySQL database that holds the event tables (warehouse.type mysql): warehouse.database, else
+ * <database.name>_warehouse. Never the migration's database on a new install: atlas's first
+ * `migrate apply` refuses a database that already holds tables. Undefined when the default name
+ * would exceed MySQL's 64 characters (the schema then asks for warehouse.database).
+ */
+export function mysqlWarehouseDatabase(a: { database: { name: string }; warehouse: { type: string; database?: string } }): string | undefined {
+  if (a.warehouse.type !== 'mysql') return undefined;
+  if (a.warehouse.database) return a.warehouse.database;
+  const derived = `${a.database.name}${WAREHOUSE_DB_SUFFIX}`;
+  return derived.length <= 64 ? derived : undefined;
+}
 export type AnswersInput = z.input<typeof AnswersSchema>;
 
 export function answersJsonSchema(): object {

@@ -40,6 +40,16 @@ const NEEDS_JOB = 'checking it needs an in-cluster Job, and doctor does not writ
 const IN_CLUSTER_ONLY = `reachable only from inside the cluster; ${NEEDS_JOB}`;
 const unreachable = (what: string) => `${what} is not reachable from this machine (a private network?); ${NEEDS_JOB}`;
 
+async function redisUsageChecks(connect: NonNullable<PrepareContext['redis']>, a: Answers): Promise<Check[]> {
+  const { evaluateRedisUsage, readRedisUsage } = await import('../prepare/redis.js');
+  const c = await connect();
+  try {
+    return evaluateRedisUsage(await readRedisUsage(c), a);
+  } finally {
+    await c.close();
+  }
+}
+
 /** The checks of every prepare step, or one 'skip' per step that cannot be reached from here. */
 export async function prepareChecks(o: DoctorPrepareOptions): Promise<Check[]> {
   const a = o.answers;
@@ -77,7 +87,10 @@ export async function prepareChecks(o: DoctorPrepareOptions): Promise<Check[]> {
     try {
       const extra = await contexts[step.name]();
       if (typeof extra === 'string') return [skip(step.name, step.title, extra)];
-      return await step.check({ answers: a, options: { expectPrepared: true }, timeoutMs, signal: o.signal, ...extra });
+      const checks = await step.check({ answers: a, options: { expectPrepared: true }, timeoutMs, signal: o.signal, ...extra });
+      // A reachable Redis: how full it is and how long the never-trimmed event streams are.
+      if (step.name === 'redis' && extra.redis) checks.push(...(await redisUsageChecks(extra.redis, a)));
+      return checks;
     } catch (e) {
       return [{ category: step.name, id: `${step.name}.doctor`, title: step.title, status: 'fail', detail: (e as Error).message, hint: (e as { hint?: string }).hint }];
     }

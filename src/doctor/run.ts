@@ -7,6 +7,7 @@ import type { Check } from '../checks/types.js';
 import { CliError } from '../errors.js';
 import { detectHelm, type HelmInfo } from '../helm/binary.js';
 import { healthChecks } from '../install/health.js';
+import { keepDeployedWarehouse } from '../install/guards.js';
 import { helmGetValues, PENDING, releaseHistory, type HelmTarget } from '../install/release.js';
 import { readStoredAnswers, storedAnswersName } from '../install/stored-answers.js';
 import { KubeClient } from '../kube/client.js';
@@ -104,7 +105,8 @@ export async function doctorChecks(o: DoctorOptions): Promise<Check[]> {
     try {
       const stored = await readStoredAnswers(kube, o.namespace, o.release, o.signal);
       if (stored) {
-        answers = stored.answers;
+        // Answers stored before warehouse.database existed: the tables are where the release says.
+        answers = values ? keepDeployedWarehouse(values, stored.answers).answers : stored.answers;
         const behind = deployedRevision !== undefined && stored.releaseRevision !== undefined && stored.releaseRevision > deployedRevision;
         checks.push({
           category: 'release',

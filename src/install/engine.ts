@@ -9,6 +9,8 @@ import { CliError, Interrupted, OperationFailed } from '../errors.js';
 import type { HelmInfo } from '../helm/binary.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Plan } from '../plan/index.js';
+import type { InstallPlan } from '../plan/resources.js';
+import type { PrepareStepName } from '../prepare/types.js';
 import type { OAuthKey, ServiceCert } from '../plan/material.js';
 import type { InlineSecrets } from '../plan/values.js';
 import type { Emit, StepId } from './events.js';
@@ -44,6 +46,10 @@ export interface InstallContext {
    * in steps.ts); the secrets step uses them only for Secrets it must create.
    */
   keysInAdvance?: { serviceCert?: Promise<ServiceCert>; oauthKey?: Promise<OAuthKey> };
+  /** Receives the install plan (plan.json's shape) once the secrets step has built the plan. */
+  onPlan?: (plan: InstallPlan) => void;
+  /** --skip-prepare: for the plan; the lanes already leave those steps out. */
+  skipPrepare?: readonly PrepareStepName[];
   /** What this run changed or reused, one human line each (told to the user on interrupt). */
   applied: string[];
   /** Filled in as steps run. */

@@ -43,6 +43,9 @@ export interface ExecuteOptions {
   confirm?: (summary: string) => Promise<boolean>;
   /** Receives the run's context as soon as it exists (to report what was applied on failure). */
   onContext?: (ctx: InstallContext) => void;
+  /** Receives what install creates (plan.json's shape), before the first object is created. */
+  onPlan?: InstallContext['onPlan'];
+  skipPrepare?: InstallContext['skipPrepare'];
 }
 
 export interface InstallOutcome {
@@ -112,6 +115,8 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
       installerVersion,
       signal: o.signal,
       keysInAdvance,
+      onPlan: o.onPlan,
+      skipPrepare: o.skipPrepare,
       applied: [],
       state: {},
     };
@@ -255,6 +260,9 @@ export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<n
       signal: interrupt.signal,
       emit: trackingEmit,
       onContext: (c) => (ctxRef = c),
+      skipPrepare: o.skipPrepare,
+      // ndjson: what install creates, as one line before the first object is created.
+      onPlan: mode === 'ndjson' ? (plan) => io.stdout.write(`${JSON.stringify({ type: 'plan', ...plan })}\n`) : undefined,
       confirm: o.yes
         ? undefined
         : async (summary) => {

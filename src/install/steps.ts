@@ -13,7 +13,7 @@ import type { KubeObject, Secret, StatefulSet } from '../kube/types.js';
 import { StepFailed, type InstallContext, type Step, type StepApi, type StepList } from './engine.js';
 import { findProblems, progressLine, statefulSetReady, takeSnapshot, type Problem } from './diagnose.js';
 import { healthChecks } from './health.js';
-import { refuseFewerPartitions } from './guards.js';
+import { keepDeployedWarehouse, refuseFewerPartitions, refuseWarehouseInMigrationDatabase } from './guards.js';
 import { helmGetValues, helmUpgradeInstall, lastGoodRevision, recoverPendingRelease, releaseHistory, type HelmTarget } from './release.js';
 import { writeStoredAnswers } from './stored-answers.js';
 
@@ -241,6 +241,16 @@ export const releaseStateStep: Step = {
       const known = ctx.state.deployedValues;
       const deployed = known?.revision === good.revision ? known.values : await helmGetValues(t, { revision: good.revision, signal: ctx.signal });
       refuseFewerPartitions(deployed, ctx.answers, ctx.force ?? false);
+      const kept = keepDeployedWarehouse(deployed, ctx.answers);
+      if (kept.note) api.progress(kept.note);
+      ctx.answers = kept.answers;
+    } else {
+      refuseWarehouseInMigrationDatabase(ctx.answers);
+    }
+    // The answers are settled: say what install creates before anything changes.
+    if (ctx.onPlan) {
+      const { installPlan } = await import('../plan/resources.js');
+      ctx.onPlan(installPlan(ctx.answers, buildPlan(ctx.answers), { skip: ctx.skipPrepare }));
     }
     if (latest && ['pending-install', 'pending-upgrade', 'pending-rollback'].includes(latest.status)) {
       api.progress(`release ${t.release} is stuck in ${latest.status} (revision ${latest.revision}), probably from an interrupted run; recovering`);

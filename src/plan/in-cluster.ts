@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { Answers } from '../answers/schema.js';
-import { SIZING } from './sizing.js';
+import { mysqlWarehouseDatabase, type Answers } from '../answers/schema.js';
+import { memBytes, SIZING } from './sizing.js';
 
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
 
@@ -57,6 +57,28 @@ export function renderTemplate(file: string, vars: Record<string, unknown>): Man
 export const mysqlName = (a: Answers) => `${a.release.name}-mysql`;
 export const redisName = (a: Answers) => `${a.release.name}-redis`;
 
+/**
+ * The init script for the warehouse database: created and granted to the user at first start,
+ * as the user has no right to create databases (MySQL's image grants it MYSQL_DATABASE only).
+ */
+function warehouseInitSql(a: Answers): string {
+  const wh = mysqlWarehouseDatabase(a);
+  if (wh === undefined || wh === a.database.name) return '-- no separate warehouse database\n';
+  const id = (s: string) => `\`${s.replace(/`/g, '``')}\``;
+  return `CREATE DATABASE IF NOT EXISTS ${id(wh)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\nGRANT ALL PRIVILEGES ON ${id(wh)}.* TO '${a.database.user}'@'%';\nFLUSH PRIVILEGES;\n`;
+}
+
+/**
+ * maxmemory of the in-cluster Redis: half its container memory limit. Bucketeer v2.3.0 never trims
+ * its streams, so Redis fills up; with noeviction it then refuses writes, which is recoverable,
+ * where the kernel's OOM kill at the limit is a crash loop (the AOF replay needs the same memory).
+ * The other half is headroom for the AOF rewrite: it forks, and copy-on-write can duplicate every
+ * page written while it runs, plus the rewrite buffer and client buffers.
+ */
+export function redisMaxmemoryBytes(a: Answers): number {
+  return Math.floor(memBytes(SIZING[a.sizing].redis.limits.memory) / 2);
+}
+
 export function inClusterManifests(answers: Answers): { mysql: Manifest[]; redis: Manifest[] } {
   const sizing = SIZING[answers.sizing];
   const ns = answers.kubernetes.namespace;
@@ -70,11 +92,12 @@ export function inClusterManifests(answers: Answers): { mysql: Manifest[]; redis
             user: answers.database.user,
             storage: answers.database.storage,
             resources: sizing.mysql,
+            warehouseInitSql: warehouseInitSql(answers),
           })
         : [],
     redis:
       answers.redis.mode === 'in-cluster'
-        ? renderTemplate('redis.yaml', { name: redisName(answers), namespace: ns, storage: answers.redis.storage, resources: sizing.redis })
+        ? renderTemplate('redis.yaml', { name: redisName(answers), namespace: ns, storage: answers.redis.storage, resources: sizing.redis, maxmemory: redisMaxmemoryBytes(answers) })
         : [],
   };
 }

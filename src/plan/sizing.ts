@@ -64,7 +64,7 @@ export const SIZING: Record<Answers['sizing'], SizingProfile> = {
 };
 
 const cpuMilli = (v: string) => (v.endsWith('m') ? Number(v.slice(0, -1)) : Number(v) * 1000);
-const memBytes = (v: string) => {
+export const memBytes = (v: string) => {
   const m = /^(\d+)(Mi|Gi)$/.exec(v);
   if (!m) throw new Error(`unexpected memory quantity ${v}`);
   return Number(m[1]) * (m[2] === 'Gi' ? 1024 ** 3 : 1024 ** 2);

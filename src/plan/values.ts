@@ -1,7 +1,7 @@
 // Answers -> values for the real Bucketeer chart (v2.3.x). Pure: no I/O, no randomness.
 // Every rule here hides a sharp edge of the chart: values that must be set for the pods to start,
 // subchart defaults that disagree, inline values the chart quotes without escaping.
-import type { Answers } from '../answers/schema.js';
+import { mysqlWarehouseDatabase, type Answers } from '../answers/schema.js';
 import { UsageError } from '../errors.js';
 import { SIZING, type ContainerResources } from './sizing.js';
 import { ON_DEMAND_SUBSCRIBERS, SUBSCRIBERS, TOPICS } from './topics.js';
@@ -164,7 +164,16 @@ export function planValues(answers: Answers, secrets: InlineSecrets): Values {
 
   const warehouse = answers.warehouse;
   const dataWarehouse: Values = { type: warehouse.type, timezone: 'UTC' };
-  if (warehouse.type === 'mysql') dataWarehouse.mysql = { useMainConnection: true };
+  if (warehouse.type === 'mysql') {
+    // The event tables live in their own database: the migration's first run refuses a database
+    // that holds tables. Only an install made before that (warehouse.database = database.name)
+    // keeps them on the main connection.
+    const warehouseDb = mysqlWarehouseDatabase(answers)!;
+    dataWarehouse.mysql =
+      warehouseDb === db.name
+        ? { useMainConnection: true }
+        : { useMainConnection: false, host: ep.mysqlHost, port: ep.mysqlPort, user: db.user, password: secrets.dbPassword, database: warehouseDb };
+  }
   if (warehouse.type === 'bigquery') {
     dataWarehouse.bigquery = { project: warehouse.project ?? answers.gcp!.project, dataset: warehouse.dataset, location: warehouse.location };
   }

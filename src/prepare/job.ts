@@ -9,9 +9,10 @@ import { mysqlName, type Manifest } from '../plan/in-cluster.js';
 import { endpointsFor } from '../plan/values.js';
 import { parseFactLog } from './protocol.js';
 import { evaluateRedis } from './redis.js';
-import { databaseProgram, evaluateDatabase, evaluateWarehouseMysql, programFiles, warehouseMysqlProgram } from './sql.js';
+import { databaseProgramFor } from './database.js';
+import { evaluateDatabase, evaluateWarehouseMysql, programFiles } from './sql.js';
 import type { PrepareOptions, PrepareStepName } from './types.js';
-import { evaluatePostgres, POSTGRES_FACTS_SQL } from './warehouse.js';
+import { evaluatePostgres, POSTGRES_FACTS_SQL, warehouseMysqlProgramFor } from './warehouse.js';
 
 export const PREPARE_IMAGES = { mysql: 'mysql:8.4', redis: 'redis:7.4', postgres: 'postgres:17-alpine' } as const;
 export type PrepareClient = keyof typeof PREPARE_IMAGES;
@@ -32,7 +33,7 @@ database_there() { [ "$(m < "$D/wait.sql" 2>"$T/prepare-err")" = 1 ]; }
 if [ "\${WAIT_FOR_SERVER:-0}" -gt 0 ] && ! wait_for "$WAIT_FOR_SERVER" server_up; then
   fail pre; printf 'BKTPREP\\tdone\\t1\\n'; exit 1
 fi
-# The warehouse Job runs beside the database Job, which creates the database: wait for it.
+# The warehouse Job runs beside the database Job, which creates its database: wait for it.
 if [ -s "$D/wait.sql" ] && ! wait_for "\${WAIT_SECONDS:-120}" database_there; then
   printf 'BKTPREP\\terror\\twait\\tdatabase not found after %ss; %s\\n' "\${WAIT_SECONDS:-120}" "$(tr '\\t\\n' '  ' < "$T/prepare-err")"
   printf 'BKTPREP\\tdone\\t1\\n'; exit 1
@@ -257,7 +258,7 @@ export function prepareJob(step: PrepareStepName, a: Answers, mode: 'check' | 'a
     return { step, client: 'postgres', name, secret, manifests: jobManifests(a, step, 'postgres', { 'run.sh': POSTGRES_SCRIPT, 'facts.sql': `${POSTGRES_FACTS_SQL.join(';\n')};\n` }, env) };
   }
   // Applying, the warehouse Job starts beside the database Job and waits for the database.
-  const program = step === 'database' ? databaseProgram(a.database.name) : warehouseMysqlProgram(a.database.name, { waitForDatabase: mode === 'apply' });
+  const program = step === 'database' ? databaseProgramFor(a) : warehouseMysqlProgramFor(a, { waitForDatabase: mode === 'apply' });
   const secret = mysqlPasswordSecret(a);
   const env = [
     { name: 'DB_HOST', value: ep.mysqlHost },

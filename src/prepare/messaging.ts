@@ -54,6 +54,13 @@ export function bucketeerOwnedSubscriptions(a: Answers): NamedSubscription[] {
   return onDemandSubscriptions(planValues(a, MASKED_SECRETS));
 }
 
+/** What the messaging step creates on Google Pub/Sub, for the install plan (plan.json). */
+export function pubsubPlan(a: Answers): { project: string; topics: string[]; subscriptions: { name: string; topic: string; ordering: boolean }[] } | undefined {
+  if (a.messaging.backend !== 'google-pubsub') return undefined;
+  const ordering = a.messaging.ordering === 'per-key';
+  return { project: pubsubProject(a), topics: [...PUBSUB_TOPICS], subscriptions: preparedSubscriptions(a).map((s) => ({ name: s.subscription, topic: s.topic, ordering })) };
+}
+
 async function readState(api: RestClient, project: string, wanted: readonly NamedSubscription[]) {
   const p = `/v1/projects/${encodeURIComponent(project)}`;
   const topics = await Promise.all(

@@ -102,6 +102,90 @@ export function evaluateRedis(log: FactLog, a: Answers, opts: { force?: boolean 
   return checks;
 }
 
+// ---------- usage (doctor) ----------
+
+/** Share of maxmemory above which doctor warns. */
+export const MEMORY_WARN_RATIO = 0.8;
+/** At most this many stream keys are read (XLEN each). */
+const MAX_STREAMS = 1000;
+
+export interface RedisUsage {
+  usedMemory: number;
+  /** 0: no limit. */
+  maxmemory: number;
+  /** Event streams (`<topic>-<partition>{stream}`) and their lengths. */
+  streams: { key: string; length: number }[];
+}
+
+/**
+ * Memory and event-stream lengths. Bucketeer v2.3.0 publishes with XADD without MAXLEN and never
+ * trims (pkg/redis/v3/redis.go XAdd, pkg/pubsub/redis/stream_publisher.go): the streams only grow.
+ */
+export async function readRedisUsage(c: RedisConnection): Promise<RedisUsage> {
+  const info = String(await c.command('INFO', 'memory'));
+  const field = (name: string) => Number(info.split(/\r?\n/).find((l) => l.startsWith(`${name}:`))?.slice(name.length + 1).trim() ?? 0);
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = (await c.command('SCAN', cursor, 'MATCH', '*{stream}', 'COUNT', '1000')) as [string, string[]];
+    keys.push(...batch);
+    cursor = String(next);
+  } while (cursor !== '0' && keys.length < MAX_STREAMS);
+  const streams: RedisUsage['streams'] = [];
+  for (const key of [...new Set(keys)].slice(0, MAX_STREAMS).sort()) {
+    try {
+      streams.push({ key, length: Number(await c.command('XLEN', key)) });
+    } catch {
+      /* not a stream (WRONGTYPE): not Bucketeer's */
+    }
+  }
+  return { usedMemory: field('used_memory'), maxmemory: field('maxmemory'), streams };
+}
+
+const mib = (n: number) => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
+
+export function evaluateRedisUsage(u: RedisUsage, a: Answers): Check[] {
+  const category = 'redis';
+  const checks: Check[] = [];
+  const growHint = 'Bucketeer v2.3.0 never trims its streams: give Redis more memory (raise maxmemory with the memory limit), or XTRIM streams whose entries every consumer group has acknowledged (XINFO GROUPS shows the lag)';
+  if (!u.maxmemory) {
+    checks.push({
+      category,
+      id: 'redis.memory',
+      title: 'Redis memory is bounded (maxmemory)',
+      status: 'warn',
+      detail: `used ${mib(u.usedMemory)} with no maxmemory: the event streams grow until the server or its container runs out of memory and is killed`,
+      hint: a.redis.mode === 'in-cluster' ? 'reinstall with this installer: the in-cluster Redis sets maxmemory below its container limit' : 'set maxmemory below the memory the server may use (half of it leaves room for the AOF rewrite)',
+      facts: { usedMemory: u.usedMemory, maxmemory: 0 },
+    });
+  } else {
+    const ratio = u.usedMemory / u.maxmemory;
+    const high = ratio >= MEMORY_WARN_RATIO;
+    checks.push({
+      category,
+      id: 'redis.memory',
+      title: `Redis memory below ${Math.round(MEMORY_WARN_RATIO * 100)}% of maxmemory`,
+      status: high ? 'warn' : 'pass',
+      detail: `used ${mib(u.usedMemory)} of ${mib(u.maxmemory)} (${Math.round(ratio * 100)}%)${high ? '; at maxmemory Redis refuses writes (OOM command not allowed) and publishers fail' : ''}`,
+      hint: high ? growHint : undefined,
+      facts: { usedMemory: u.usedMemory, maxmemory: u.maxmemory, ratio },
+    });
+  }
+  const total = u.streams.reduce((n, s) => n + s.length, 0);
+  const longest = [...u.streams].sort((x, y) => y.length - x.length).slice(0, 3);
+  checks.push({
+    category,
+    id: 'redis.streams',
+    title: 'Redis Streams event backlog',
+    status: 'pass',
+    detail: u.streams.length
+      ? `${u.streams.length} event stream${u.streams.length === 1 ? '' : 's'}, ${total} entries in total (never trimmed by Bucketeer v2.3.0); longest: ${longest.map((s) => `${s.key} ${s.length}`).join(', ')}`
+      : 'no event streams yet',
+    facts: { streams: Object.fromEntries(u.streams.map((s) => [s.key, s.length])), total },
+  });
+  return checks;
+}
+
 async function run(ctx: PrepareContext): Promise<Check[]> {
   if (!ctx.redis) throw new EnvironmentError('the redis step has no Redis connection', 'a Redis reachable only from the cluster is checked by an in-cluster Job (src/prepare/job.ts)');
   const c = await ctx.redis();

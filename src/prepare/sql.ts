@@ -3,7 +3,7 @@
 // operational database checks, and the SQL programs both paths run: directly through a driver
 // connection, or inside the cluster from a ConfigMap (job.ts). Facts come back as protocol lines
 // (protocol.ts) and are evaluated here into checks.
-import type { Answers } from '../answers/schema.js';
+import { mysqlWarehouseDatabase, type Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';
 import { factLine, MARK, truthy, varsOf, type FactLog } from './protocol.js';
 import type { SqlConnection } from './types.js';
@@ -119,6 +119,8 @@ export interface SqlProgram {
   wait?: string;
   /** Also report SHOW GRANTS (password hashes stripped). */
   grants: boolean;
+  /** What `apply` creates when missing, for the install plan (plan.json): databases, `db.table`s. */
+  creates: { databases: string[]; tables: string[] };
 }
 
 /** SELECT that prints one protocol line; aliases keep driver rows ordered and unambiguous. */
@@ -128,19 +130,27 @@ function factSelect(exprs: string[], from = ''): string {
 
 const tableList = WAREHOUSE_TABLES.map((t) => quoteString(t.name)).join(', ');
 
-export function databaseProgram(db: string): SqlProgram {
-  const exists = (name: string) => factSelect([quoteString('var'), quoteString(name), 'COUNT(*)'], `FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${quoteString(db)}`);
+/**
+ * The database step's program: the operational database and, for a MySQL warehouse in a database
+ * of its own, that database too (created empty: the warehouse step adds the tables).
+ */
+export function databaseProgram(db: string, warehouseDb?: string): SqlProgram {
+  const separate = warehouseDb !== undefined && warehouseDb !== db;
+  const exists = (name: string, schema: string) => factSelect([quoteString('var'), quoteString(name), 'COUNT(*)'], `FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${quoteString(schema)}`);
+  const create = (schema: string) => `CREATE DATABASE IF NOT EXISTS ${quoteIdent(schema)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`;
   return {
-    pre: [exists('db_existed')],
-    apply: [`CREATE DATABASE IF NOT EXISTS ${quoteIdent(db)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`],
+    pre: [exists('db_existed', db), ...(separate ? [exists('warehouse_db_existed', warehouseDb)] : [])],
+    apply: [create(db), ...(separate ? [create(warehouseDb)] : [])],
     facts: [
-      exists('db_exists'),
+      exists('db_exists', db),
+      ...(separate ? [exists('warehouse_db_exists', warehouseDb)] : []),
       factSelect([quoteString('var'), quoteString('log_bin'), '@@GLOBAL.log_bin']),
       factSelect([quoteString('var'), quoteString('trust_function_creators'), '@@GLOBAL.log_bin_trust_function_creators']),
       factSelect([quoteString('var'), quoteString('current_user'), 'CURRENT_USER()']),
       factSelect([quoteString('var'), quoteString('version'), 'VERSION()']),
     ],
     grants: true,
+    creates: { databases: separate ? [db, warehouseDb] : [db], tables: [] },
   };
 }
 
@@ -162,6 +172,7 @@ export function warehouseMysqlProgram(db: string, opts: { waitForDatabase?: bool
       ),
     ],
     grants: false,
+    creates: { databases: [], tables: WAREHOUSE_TABLES.map((t) => `${db}.${t.name}`) },
   };
 }
 
@@ -276,6 +287,8 @@ export function privilegesOn(grants: string[], db: string): Set<string> {
 
 /** What Bucketeer's migration does in its database: DDL, data, and one stored function. */
 export const REQUIRED_DB_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'CREATE', 'DROP', 'ALTER', 'INDEX', 'CREATE ROUTINE'];
+/** The warehouse step creates the event tables; the subscriber inserts events, web reads them. */
+export const REQUIRED_WAREHOUSE_PRIVILEGES = ['SELECT', 'INSERT', 'CREATE'];
 /** Atlas keeps its revisions table in a database named `public`, which the migration creates. */
 export const REQUIRED_PUBLIC_PRIVILEGES = ['CREATE', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'];
 
@@ -318,8 +331,15 @@ export function runErrors(log: FactLog): { stage: string; message: string }[] {
 
 const missingStatus = (o: EvalOptions) => (o.mode === 'apply' || o.expectPrepared !== false ? 'fail' : 'warn');
 
+/** The warehouse database the database step creates, when it is not the operational one. */
+export function separateWarehouseDatabase(answers: Answers): string | undefined {
+  const w = mysqlWarehouseDatabase(answers);
+  return w !== undefined && w !== answers.database.name ? w : undefined;
+}
+
 export function evaluateDatabase(log: FactLog, answers: Answers, o: EvalOptions): Check[] {
   const db = answers.database.name;
+  const warehouseDb = separateWarehouseDatabase(answers);
   const vars = varsOf(log);
   const errors = runErrors(log);
   const category = 'database';
@@ -356,6 +376,25 @@ export function evaluateDatabase(log: FactLog, answers: Answers, o: EvalOptions)
     });
   }
 
+  if (warehouseDb) {
+    const whExisted = Number(vars.get('warehouse_db_existed') ?? 0) > 0;
+    const whExists = Number(vars.get('warehouse_db_exists') ?? 0) > 0;
+    const whTitle = `warehouse database ${warehouseDb} exists`;
+    const whCreate = `CREATE DATABASE ${quoteIdent(warehouseDb)} CHARACTER SET utf8mb4; GRANT ALL PRIVILEGES ON ${quoteIdent(warehouseDb)}.* TO ${who};`;
+    if (whExists) {
+      const created = o.mode === 'apply' && !whExisted;
+      checks.push({ category, id: 'database.warehouse-exists', title: whTitle, status: 'pass', detail: created ? `created ${warehouseDb} (utf8mb4), apart from ${db} so that the first migration meets no table` : `${warehouseDb} is present`, facts: { database: warehouseDb, created } });
+    } else {
+      // The apply stops at its first error: name this database only when the error is about it.
+      const why = !applyError
+        ? `${warehouseDb} is missing (or ${answers.database.user} has no rights on it)`
+        : applyError.message.includes(`'${warehouseDb}'`)
+          ? `cannot create database ${warehouseDb}: ${applyError.message}`
+          : `${warehouseDb} was not created: the step stopped at an earlier error (${applyError.message})`;
+      checks.push({ category, id: 'database.warehouse-exists', title: whTitle, status: applyError ? 'fail' : missingStatus(o), detail: why, hint: `bucketeer-install install creates it; or as an admin run: ${whCreate}` });
+    }
+  }
+
   const logBin = truthy(vars.get('log_bin'));
   const trust = truthy(vars.get('trust_function_creators'));
   const trustCheck: Check = { category, id: 'database.log-bin-trust-function-creators', title: 'log_bin_trust_function_creators allows the migration to create functions', status: 'pass', facts: { logBin, logBinTrustFunctionCreators: trust } };
@@ -369,19 +408,22 @@ export function evaluateDatabase(log: FactLog, answers: Answers, o: EvalOptions)
   checks.push(trustCheck);
 
   const grantsError = errors.find((e) => e.stage === 'grants');
-  const rightsTitle = `${answers.database.user} may migrate ${db} and create the atlas database public`;
+  const rightsTitle = `${answers.database.user} may migrate ${db} and create the atlas database public${warehouseDb ? `, and write the warehouse database ${warehouseDb}` : ''}`;
+  const grantWarehouse = warehouseDb ? `GRANT ALL PRIVILEGES ON ${quoteIdent(warehouseDb)}.* TO ${who};` : '';
   if (grantsError) {
     checks.push({ category, id: 'database.grants', title: rightsTitle, status: 'warn', detail: `SHOW GRANTS failed: ${grantsError.message}` });
   } else {
     const missingDb = missingPrivileges(grants, db, REQUIRED_DB_PRIVILEGES);
     const missingPublic = missingPrivileges(grants, 'public', REQUIRED_PUBLIC_PRIVILEGES);
+    const missingWarehouse = warehouseDb ? missingPrivileges(grants, warehouseDb, REQUIRED_WAREHOUSE_PRIVILEGES) : [];
     const roles = grants.some((g) => !parseGrant(g) && /^GRANT\s+[`'][^`']+[`']\s+TO\s/i.test(g));
-    if (!missingDb.length && !missingPublic.length) {
-      checks.push({ category, id: 'database.grants', title: rightsTitle, status: 'pass', detail: `${who} holds the rights on ${db} and public` });
+    if (!missingDb.length && !missingPublic.length && !missingWarehouse.length) {
+      checks.push({ category, id: 'database.grants', title: rightsTitle, status: 'pass', detail: `${who} holds the rights on ${db}, public${warehouseDb ? ` and ${warehouseDb}` : ''}` });
     } else {
       const parts = [
         missingDb.length ? `on ${db}: ${missingDb.join(', ')}` : '',
         missingPublic.length ? `on public (atlas revisions, created by the migration): ${missingPublic.join(', ')}` : '',
+        missingWarehouse.length ? `on ${warehouseDb} (the warehouse tables): ${missingWarehouse.join(', ')}` : '',
       ].filter(Boolean);
       checks.push({
         category,
@@ -389,8 +431,8 @@ export function evaluateDatabase(log: FactLog, answers: Answers, o: EvalOptions)
         title: rightsTitle,
         status: 'fail',
         detail: `${who} lacks ${parts.join('; ')}${roles ? ' (privileges granted through roles are not counted)' : ''}`,
-        hint: `as an admin run: ${[missingDb.length ? grantDb : '', missingPublic.length ? grantPublic : ''].filter(Boolean).join(' ')}`,
-        facts: { missingDb, missingPublic },
+        hint: `as an admin run: ${[missingDb.length ? grantDb : '', missingPublic.length ? grantPublic : '', missingWarehouse.length ? grantWarehouse : ''].filter(Boolean).join(' ')}`,
+        facts: { missingDb, missingPublic, missingWarehouse },
       });
     }
   }
@@ -398,7 +440,7 @@ export function evaluateDatabase(log: FactLog, answers: Answers, o: EvalOptions)
 }
 
 export function evaluateWarehouseMysql(log: FactLog, answers: Answers, o: EvalOptions): Check[] {
-  const db = answers.database.name;
+  const db = mysqlWarehouseDatabase(answers) ?? answers.database.name;
   const category = 'warehouse';
   const errors = runErrors(log);
   const existed = new Set(log.facts.filter((f) => f[0] === 'existed').map((f) => f[1]));

@@ -1,8 +1,9 @@
 // Step "warehouse": Bucketeer's services never create their event tables.
-// MySQL: our DDL in the operational database. BigQuery: the dataset and both tables through the
+// MySQL: our DDL in the warehouse database (its own, created by the database step; never the
+// migration's database on a new install). BigQuery: the dataset and both tables through the
 // REST API. Postgres: the tables are TimescaleDB hypertables, so a server without the extension is
 // refused with the reason.
-import type { Answers } from '../answers/schema.js';
+import { mysqlWarehouseDatabase, type Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';
 import { EnvironmentError } from '../errors.js';
 import { apiErrorMessage } from './adapters.js';
@@ -34,7 +35,7 @@ export function bigQueryTableResource(project: string, dataset: string, t: Table
   };
 }
 
-function bigQueryTarget(a: Answers) {
+export function bigQueryTarget(a: Answers) {
   if (a.warehouse.type !== 'bigquery') throw new Error('not a bigquery warehouse');
   const project = a.warehouse.project ?? a.gcp?.project;
   if (!project) throw new EnvironmentError('warehouse.project (or gcp.project) is not set', 'set warehouse.project in the answers file');
@@ -199,9 +200,12 @@ function bigQueryApi(ctx: PrepareContext): RestClient {
   return ctx.bigquery;
 }
 
+/** The MySQL warehouse program for these answers: the tables in the warehouse database. */
+export const warehouseMysqlProgramFor = (a: Answers, opts: { waitForDatabase?: boolean } = {}) => warehouseMysqlProgram(mysqlWarehouseDatabase(a)!, opts);
+
 async function run(ctx: PrepareContext, mode: 'check' | 'apply'): Promise<Check[]> {
   const w = ctx.answers.warehouse;
-  if (w.type === 'mysql') return runSqlStep(ctx, 'warehouse', warehouseMysqlProgram(ctx.answers.database.name), mode, evaluateWarehouseMysql);
+  if (w.type === 'mysql') return runSqlStep(ctx, 'warehouse', warehouseMysqlProgramFor(ctx.answers), mode, evaluateWarehouseMysql);
   if (w.type === 'bigquery') return bigQueryRun(bigQueryApi(ctx), ctx.answers, mode, ctx.options?.expectPrepared);
   // Postgres: nothing is created, apply and check are the same read.
   return postgresRun(ctx);
@@ -212,7 +216,7 @@ export const warehouseStep: PrepareStep = {
   title: 'Warehouse tables',
   describe(a) {
     const w = a.warehouse;
-    if (w.type === 'mysql') return `warehouse: create tables evaluation_event and goal_event in MySQL database ${a.database.name} if missing`;
+    if (w.type === 'mysql') return `warehouse: create tables evaluation_event and goal_event in MySQL database ${mysqlWarehouseDatabase(a)} if missing`;
     if (w.type === 'bigquery') return `warehouse: create BigQuery dataset ${w.project ?? a.gcp?.project}:${w.dataset} (${w.location}) and tables evaluation_event, goal_event if missing`;
     return `warehouse: check that Postgres ${w.host}/${w.database} has the TimescaleDB extension (refused without it)`;
   },

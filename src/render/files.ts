@@ -70,6 +70,9 @@ ${describePrepare(answers).map((l) => `#   ${l}`).join('\n')}
         jobs.map((m) => stringify(m)).join('---\n'),
     ),
   );
+  // Everything install creates, as data to review like a plan.
+  const { installPlan } = await import('../plan/resources.js');
+  written.push(writeOutput(outDir, 'plan.json', `${JSON.stringify(installPlan(answers, plan, { chartManifests: manifests }), null, 2)}\n`));
   if (includeSecrets) {
     written.push(writeOutput(outDir, 'secret-values.yaml', '# SECRET: real values for the keys masked in values.yaml. Mode 0600; delete after use.\n' + stringify(plan.secretValues ?? {}), true));
     written.push(writeOutput(outDir, 'secrets.yaml', '# SECRET: Secret manifests the chart mounts. Mode 0600; delete after use.\n' + plan.secrets.map((m) => stringify(m)).join('---\n'), true));

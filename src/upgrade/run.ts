@@ -29,7 +29,7 @@ import type { Deployment, Secret } from '../kube/types.js';
 import { buildPlan, resolveInlineSecrets, secretOverlay } from '../plan/index.js';
 import { mysqlName } from '../plan/in-cluster.js';
 import { MASK, planValues, type InlineSecrets, type Values } from '../plan/values.js';
-import { refuseFewerPartitions } from '../install/guards.js';
+import { keepDeployedWarehouse, refuseFewerPartitions } from '../install/guards.js';
 import { version as installerVersion } from '../version.js';
 import { chartVersionOf, isDowngrade } from '../util/versions.js';
 import {
@@ -95,6 +95,8 @@ export interface UpgradePlan {
   /** Values helm held that the installer did not produce; carried over. */
   handSet: Values;
   inlineSecrets: InlineSecrets;
+  /** Set when the deployed warehouse location was kept (keepDeployedWarehouse). */
+  warehouseNote?: string;
 }
 
 function describePlan(p: UpgradePlan, context: string): string {
@@ -104,6 +106,7 @@ function describePlan(p: UpgradePlan, context: string): string {
     `  new        chart ${p.newChartVersion} from ${p.answers.release.chart}`,
     `  answers    ${p.answersPath === '(stored)' ? `stored in ConfigMap ${storedAnswersName(p.release)}` : p.answersPath}`,
   ];
+  if (p.warehouseNote) lines.push(`  warehouse  ${p.warehouseNote}`);
   if (p.pending) lines.push(`  recovery   revision ${p.pending.revision} is ${p.pending.status}: it is rolled back to revision ${p.good.revision} first`);
   const extra = Object.keys(p.handSet).length;
   if (extra) lines.push(`  kept       values set outside bucketeer-install are carried over unchanged`);
@@ -185,6 +188,11 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
     );
   }
 
+  const deployedValues = await helmGetValues(t, { revision: good.revision, signal });
+  refuseFewerPartitions(deployedValues, answers, flags.force);
+  const kept = keepDeployedWarehouse(deployedValues, answers);
+  answers = kept.answers;
+
   // The new plan, read-only: the same secret resolution as install, Secrets reused as they are.
   const sources: SecretSources = { env: s.env, ...fileRefBase(answersPath, s.cwd) };
   await checkLocalSecretRefs(answers, sources);
@@ -197,8 +205,6 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
   }
   const plan = buildPlan(answers, { inlineSecrets });
 
-  const deployedValues = await helmGetValues(t, { revision: good.revision, signal });
-  refuseFewerPartitions(deployedValues, answers, flags.force);
   const handSet = stored ? handSetValues(deployedValues, buildPlan(stored.answers).values) : {};
   const secretPaths = new Set([...secretValuePaths(answers), ...(stored ? secretValuePaths(stored.answers) : [])]);
   const newValues = deepMerge(handSet, plan.values);
@@ -215,6 +221,7 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
   const oldObjects = parseManifest(before);
   const newObjects = parseManifest(afterText);
   return {
+    warehouseNote: kept.note,
     release: t.release,
     namespace: t.namespace,
     answers,

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factLine } from '../../src/prepare/protocol.js';
 import { example, helm, helmHistory, ndjson, runInstall, startHarness, type Harness } from './helpers.js';
 
+const seqIndex = (events: { type: string; step?: string }[], type: string, step: string) => events.findIndex((e) => e.type === type && e.step === step);
+
 describe.skipIf(!helm)('install: prepare steps', () => {
   let h: Harness;
   beforeAll(async () => {
@@ -17,6 +19,21 @@ describe.skipIf(!helm)('install: prepare steps', () => {
     expect(r.code, r.stderr).toBe(0);
     const events = ndjson(r.stdout) as { type: string; step?: string }[];
     const order = events.filter((e) => e.type === 'step-started').map((e) => e.step);
+    // The plan (render's plan.json) comes as one line, before the first object is created.
+    const plan = events.find((e) => e.type === 'plan') as any;
+    expect(plan).toBeDefined();
+    expect(events.indexOf(plan)).toBeLessThan(seqIndex(events, 'step-started', 'namespace'));
+    expect(plan.mysql).toEqual({ databases: ['bucketeer', 'bucketeer_warehouse'], tables: ['bucketeer_warehouse.evaluation_event', 'bucketeer_warehouse.goal_event'] });
+    expect(plan.pubsub).toBeUndefined();
+    expect(plan.bigquery).toBeUndefined();
+    // Every object it lists exists after the install, and every installer-made object is listed.
+    for (const o of plan.kubernetes as { kind: string; name: string; namespace?: string }[]) {
+      expect(h.sim.objects.get(o.kind.toLowerCase(), o.namespace, o.name), `${o.kind}/${o.name}`).toBeDefined();
+    }
+    const listed = new Set((plan.kubernetes as { kind: string; name: string }[]).map((o) => `${o.kind}/${o.name}`));
+    for (const kind of ['secret', 'configmap', 'job', 'statefulset', 'service']) {
+      for (const o of h.sim.objects.list(kind, ns, 'app.kubernetes.io/managed-by=bucketeer-install')) expect(listed.has(`${o.kind}/${o.metadata.name}`), `${o.kind}/${o.metadata.name} listed`).toBe(true);
+    }
     // Prepared after the middleware and before helm.
     expect(order.indexOf('prepare-database')).toBeGreaterThan(-1);
     expect(order.indexOf('prepare-redis')).toBeLessThan(order.indexOf('helm'));

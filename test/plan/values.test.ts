@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAnswers } from '../../src/answers/load.js';
-import { buildPlan, secretOverlay } from '../../src/plan/index.js';
+import { AnswersSchema } from '../../src/answers/schema.js';
+import { buildPlan, MASKED_SECRETS, secretOverlay } from '../../src/plan/index.js';
 import { demoSignInGaps, emptyRequiredValues, getPath, MASK, migrationDbUrl, planValues, SERVICES } from '../../src/plan/values.js';
 import { allSubscriptions } from '../../src/plan/topics.js';
 import { totalRequests } from '../../src/plan/sizing.js';
@@ -150,9 +151,24 @@ describe('plan details', () => {
     expect(getPath(v, 'web.ingress.staticIPName')).toBe('bucketeer-web-ip');
   });
 
-  it('uses the MySQL warehouse on the main connection on AWS', () => {
-    const v = planValues(load('aws'), real);
-    expect(getPath(v, 'global.dataWarehouse')).toMatchObject({ type: 'mysql', mysql: { useMainConnection: true } });
+  // The chart's migration Job (manifests/bucketeer/templates/atlas-migration.yaml) runs atlas
+  // `migrate apply --baseline ""`, which refuses a database holding tables; the services read the
+  // warehouse connection from global.dataWarehouse.mysql (pkg/subscriber/cmd/server/server.go
+  // initDataWarehouseStorages, pkg/web/cmd/server/server.go createDWHMySQLClient), and upstream's
+  // hack/create-mysql-event-tables creates the tables in a database of their own.
+  it('points the MySQL warehouse at its own database on the same server (AWS)', () => {
+    const a = load('aws');
+    const v = planValues(a, real);
+    expect(getPath(v, 'global.dataWarehouse')).toMatchObject({
+      type: 'mysql',
+      mysql: { useMainConnection: false, host: a.database.host, port: 3306, user: 'bucketeer', password: real.dbPassword, database: 'bucketeer_warehouse' },
+    });
+    expect(getPath(planValues(a, MASKED_SECRETS), 'global.dataWarehouse.mysql.password')).toBe(MASK);
+    // An install made before warehouse.database existed keeps its tables beside the schema.
+    const legacy = AnswersSchema.parse({ ...a, warehouse: { type: 'mysql', database: 'bucketeer' } });
+    expect(getPath(planValues(legacy, real), 'global.dataWarehouse.mysql')).toEqual({ useMainConnection: true });
+    const named = AnswersSchema.parse({ ...a, warehouse: { type: 'mysql', database: 'events' } });
+    expect(getPath(planValues(named, real), 'global.dataWarehouse.mysql.database')).toBe('events');
     expect(getPath(v, 'global.pubsub.redis.partitionCount')).toBe(16);
   });
 

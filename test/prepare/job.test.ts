@@ -51,8 +51,15 @@ describe('prepare Job manifests', () => {
   it('warehouse (mysql) carries the DDL; check mode does not apply it', () => {
     const job = prepareJob('warehouse', inCluster, 'check')!;
     const cm = job.manifests[0] as any;
-    expect(cm.data['apply.sql']).toContain('CREATE TABLE IF NOT EXISTS `bucketeer`.`evaluation_event`');
-    expect(cm.data['apply.sql']).toContain('CREATE TABLE IF NOT EXISTS `bucketeer`.`goal_event`');
+    // The tables go to the warehouse's own database, never the migration's (bucketeer).
+    expect(cm.data['apply.sql']).toContain('CREATE TABLE IF NOT EXISTS `bucketeer_warehouse`.`evaluation_event`');
+    expect(cm.data['apply.sql']).toContain('CREATE TABLE IF NOT EXISTS `bucketeer_warehouse`.`goal_event`');
+    expect(cm.data['apply.sql']).not.toContain('`bucketeer`.');
+    expect(cm.data['wait.sql']).toBeUndefined();
+    const applying = prepareJob('warehouse', inCluster, 'apply')!.manifests[0] as any;
+    expect(applying.data['wait.sql']).toContain("SCHEMA_NAME = 'bucketeer_warehouse'");
+    const db = prepareJob('database', inCluster, 'apply')!.manifests[0] as any;
+    expect(db.data['apply.sql']).toContain('CREATE DATABASE IF NOT EXISTS `bucketeer_warehouse`');
     expect(container(job.manifests).env.find((e: any) => e.name === 'MODE').value).toBe('check');
   });
 
@@ -93,7 +100,9 @@ describe('Job log parser', () => {
   it('maps a successful database run (with a kubectl timestamp prefix) to passing checks', () => {
     const log = [
       '2026-01-01T00:00:00.000000000Z BKTPREP\tvar\tdb_existed\t0',
+      'BKTPREP\tvar\twarehouse_db_existed\t0',
       'BKTPREP\tvar\tdb_exists\t1',
+      'BKTPREP\tvar\twarehouse_db_exists\t1',
       'BKTPREP\tvar\tlog_bin\t1',
       'BKTPREP\tvar\ttrust_function_creators\t1',
       'BKTPREP\tvar\tcurrent_user\tbucketeer@%',
@@ -101,15 +110,18 @@ describe('Job log parser', () => {
       "BKTPREP\tgrant\tGRANT USAGE ON *.* TO `bucketeer`@`%`",
       "BKTPREP\tgrant\tGRANT ALL PRIVILEGES ON `bucketeer`.* TO `bucketeer`@`%`",
       "BKTPREP\tgrant\tGRANT ALL PRIVILEGES ON `public`.* TO `bucketeer`@`%`",
+      "BKTPREP\tgrant\tGRANT ALL PRIVILEGES ON `bucketeer_warehouse`.* TO `bucketeer`@`%`",
       'BKTPREP\tdone\t0',
     ].join('\n');
     const checks = checksFromJobLog('database', a, log, 'apply');
     expect(checks.map((c) => [c.id, c.status])).toEqual([
       ['database.exists', 'pass'],
+      ['database.warehouse-exists', 'pass'],
       ['database.log-bin-trust-function-creators', 'pass'],
       ['database.grants', 'pass'],
     ]);
     expect(checks[0].detail).toBe('created bucketeer (utf8mb4)');
+    expect(checks[1].detail).toMatch(/^created bucketeer_warehouse/);
   });
 
   it('an existing database the user may not CREATE again passes exists; the grants check names the gap', () => {
@@ -126,11 +138,18 @@ describe('Job log parser', () => {
     const checks = checksFromJobLog('database', a, log, 'apply');
     expect(checks.map((c) => [c.id, c.status])).toEqual([
       ['database.exists', 'pass'],
+      ['database.warehouse-exists', 'fail'],
       ['database.log-bin-trust-function-creators', 'pass'],
       ['database.grants', 'fail'],
     ]);
-    expect(checks[2].detail).toContain('on bucketeer: CREATE, DROP, ALTER, INDEX, CREATE ROUTINE');
-    expect(checks[2].hint).toBe("as an admin run: GRANT ALL PRIVILEGES ON `bucketeer`.* TO 'bucketeer'@'10.%'; GRANT ALL PRIVILEGES ON `public`.* TO 'bucketeer'@'10.%';");
+    // The apply stopped at the first CREATE: the warehouse database was never tried.
+    expect(checks[1].detail).toMatch(/^bucketeer_warehouse was not created: the step stopped at an earlier error/);
+    expect(checks[1].hint).toContain('CREATE DATABASE `bucketeer_warehouse`');
+    expect(checks[3].detail).toContain('on bucketeer: CREATE, DROP, ALTER, INDEX, CREATE ROUTINE');
+    expect(checks[3].detail).toContain('on bucketeer_warehouse (the warehouse tables): SELECT, INSERT, CREATE');
+    expect(checks[3].hint).toBe(
+      "as an admin run: GRANT ALL PRIVILEGES ON `bucketeer`.* TO 'bucketeer'@'10.%'; GRANT ALL PRIVILEGES ON `public`.* TO 'bucketeer'@'10.%'; GRANT ALL PRIVILEGES ON `bucketeer_warehouse`.* TO 'bucketeer'@'10.%';",
+    );
   });
 
   it('maps a failed connection and a Job that died without a result to failures naming the step', () => {
@@ -182,7 +201,7 @@ describe('prepareSteps', () => {
     for (const l of lines) expect(l).not.toContain('\n');
     expect(lines[1]).toContain('BigQuery dataset bkt-test-proj:bucketeer_events');
     expect(lines[2]).toContain('with enableMessageOrdering');
-    expect(lines[2]).toContain('publishers set no ordering keys yet');
+    expect(lines[2]).toContain('publishers set no ordering keys');
     expect(lines[3]).toBe('redis: skipped (--skip-prepare redis)');
     expect(describePrepare(answers())[2]).toContain('16 partitions');
   });
