@@ -82,6 +82,22 @@ const cases: Case[] = [
   },
   { name: 'double quote in password', args: ['--include-secrets'], env: { ...secretEnv, BUCKETEER_DB_PASSWORD: 'pa"ss' }, expect: [/database\.password contains a double quote/] },
   { name: 'backslash in password', args: ['--include-secrets'], env: { ...secretEnv, BUCKETEER_DB_PASSWORD: 'pa\\ss' }, expect: [/database\.password contains a backslash/] },
+  // The demo password lands in the console's env.js between double quotes, unescaped
+  // (upstream manifests/bucketeer/charts/web/templates/env-js-configmap.yaml at v2.3.0).
+  {
+    name: 'script injection in the demo password',
+    args: ['--include-secrets'],
+    env: { ...secretEnv, BUCKETEER_DEMO_PASSWORD: 'pw", "API_ENDPOINT":"https://evil.example"};alert(1);//' },
+    expect: [/auth\.demoSignIn\.password contains a double quote/, /env\.js/],
+  },
+  { name: 'line break in the demo password', args: ['--include-secrets'], env: { ...secretEnv, BUCKETEER_DEMO_PASSWORD: 'demo\nline2' }, expect: [/auth\.demoSignIn\.password contains a control character/] },
+  {
+    name: 'line break in the Google client secret',
+    answers: variant({ 'auth.google': { clientId: 'client-1', clientSecret: { env: 'GOOGLE_CLIENT_SECRET' } } }),
+    args: ['--include-secrets'],
+    env: { ...secretEnv, GOOGLE_CLIENT_SECRET: 'GOCSPX-abc\r\nx' },
+    expect: [/auth\.google\.clientSecret contains a control character/],
+  },
   { name: 'invalid --chart-version', args: ['--chart-version', 'latest!'], expect: [/--chart-version/] },
   { name: 'unknown flag', args: ['--nmespace', 'x'], expect: [/unknown flag --nmespace.*did you mean --namespace/] },
   { name: 'flag without a value', args: ['--output-dir'], expect: [/flag --output-dir needs a value/] },
