@@ -1,6 +1,7 @@
 // Bad input of every kind: exit 2, a short message naming the key or flag (and the line), no
 // stack trace, and no file written.
 import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +99,45 @@ const cases: Case[] = [
     env: { ...secretEnv, GOOGLE_CLIENT_SECRET: 'GOCSPX-abc\r\nx' },
     expect: [/auth\.google\.clientSecret contains a control character/],
   },
+  // Files that never end: refused at once (opened non-blocking, then fstat), never read.
+  {
+    name: 'a FIFO as a {file:} secret',
+    answers: (dir) => {
+      execFileSync('mkfifo', [join(dir, 'db-pipe')]);
+      writeFileSync(join(dir, 'fifo.yaml'), variant({ 'database.password': { file: 'db-pipe' } }));
+      return join(dir, 'fifo.yaml');
+    },
+    args: ['--include-secrets'],
+    env: secretEnv,
+    expect: [/database\.password: db-pipe is a named pipe \(FIFO\), not a regular file/],
+  },
+  {
+    name: '/dev/zero as a {file:} secret',
+    answers: variant({ 'auth.demoSignIn.password': { file: '/dev/zero' } }),
+    args: ['--include-secrets'],
+    env: secretEnv,
+    expect: [/auth\.demoSignIn\.password: \/dev\/zero is a character device/],
+  },
+  {
+    name: 'a {file:} secret larger than 64 KB',
+    answers: (dir) => {
+      writeFileSync(join(dir, 'big-secret'), 'x'.repeat(200 * 1024));
+      writeFileSync(join(dir, 'big.yaml'), variant({ 'database.password': { file: 'big-secret' } }));
+      return join(dir, 'big.yaml');
+    },
+    args: ['--include-secrets'],
+    env: secretEnv,
+    expect: [/database\.password: big-secret is larger than 64 KB/],
+  },
+  {
+    name: 'a FIFO as --answers',
+    answers: (dir) => {
+      execFileSync('mkfifo', [join(dir, 'answers-pipe')]);
+      return join(dir, 'answers-pipe');
+    },
+    expect: [/--answers .*answers-pipe is a named pipe \(FIFO\), not an answers file/],
+  },
+  { name: '/dev/zero as --answers', answers: () => '/dev/zero', expect: [/--answers \/dev\/zero is a character device/] },
   { name: 'invalid --chart-version', args: ['--chart-version', 'latest!'], expect: [/--chart-version/] },
   { name: 'unknown flag', args: ['--nmespace', 'x'], expect: [/unknown flag --nmespace.*did you mean --namespace/] },
   { name: 'flag without a value', args: ['--output-dir'], expect: [/flag --output-dir needs a value/] },
@@ -113,8 +153,10 @@ describe('bad input exits 2 with a clear message and writes nothing', () => {
     if (typeof c.answers === 'function') answersPath = c.answers(dir);
     else writeFileSync(answersPath, c.answers ?? example('in-cluster'));
     const before = readdirSync(dir).sort();
-    const r = await runCli(['render', '--answers', answersPath, '--output-dir', join(dir, 'out'), ...(c.args ?? [])], { cwd: dir, env: c.env });
+    const started = Date.now();
+    const r = await runCli(['render', '--answers', answersPath, '--output-dir', join(dir, 'out'), ...(c.args ?? [])], { cwd: dir, env: c.env, timeoutMs: 20_000 });
     expect(r.code, r.stderr).toBe(2);
+    expect(Date.now() - started).toBeLessThan(15_000); // never waits on the input
     for (const re of c.expect) expect(r.stderr).toMatch(re);
     expect(r.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/); // no stack trace
     expect(r.stderr.split('\n').filter(Boolean).length).toBeLessThanOrEqual(12);
