@@ -2,7 +2,7 @@
 // stack trace, and no file written.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -138,6 +138,33 @@ const cases: Case[] = [
     expect: [/--answers .*answers-pipe is a named pipe \(FIFO\), not an answers file/],
   },
   { name: '/dev/zero as --answers', answers: () => '/dev/zero', expect: [/--answers \/dev\/zero is a character device/] },
+  {
+    name: 'a YAML alias bomb',
+    answers: (() => {
+      let text = 'a0: &a0 [x, x, x, x, x, x, x, x, x]\n';
+      for (let i = 1; i < 10; i++) text += `a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]\n`;
+      return text + example('in-cluster');
+    })(),
+    expect: [/YAML aliases/],
+  },
+  // helm would take a chart reference starting with "-" as a flag.
+  { name: 'a chart reference starting with - (--chart=-x)', args: ['--chart=--help'], expect: [/--chart: .*cannot start with "-"/] },
+  { name: 'a flag as the value of --chart', args: ['--chart', '--help'], expect: [/flag --chart needs a value/] },
+  { name: 'release.chart starting with -', answers: variant({ 'release.chart': '--debug' }), expect: [/release\.chart: .*cannot start with "-"/, /line \d+/] },
+  {
+    name: 'output dir is a dangling link',
+    answers: (dir) => {
+      symlinkSync(join(dir, 'gone'), join(dir, 'dangling'));
+      writeFileSync(join(dir, 'a.yaml'), example('in-cluster'));
+      return join(dir, 'a.yaml');
+    },
+    args: ['--output-dir', 'dangling'],
+    expect: [/--output-dir \S*dangling is a symbolic link to a path that does not exist/],
+  },
+  { name: 'output dir under a file', args: ['--output-dir', 'afile/sub'], expect: [/--output-dir \S*afile\/sub: \S*afile is not a folder/] },
+  { name: 'output dir under /proc', args: ['--output-dir', '/proc/bucketeer-render'], expect: [/--output-dir \/proc\/bucketeer-render is under \/proc, a kernel file system/] },
+  { name: 'output dir deep under /proc/self', args: ['--output-dir', '/proc/self/a/b'], expect: [/is under \/proc/] },
+  { name: 'output dir under /sys', args: ['--output-dir', '/sys/bucketeer-render'], expect: [/is under \/sys/] },
   { name: 'invalid --chart-version', args: ['--chart-version', 'latest!'], expect: [/--chart-version/] },
   { name: 'unknown flag', args: ['--nmespace', 'x'], expect: [/unknown flag --nmespace.*did you mean --namespace/] },
   { name: 'flag without a value', args: ['--output-dir'], expect: [/flag --output-dir needs a value/] },
@@ -163,6 +190,20 @@ describe('bad input exits 2 with a clear message and writes nothing', () => {
     expect(r.stdout).toBe('');
     expect(existsSync(join(dir, 'out'))).toBe(false);
     expect(readdirSync(dir).sort()).toEqual(before);
+  });
+
+  // root writes anywhere, so a read-only folder can only be shown to another user.
+  it.skipIf(process.getuid?.() === 0)('a read-only output folder: exit 2 naming it (skipped as root, who can write anywhere)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bad-input-'));
+    writeFileSync(join(dir, 'a.yaml'), example('in-cluster'));
+    mkdirSync(join(dir, 'ro'));
+    chmodSync(join(dir, 'ro'), 0o555);
+    for (const out of ['ro', 'ro/sub']) {
+      const r = await runCli(['render', '--answers', join(dir, 'a.yaml'), '--output-dir', out], { cwd: dir });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/--output-dir \S*ro(\/sub)?.*(not writable|cannot create).*permission denied/);
+      expect(r.stderr).not.toMatch(/this is a bug/);
+    }
   });
 
   it('unknown subcommand suggests the closest', async () => {

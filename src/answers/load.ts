@@ -11,6 +11,9 @@ import { AnswersSchema, answersJsonSchema, type Answers } from './schema.js';
 /** Answers files are a page or two of YAML; anything near this size is a mistake. */
 export const MAX_ANSWERS_BYTES = 1024 * 1024;
 
+/** Aliases an answers file may expand; it needs none, and a bomb needs thousands. */
+const MAX_ALIASES = 100;
+
 export interface LoadedAnswers {
   answers: Answers;
   /** Absolute path of the file, so {file: ...} references resolve relative to it. */
@@ -59,7 +62,14 @@ export function parseAnswers(text: string, label: string): Answers {
     });
     throw new AnswersError(problems, label);
   }
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    // maxAliasCount stops an alias bomb (aliases of aliases expanding to gigabytes) in toJS.
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    throw new AnswersError([`the file uses YAML aliases (*name) more than ${MAX_ALIASES} times; an answers file needs none`], label);
+  }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new AnswersError(['the file must be a YAML mapping (key: value lines) at the top level'], label);
   }
