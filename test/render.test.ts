@@ -146,3 +146,17 @@ describe('render output folder', () => {
     expect(readdirSync(out).sort()).toEqual(['in-cluster.yaml', 'notes.txt', 'prepare.yaml', 'values.yaml']);
   });
 });
+
+// --debug promises the subprocess commands: each helm run on stderr, without secret values.
+describe.skipIf(!helm)('render --debug', () => {
+  it('shows the helm commands it runs, and no secret value', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'render-debug-')), 'out');
+    const env = { HELM_BIN: helm!, BUCKETEER_DB_PASSWORD: 'db-pw-debug-7', BUCKETEER_DEMO_PASSWORD: 'demo-pw-debug-7' };
+    const r = await runCli(['render', '--answers', join(repoRoot, 'examples/answers/in-cluster.yaml'), '--output-dir', out, '--chart', fixtureChart, '--include-secrets', '--debug'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^debug: run \S*helm version /m);
+    expect(r.stderr).toMatch(/^debug: run \S*helm template bucketeer \S+fixtures\/chart --namespace bucketeer --values \S+/m);
+    expect(r.stderr).toMatch(/^debug: helm exited 0 after \d+ ms$/m);
+    expect(r.stderr).not.toMatch(/db-pw-debug-7|demo-pw-debug-7/);
+  });
+});
