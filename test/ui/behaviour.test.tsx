@@ -89,6 +89,18 @@ describe('wizard behaviour', () => {
     expect(s.frame()).toContain('Host name SDKs call');
   });
 
+  it('a number field that is not a whole number says so', async () => {
+    const s = startWizard({ probes: fakeProbes([KUBE]), cwd: tempDir(), env: {} });
+    sessions.push(s);
+    await play(s, TO_REVIEW.slice(0, 8));
+    await s.waitFor('Number of stream partitions');
+    await s.clearField();
+    await s.type('1.5');
+    await s.press(KEY.enter, '✗ must be a whole number');
+    expect(s.frame()).not.toMatch(/expected number/);
+    expect(s.frame()).toContain('Number of stream partitions');
+  });
+
   it('shows spinners while probes run, then the facts as they arrive; Enter does not wait', async () => {
     const probes = fakeProbes([KUBE], { hold: true });
     const s = startWizard({ probes, cwd: tempDir(), env: {} });
