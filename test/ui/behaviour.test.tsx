@@ -101,6 +101,24 @@ describe('wizard behaviour', () => {
     expect(s.frame()).toContain('Number of stream partitions');
   });
 
+  it('text fields take readline keys and bursts without losing a character', async () => {
+    const s = startWizard({ probes: fakeProbes([KUBE]), cwd: tempDir(), env: {} });
+    sessions.push(s);
+    await play(s, TO_REVIEW.slice(0, 11));
+    await s.waitFor('Host name of the admin console');
+    await s.type('console.example.com');
+    // One chunk: Ctrl-A, "my", Ctrl-E, three Backspaces, "org" (as a fast typist or a paste sends it).
+    s.write('\x01my\x05\x7f\x7f\x7forg');
+    await s.waitFor('› myconsole.example.org');
+    s.write('\x15'); // Ctrl-U: the whole line before the cursor
+    await s.waitFor(/› e\.g\. bucketeer\.example\.com/);
+    await s.type('a.example.com');
+    s.write('\x17'); // Ctrl-W deletes the word before the cursor (here, all of it)
+    await s.waitFor(/› e\.g\. bucketeer\.example\.com/);
+    await s.type('bucketeer.example.com');
+    await s.press(KEY.enter, 'Host name SDKs call');
+  });
+
   it('shows spinners while probes run, then the facts as they arrive; Enter does not wait', async () => {
     const probes = fakeProbes([KUBE], { hold: true });
     const s = startWizard({ probes, cwd: tempDir(), env: {} });
