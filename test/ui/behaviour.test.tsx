@@ -119,6 +119,18 @@ describe('wizard behaviour', () => {
     await s.press(KEY.enter, 'Host name SDKs call');
   });
 
+  it('a secret left blank and not exported: Install now is not offered (it would fail at its first step)', async () => {
+    const engine = fakeEngine([], { ok: true });
+    const s = startWizard({ probes: fakeProbes([KUBE]), engine, cwd: tempDir(), env: {} });
+    sessions.push(s);
+    // Left empty "to set it yourself before installing".
+    await play(s, [...TO_REVIEW.slice(0, -1), { on: 'Type the demo sign-in password' }, ...TO_REVIEW.slice(-1), { on: 'Save the answers file' }]);
+    await s.waitFor('Where should the answers file go?');
+    await s.press(KEY.enter, /BUCKETEER_DEMO_PASSWORD is not set, so installing now is not offered/);
+    expect(s.frame()).not.toContain('Install now');
+    expect(s.frame()).toContain('Render the files');
+  });
+
   it('shows spinners while probes run, then the facts as they arrive; Enter does not wait', async () => {
     const probes = fakeProbes([KUBE], { hold: true });
     const s = startWizard({ probes, cwd: tempDir(), env: {} });
