@@ -3,6 +3,7 @@
 import { commands, globalFlags, type CommandSpec } from './cli/commands.js';
 import { parseFlags, bool } from './cli/flags.js';
 import { UsageError, ExitCode, formatError, exitCodeOf } from './errors.js';
+import { traceCommands } from './util/exec.js';
 import { closest } from './util/suggest.js';
 import { version } from './version.js';
 import { askYesNo } from './cli/prompt.js';
@@ -28,7 +29,7 @@ ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 Flags:
   -h, --help     help for any command
       --version  print the version
-      --debug    show stack traces
+      --debug    show stack traces and the commands run (helm, credential plugins)
 
 Run 'bucketeer-install <command> --help' for a command's flags.
 
@@ -115,6 +116,8 @@ async function runCommand(spec: CommandSpec, rest: string[], debug: boolean): Pr
     );
   }
   const mod = await spec.load();
+  // --debug shows each subprocess (helm, credential plugins) on stderr, secret values masked.
+  if (debug) traceCommands((line) => process.stderr.write(line));
   const env = process.env;
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY) && !isCI(env);
   return mod.run({

@@ -1,7 +1,8 @@
 // Bad input of every kind: exit 2, a short message naming the key or flag (and the line), no
 // stack trace, and no file written.
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
@@ -82,6 +83,88 @@ const cases: Case[] = [
   },
   { name: 'double quote in password', args: ['--include-secrets'], env: { ...secretEnv, BUCKETEER_DB_PASSWORD: 'pa"ss' }, expect: [/database\.password contains a double quote/] },
   { name: 'backslash in password', args: ['--include-secrets'], env: { ...secretEnv, BUCKETEER_DB_PASSWORD: 'pa\\ss' }, expect: [/database\.password contains a backslash/] },
+  // The demo password lands in the console's env.js between double quotes, unescaped
+  // (upstream manifests/bucketeer/charts/web/templates/env-js-configmap.yaml at v2.3.0).
+  {
+    name: 'script injection in the demo password',
+    args: ['--include-secrets'],
+    env: { ...secretEnv, BUCKETEER_DEMO_PASSWORD: 'pw", "API_ENDPOINT":"https://evil.example"};alert(1);//' },
+    expect: [/auth\.demoSignIn\.password contains a double quote/, /env\.js/],
+  },
+  { name: 'line break in the demo password', args: ['--include-secrets'], env: { ...secretEnv, BUCKETEER_DEMO_PASSWORD: 'demo\nline2' }, expect: [/auth\.demoSignIn\.password contains a control character/] },
+  {
+    name: 'line break in the Google client secret',
+    answers: variant({ 'auth.google': { clientId: 'client-1', clientSecret: { env: 'GOOGLE_CLIENT_SECRET' } } }),
+    args: ['--include-secrets'],
+    env: { ...secretEnv, GOOGLE_CLIENT_SECRET: 'GOCSPX-abc\r\nx' },
+    expect: [/auth\.google\.clientSecret contains a control character/],
+  },
+  // Files that never end: refused at once (opened non-blocking, then fstat), never read.
+  {
+    name: 'a FIFO as a {file:} secret',
+    answers: (dir) => {
+      execFileSync('mkfifo', [join(dir, 'db-pipe')]);
+      writeFileSync(join(dir, 'fifo.yaml'), variant({ 'database.password': { file: 'db-pipe' } }));
+      return join(dir, 'fifo.yaml');
+    },
+    args: ['--include-secrets'],
+    env: secretEnv,
+    expect: [/database\.password: db-pipe is a named pipe \(FIFO\), not a regular file/],
+  },
+  {
+    name: '/dev/zero as a {file:} secret',
+    answers: variant({ 'auth.demoSignIn.password': { file: '/dev/zero' } }),
+    args: ['--include-secrets'],
+    env: secretEnv,
+    expect: [/auth\.demoSignIn\.password: \/dev\/zero is a character device/],
+  },
+  {
+    name: 'a {file:} secret larger than 64 KB',
+    answers: (dir) => {
+      writeFileSync(join(dir, 'big-secret'), 'x'.repeat(200 * 1024));
+      writeFileSync(join(dir, 'big.yaml'), variant({ 'database.password': { file: 'big-secret' } }));
+      return join(dir, 'big.yaml');
+    },
+    args: ['--include-secrets'],
+    env: secretEnv,
+    expect: [/database\.password: big-secret is larger than 64 KB/],
+  },
+  {
+    name: 'a FIFO as --answers',
+    answers: (dir) => {
+      execFileSync('mkfifo', [join(dir, 'answers-pipe')]);
+      return join(dir, 'answers-pipe');
+    },
+    expect: [/--answers .*answers-pipe is a named pipe \(FIFO\), not an answers file/],
+  },
+  { name: '/dev/zero as --answers', answers: () => '/dev/zero', expect: [/--answers \/dev\/zero is a character device/] },
+  {
+    name: 'a YAML alias bomb',
+    answers: (() => {
+      let text = 'a0: &a0 [x, x, x, x, x, x, x, x, x]\n';
+      for (let i = 1; i < 10; i++) text += `a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]\n`;
+      return text + example('in-cluster');
+    })(),
+    expect: [/YAML aliases/],
+  },
+  // helm would take a chart reference starting with "-" as a flag.
+  { name: 'a chart reference starting with - (--chart=-x)', args: ['--chart=--help'], expect: [/--chart: .*cannot start with "-"/] },
+  { name: 'a flag as the value of --chart', args: ['--chart', '--help'], expect: [/flag --chart needs a value/] },
+  { name: 'release.chart starting with -', answers: variant({ 'release.chart': '--debug' }), expect: [/release\.chart: .*cannot start with "-"/, /line \d+/] },
+  {
+    name: 'output dir is a dangling link',
+    answers: (dir) => {
+      symlinkSync(join(dir, 'gone'), join(dir, 'dangling'));
+      writeFileSync(join(dir, 'a.yaml'), example('in-cluster'));
+      return join(dir, 'a.yaml');
+    },
+    args: ['--output-dir', 'dangling'],
+    expect: [/--output-dir \S*dangling is a symbolic link to a path that does not exist/],
+  },
+  { name: 'output dir under a file', args: ['--output-dir', 'afile/sub'], expect: [/--output-dir \S*afile\/sub: \S*afile is not a folder/] },
+  { name: 'output dir under /proc', args: ['--output-dir', '/proc/bucketeer-render'], expect: [/--output-dir \/proc\/bucketeer-render is under \/proc, a kernel file system/] },
+  { name: 'output dir deep under /proc/self', args: ['--output-dir', '/proc/self/a/b'], expect: [/is under \/proc/] },
+  { name: 'output dir under /sys', args: ['--output-dir', '/sys/bucketeer-render'], expect: [/is under \/sys/] },
   { name: 'invalid --chart-version', args: ['--chart-version', 'latest!'], expect: [/--chart-version/] },
   { name: 'unknown flag', args: ['--nmespace', 'x'], expect: [/unknown flag --nmespace.*did you mean --namespace/] },
   { name: 'flag without a value', args: ['--output-dir'], expect: [/flag --output-dir needs a value/] },
@@ -97,14 +180,30 @@ describe('bad input exits 2 with a clear message and writes nothing', () => {
     if (typeof c.answers === 'function') answersPath = c.answers(dir);
     else writeFileSync(answersPath, c.answers ?? example('in-cluster'));
     const before = readdirSync(dir).sort();
-    const r = await runCli(['render', '--answers', answersPath, '--output-dir', join(dir, 'out'), ...(c.args ?? [])], { cwd: dir, env: c.env });
+    const started = Date.now();
+    const r = await runCli(['render', '--answers', answersPath, '--output-dir', join(dir, 'out'), ...(c.args ?? [])], { cwd: dir, env: c.env, timeoutMs: 20_000 });
     expect(r.code, r.stderr).toBe(2);
+    expect(Date.now() - started).toBeLessThan(15_000); // never waits on the input
     for (const re of c.expect) expect(r.stderr).toMatch(re);
     expect(r.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/); // no stack trace
     expect(r.stderr.split('\n').filter(Boolean).length).toBeLessThanOrEqual(12);
     expect(r.stdout).toBe('');
     expect(existsSync(join(dir, 'out'))).toBe(false);
     expect(readdirSync(dir).sort()).toEqual(before);
+  });
+
+  // root writes anywhere, so a read-only folder can only be shown to another user.
+  it.skipIf(process.getuid?.() === 0)('a read-only output folder: exit 2 naming it (skipped as root, who can write anywhere)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bad-input-'));
+    writeFileSync(join(dir, 'a.yaml'), example('in-cluster'));
+    mkdirSync(join(dir, 'ro'));
+    chmodSync(join(dir, 'ro'), 0o555);
+    for (const out of ['ro', 'ro/sub']) {
+      const r = await runCli(['render', '--answers', join(dir, 'a.yaml'), '--output-dir', out], { cwd: dir });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/--output-dir \S*ro(\/sub)?.*(not writable|cannot create).*permission denied/);
+      expect(r.stderr).not.toMatch(/this is a bug/);
+    }
   });
 
   it('unknown subcommand suggests the closest', async () => {

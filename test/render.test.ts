@@ -1,7 +1,7 @@
 // render of each example against the fixture chart with the real helm: every required setting
 // arrives non-empty in the Deployments' env, and every object lands in the chosen namespace.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
@@ -151,5 +151,56 @@ describe.skipIf(!helm).each(['gcp', 'aws', 'in-cluster'])('render %s against the
   it('manifests carry masked secrets only', () => {
     const text = readFileSync(join(out, 'manifests.yaml'), 'utf8');
     expect(text).toContain('********');
+  });
+});
+
+// The output folder (no chart needed): files are replaced by rename, never written through a link
+// placed in the folder, and what an earlier render wrote and this one does not is removed.
+describe('render output folder', () => {
+  const answers = join(repoRoot, 'examples/answers/in-cluster.yaml');
+  const env = { BUCKETEER_DB_PASSWORD: 'db-pw-render', BUCKETEER_DEMO_PASSWORD: 'demo-pw-render' };
+
+  it('a symlink named values.yaml is replaced; its target is untouched', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'render-out-'));
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    const target = join(dir, 'precious.txt');
+    writeFileSync(target, 'do not touch\n');
+    symlinkSync(target, join(out, 'values.yaml'));
+    symlinkSync(target, join(out, 'secret-values.yaml'));
+    const r = await runCli(['render', '--answers', answers, '--output-dir', out, '--include-secrets'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(target, 'utf8')).toBe('do not touch\n');
+    expect(lstatSync(join(out, 'values.yaml')).isFile()).toBe(true);
+    expect(lstatSync(join(out, 'secret-values.yaml')).isFile()).toBe(true);
+    expect(statSync(join(out, 'secret-values.yaml')).mode & 0o777).toBe(0o600);
+    expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a render without --include-secrets removes the secret files an earlier render wrote, and nothing else', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'render-out-')), 'out');
+    const first = await runCli(['render', '--answers', answers, '--output-dir', out, '--include-secrets'], { env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(existsSync(join(out, 'secret-values.yaml'))).toBe(true);
+    writeFileSync(join(out, 'notes.txt'), 'mine\n');
+    writeFileSync(join(out, '.values.yaml.999.abcd.tmp'), 'left by a killed render');
+    const second = await runCli(['render', '--answers', answers, '--output-dir', out]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toMatch(/removed .*secret-values\.yaml \(from an earlier render\)/);
+    expect(readdirSync(out).sort()).toEqual(['in-cluster.yaml', 'notes.txt', 'prepare.yaml', 'values.yaml']);
+  });
+});
+
+// --debug promises the subprocess commands: each helm run on stderr, without secret values.
+describe.skipIf(!helm)('render --debug', () => {
+  it('shows the helm commands it runs, and no secret value', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'render-debug-')), 'out');
+    const env = { HELM_BIN: helm!, BUCKETEER_DB_PASSWORD: 'db-pw-debug-7', BUCKETEER_DEMO_PASSWORD: 'demo-pw-debug-7' };
+    const r = await runCli(['render', '--answers', join(repoRoot, 'examples/answers/in-cluster.yaml'), '--output-dir', out, '--chart', fixtureChart, '--include-secrets', '--debug'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^debug: run \S*helm version /m);
+    expect(r.stderr).toMatch(/^debug: run \S*helm template bucketeer \S+fixtures\/chart --namespace bucketeer --values \S+/m);
+    expect(r.stderr).toMatch(/^debug: helm exited 0 after \d+ ms$/m);
+    expect(r.stderr).not.toMatch(/db-pw-debug-7|demo-pw-debug-7/);
   });
 });

@@ -1,15 +1,18 @@
 // Reading an answers file: every failure is a UsageError (exit 2) that names the file, the key
 // path and the line, and all schema problems are reported at once.
-import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { AnswersError, UsageError } from '../errors.js';
+import { readRegularFile } from '../util/files.js';
 import { closest } from '../util/suggest.js';
 import { AnswersSchema, answersJsonSchema, type Answers } from './schema.js';
 
 /** Answers files are a page or two of YAML; anything near this size is a mistake. */
 export const MAX_ANSWERS_BYTES = 1024 * 1024;
+
+/** Aliases an answers file may expand; it needs none, and a bomb needs thousands. */
+const MAX_ALIASES = 100;
 
 export interface LoadedAnswers {
   answers: Answers;
@@ -19,26 +22,20 @@ export interface LoadedAnswers {
 
 export function readAnswersText(file: string, flag = '--answers'): { text: string; path: string } {
   const path = resolve(file);
-  let size: number;
-  try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw new UsageError(`${flag} ${file} is a directory, not an answers file`, 'give the path of a YAML file, e.g. examples/answers/in-cluster.yaml');
-    size = st.size;
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UsageError(`${flag} ${file}: no such file`, 'check the path; examples are in examples/answers/');
-    throw new UsageError(`${flag} ${file}: cannot read it (${code ?? String(err)})`, 'check the path and its permissions');
+  const read = readRegularFile(path, MAX_ANSWERS_BYTES);
+  if (!read.ok) {
+    switch (read.kind) {
+      case 'missing':
+        throw new UsageError(`${flag} ${file}: no such file`, 'check the path; examples are in examples/answers/');
+      case 'not-regular':
+        throw new UsageError(`${flag} ${file} is ${read.what}, not an answers file`, 'give the path of a YAML file, e.g. examples/answers/in-cluster.yaml');
+      case 'too-large':
+        throw new UsageError(`${flag} ${file} is ${read.bytes >= 1048576 ? (read.bytes / 1048576).toFixed(1) + ' MB' : 'over 1 MB'}; an answers file is at most 1 MB`, 'give the answers YAML file, not another file');
+      case 'unreadable':
+        throw new UsageError(`${flag} ${file}: cannot read it (${read.code})`, 'check the path and its permissions');
+    }
   }
-  if (size > MAX_ANSWERS_BYTES) {
-    throw new UsageError(`${flag} ${file} is ${(size / 1048576).toFixed(1)} MB; an answers file is at most 1 MB`, 'give the answers YAML file, not another file');
-  }
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (err) {
-    throw new UsageError(`${flag} ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 'check the file permissions');
-  }
+  const buf = read.data;
   if (buf.includes(0)) throw new UsageError(`${flag} ${file} is a binary file, not YAML`, 'give the answers YAML file');
   const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
   if (text.includes('\uFFFD')) throw new UsageError(`${flag} ${file} is not UTF-8 text`, 'save the answers file as UTF-8');
@@ -65,7 +62,14 @@ export function parseAnswers(text: string, label: string): Answers {
     });
     throw new AnswersError(problems, label);
   }
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    // maxAliasCount stops an alias bomb (aliases of aliases expanding to gigabytes) in toJS.
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    throw new AnswersError([`the file uses YAML aliases (*name) more than ${MAX_ALIASES} times; an answers file needs none`], label);
+  }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new AnswersError(['the file must be a YAML mapping (key: value lines) at the top level'], label);
   }

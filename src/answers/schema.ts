@@ -98,7 +98,12 @@ const Kubernetes = z.strictObject({
 
 const Release = z.strictObject({
   name: dnsLabel('release.name', 53).default(DEFAULT_RELEASE),
-  chart: z.string().min(1).default(CHART_REF).describe('OCI reference, repo/chart of a helm repository (helm repo add), local directory or .tgz'),
+  // helm would read a reference starting with "-" as a flag (`--chart=--help`).
+  chart: z
+    .string()
+    .regex(/^[^-]/, { error: 'must be an OCI reference, repo/chart, a chart folder or a .tgz, and cannot start with "-" (write ./-name for such a folder)' })
+    .default(CHART_REF)
+    .describe('OCI reference, repo/chart of a helm repository (helm repo add), local directory or .tgz'),
   version: z
     .string()
     .regex(/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { error: 'must be a chart version such as v2.3.0' })

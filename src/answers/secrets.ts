@@ -1,9 +1,12 @@
 // Resolving secret references. Values are read only when a command really needs them (install,
 // render --include-secrets); plain render never reads them, so it runs with nothing set.
-import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { EnvironmentError, UsageError } from '../errors.js';
+import { formatBytes, readRegularFile } from '../util/files.js';
 import type { Answers, SecretRef } from './schema.js';
+
+/** A password or client secret is a line; a file far larger is the wrong file (or a device). */
+export const MAX_SECRET_FILE_BYTES = 64 * 1024;
 
 export interface SecretSources {
   env: NodeJS.ProcessEnv;
@@ -31,18 +34,24 @@ export async function resolveSecretRef(ref: SecretRef, key: string, src: SecretS
   }
   if ('file' in ref) {
     const path = resolve(src.baseDir, ref.file);
-    try {
-      if (statSync(path).isDirectory()) throw new UsageError(`${key}: ${ref.file} is a directory`, `point ${key} at a file holding only the secret`);
-      const v = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
-      if (v === '') throw new UsageError(`${key}: ${ref.file} is empty`, `write the secret into ${ref.file}`);
-      return v;
-    } catch (err) {
-      if (err instanceof UsageError) throw err;
-      throw new UsageError(
-        `${key}: cannot read ${ref.file} (${(err as NodeJS.ErrnoException).code ?? String(err)} at ${path})`,
-        `check the path (relative to ${src.baseDirIs ?? "the answers file's folder"}) and its permissions`,
-      );
+    const read = readRegularFile(path, MAX_SECRET_FILE_BYTES);
+    if (!read.ok) {
+      const fix = `point ${key} at a regular file holding only the secret`;
+      switch (read.kind) {
+        case 'not-regular':
+          throw new UsageError(`${key}: ${ref.file} is ${read.what}, not a regular file`, fix);
+        case 'too-large':
+          throw new UsageError(`${key}: ${ref.file} is larger than ${formatBytes(MAX_SECRET_FILE_BYTES)}, too large for a secret`, fix);
+        default:
+          throw new UsageError(
+            `${key}: cannot read ${ref.file} (${read.kind === 'missing' ? 'ENOENT' : read.code} at ${path})`,
+            `check the path (relative to ${src.baseDirIs ?? "the answers file's folder"}) and its permissions`,
+          );
+      }
     }
+    const v = read.data.toString('utf8').replace(/\r?\n$/, '');
+    if (v === '') throw new UsageError(`${key}: ${ref.file} is empty`, `write the secret into ${ref.file}`);
+    return v;
   }
   if (!src.readClusterSecret) {
     throw new EnvironmentError(

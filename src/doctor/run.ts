@@ -14,7 +14,7 @@ import { KubeClient } from '../kube/client.js';
 import { getPath, secretNamesFor, type Values } from '../plan/values.js';
 import { prepareChecks } from './prepare.js';
 import { secretChecks } from './secrets.js';
-import { valuesChecks } from './values.js';
+import { inlineSecretsCheck, valuesChecks } from './values.js';
 import { DEFAULT_DOCTOR_HEALTH_WINDOW_MS, DEFAULT_PROBE_TIMEOUT_MS } from '../settings.js';
 
 const DOC = 'https://github.com/bucketeer-io/bucketeer-install#doctor';
@@ -140,7 +140,7 @@ export async function doctorChecks(o: DoctorOptions): Promise<Check[]> {
     checks.push(...(await secretChecks(kube, o.namespace, names, { issuer: str('web.oauth.issuer'), audience: str('web.oauth.audience') }, o.signal).catch((e): Check[] => [{ category: 'secrets', id: 'secrets.read', title: 'read Secrets', status: 'fail', detail: msg(e), hint: hintOf(e) }])));
 
     // values
-    if (values) checks.push(...valuesChecks(values));
+    if (values) checks.push(inlineSecretsCheck(values, o.release, o.namespace), ...valuesChecks(values));
 
     // middleware, read-only, where reachable from here
     if (answers) {

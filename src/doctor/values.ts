@@ -75,3 +75,43 @@ export function demoSignInChecks(values: Values): Check[] {
     },
   ];
 }
+
+/** A subchart's resource name prefix, as the v2.3.0 subcharts' `<chart>.fullname` helpers build it. */
+export function subchartFullname(release: string, chart: string): string {
+  return (release.includes(chart) ? release : `${release}-${chart}`).slice(0, 63).replace(/-+$/, '');
+}
+
+/**
+ * Which secret values the chart writes outside Secrets, where the `view` role (which cannot read
+ * Secrets) reads them: ConfigMaps, and the pod specs of the Deployments and the migration Job.
+ * A warning when a real credential (the Google client secret, the warehouse password) is in a
+ * ConfigMap; the demo password has its own warning (values.demo-sign-in), and the database
+ * password in the pod specs is how every install of this chart runs. Named from the values helm
+ * holds; only names and keys are reported, never the values.
+ */
+export function inlineSecretsCheck(values: Values, release: string, namespace: string): Check {
+  const web = subchartFullname(release, 'web');
+  const subscriber = subchartFullname(release, 'subscriber');
+  const set = (p: string) => !isEmpty(getPath(values, p));
+  const credentials: string[] = [];
+  if (set('web.oauth.google.clientSecret')) credentials.push(`Google client secret: ConfigMap ${web}-oauth-config`);
+  if (['global.dataWarehouse.postgres.password', 'global.dataWarehouse.mysql.password'].some(set)) {
+    credentials.push(`warehouse password: ConfigMaps ${web}-datawarehouse-config and ${subscriber}-subscribers-config`);
+  }
+  const others: string[] = [];
+  if (getPath(values, 'web.oauth.demoSignIn.enabled') === true && set('web.oauth.demoSignIn.password')) {
+    others.push(`demo sign-in password: ConfigMaps ${web}-env-js and ${web}-oauth-config`);
+  }
+  if (set('global.operationalDatabase.mysql.pass')) others.push("database password: the Deployments' env (BUCKETEER_*_MYSQL_PASS) and the migration Job's arguments");
+  const listed = [...credentials, ...others].join('; ');
+  return {
+    category: 'secrets',
+    id: 'secrets.view-readable',
+    title: 'secrets readable with the view role',
+    status: credentials.length ? 'warn' : 'pass',
+    detail: listed ? `readable by anyone with the view role in namespace ${namespace}: ${listed}` : 'no secret value outside Secrets',
+    ...(credentials.length ? { hint: `grant view in namespace ${namespace} only to people trusted with these credentials (kubectl get rolebindings -n ${namespace}); the chart offers no Secret for them` } : {}),
+    docUrl: 'https://github.com/bucketeer-io/bucketeer-install#secrets-outside-kubernetes-secrets',
+    facts: { credentials, others },
+  };
+}

@@ -4,11 +4,13 @@
 // answers.kubernetes.context, else the file's current-context.
 // Our own small loader instead of @kubernetes/client-node's: it costs no start-up time, and every
 // failure becomes one line that names the file, the context and the fix.
-import { existsSync, readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { parse } from 'yaml';
 import { EnvironmentError, UsageError } from '../errors.js';
+import { readRegularFile } from '../util/files.js';
 
 export interface ExecConfig {
   command: string;
@@ -102,15 +104,48 @@ export function kubeconfigFiles(opts: KubeconfigOptions): { files: string[]; exp
 
 const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
 
-function fileOrData(base: string, file: unknown, data: unknown, what: string, source: string): Buffer | undefined {
-  if (str(data)) return Buffer.from(data as string, 'base64');
-  if (!str(file)) return undefined;
-  const path = isAbsolute(file as string) ? (file as string) : resolve(base, file as string);
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new EnvironmentError(`kubeconfig ${source}: cannot read ${what} ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 'fix the path in the kubeconfig or regenerate it with your cloud CLI');
+/** Base64 as kubectl decodes it (standard alphabet, padded); Buffer.from would skip bad characters. */
+function decodeBase64(data: string, field: string, source: string): Buffer {
+  const compact = data.replace(/\s+/g, '');
+  if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) {
+    throw new EnvironmentError(`kubeconfig ${source}: ${field} is not valid base64`, 'regenerate the kubeconfig entry with your cloud CLI (or fix that field)');
   }
+  return Buffer.from(compact, 'base64');
+}
+
+/** Kubeconfig files and the files they name are small; a larger one is the wrong file. */
+const MAX_KUBECONFIG_FILE_BYTES = 32 * 1024 * 1024;
+
+function readConfigFile(path: string, what: string, source: string): Buffer {
+  const read = readRegularFile(path, MAX_KUBECONFIG_FILE_BYTES);
+  if (read.ok) return read.data;
+  const problem = read.kind === 'missing' ? 'ENOENT' : read.kind === 'unreadable' ? read.code : read.kind === 'not-regular' ? read.what : `larger than ${MAX_KUBECONFIG_FILE_BYTES / 1048576} MB`;
+  throw new EnvironmentError(`kubeconfig ${source}: cannot read ${what} ${path} (${problem})`, 'fix the path in the kubeconfig or regenerate it with your cloud CLI');
+}
+
+function fileOrData(base: string, file: unknown, data: unknown, what: string, source: string): Buffer | undefined {
+  if (str(data)) return decodeBase64(data as string, `${what}-data`, source);
+  if (!str(file)) return undefined;
+  return readConfigFile(isAbsolute(file as string) ? (file as string) : resolve(base, file as string), what, source);
+}
+
+/**
+ * The cluster's CA must be PEM certificates that parse: otherwise every TLS handshake fails with
+ * a misleading "self-signed certificate" (Node drops what it cannot parse and trusts nothing).
+ */
+function checkCertificateAuthority(ca: Buffer | undefined, cluster: string, source: string): Buffer | undefined {
+  if (!ca) return undefined;
+  const fix = 'regenerate the kubeconfig entry with your cloud CLI, or fix certificate-authority(-data) (base64 of the PEM file)';
+  const pems = ca.toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g);
+  if (!pems) throw new EnvironmentError(`kubeconfig ${source}: the certificate authority of cluster "${cluster}" holds no PEM certificate (-----BEGIN CERTIFICATE-----)`, fix);
+  for (const pem of pems) {
+    try {
+      new X509Certificate(pem);
+    } catch (err) {
+      throw new EnvironmentError(`kubeconfig ${source}: the certificate authority of cluster "${cluster}" holds a certificate that does not parse (${(err as Error).message})`, fix);
+    }
+  }
+  return ca;
 }
 
 /**
@@ -180,8 +215,9 @@ export function loadKubeconfig(opts: KubeconfigOptions): ResolvedKubeconfig {
   for (const file of present) {
     let raw: RawFile;
     try {
-      raw = (parse(readFileSync(file, 'utf8')) ?? {}) as RawFile;
+      raw = (parse(readConfigFile(file, 'file', file).toString('utf8')) ?? {}) as RawFile;
     } catch (err) {
+      if (err instanceof EnvironmentError) throw err;
       throw new EnvironmentError(`kubeconfig ${file} is not valid YAML (${(err as Error).message.split('\n')[0]})`, 'fix or regenerate the file');
     }
     if (typeof raw !== 'object') throw new EnvironmentError(`kubeconfig ${file} is not a kubeconfig`, 'fix or regenerate the file');
@@ -222,7 +258,7 @@ export function loadKubeconfig(opts: KubeconfigOptions): ResolvedKubeconfig {
     cluster: {
       name: clusterName!,
       server: server.replace(/\/+$/, ''),
-      ca: fileOrData(c.base, c.raw['certificate-authority'], c.raw['certificate-authority-data'], 'certificate-authority', c.file),
+      ca: checkCertificateAuthority(fileOrData(c.base, c.raw['certificate-authority'], c.raw['certificate-authority-data'], 'certificate-authority', c.file), clusterName!, c.file),
       insecureSkipTlsVerify: c.raw['insecure-skip-tls-verify'] === true,
       tlsServerName: str(c.raw['tls-server-name']),
       proxyUrl: str(c.raw['proxy-url']),

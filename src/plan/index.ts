@@ -4,7 +4,7 @@ import type { Answers } from '../answers/schema.js';
 import { resolveSecretRefs, secretRefsOf, type SecretSources } from '../answers/secrets.js';
 import { inClusterManifests, mysqlName, type Manifest } from './in-cluster.js';
 import { generateMaterial, randomPassword, type Material } from './material.js';
-import { MASK, planValues, secretNamesFor, type InlineSecrets, type Values } from './values.js';
+import { assertInlineSecretsSafe, MASK, planValues, secretNamesFor, type InlineSecrets, type Values } from './values.js';
 import { everyInlineSecret } from '../chart/facts.js';
 
 export interface Plan {
@@ -24,15 +24,21 @@ export interface Plan {
 
 export const MASKED_SECRETS: InlineSecrets = everyInlineSecret(() => MASK);
 
-/** Reads every referenced secret; in-cluster MySQL without a reference gets a generated one. */
+/**
+ * Reads every referenced secret; in-cluster MySQL without a reference gets a generated one.
+ * Each value is checked for the template the chart writes it into (exit 2 naming its key), so a
+ * bad value stops a run before its first change.
+ */
 export async function resolveInlineSecrets(answers: Answers, src: SecretSources): Promise<InlineSecrets> {
   const values = await resolveSecretRefs(secretRefsOf(answers), src);
-  return {
+  const secrets: InlineSecrets = {
     dbPassword: values.get('database.password') ?? randomPassword(),
     googleClientSecret: values.get('auth.google.clientSecret'),
     demoSignInPassword: values.get('auth.demoSignIn.password'),
     warehousePassword: values.get('warehouse.password'),
   };
+  assertInlineSecretsSafe(secrets);
+  return secrets;
 }
 
 /** The leaves of `real` that differ from `masked`: the overlay helm gets from a 0600 file. */

@@ -59,18 +59,51 @@ export function endpointsFor(answers: Answers): Endpoints {
   };
 }
 
+const isControl = (ch: string) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f;
+
 /**
  * The chart writes these values between double quotes without escaping, so a `"`,
- * a `\` or a control character would corrupt the pod spec. Refuse them with the reason.
+ * a `\` or a control character would corrupt the pod spec (or the script around it). Refuse them
+ * with the reason; `where` names what the value would break.
  */
-export function assertChartSafe(value: string, key: string): void {
-  const bad = [...value].find((ch) => ch === '"' || ch === '\\' || ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+export function assertChartSafe(value: string, key: string, where = 'the pod spec'): void {
+  const bad = [...value].find((ch) => ch === '"' || ch === '\\' || isControl(ch));
   if (bad !== undefined) {
-    const shown = bad === '"' ? 'a double quote (")' : bad === '\\' ? 'a backslash (\\)' : 'a control character';
+    const shown = bad === '"' ? 'a double quote (")' : bad === '\\' ? 'a backslash (\\)' : 'a control character (a line break?)';
     throw new UsageError(
-      `${key} contains ${shown}; the Bucketeer chart places this value inside double quotes without escaping, which breaks the pod spec`,
+      `${key} contains ${shown}; the Bucketeer chart places this value inside double quotes without escaping, which breaks ${where}`,
       `choose a value without " or \\ or control characters (other punctuation is fine)`,
     );
+  }
+}
+
+/**
+ * Where the v2.3.0 chart writes each inline secret, as its answers key and what a quote in it
+ * would break. `escaped` secrets go through toJson or `quote` only: a quote is harmless there,
+ * but a control character is still refused (a line break pasted into a secret is a copy mistake
+ * that would otherwise surface only as a failed sign-in).
+ */
+export const INLINE_SECRET_KEYS: Record<keyof InlineSecrets, { key: string; where: string; escaped?: boolean }> = {
+  // web/api/batch/subscriber deployment.yaml: `value: "{{ ...mysql.pass }}"`
+  dbPassword: { key: 'database.password', where: 'the pod spec of every Bucketeer Deployment' },
+  // web env-js-configmap.yaml: `"DEMO_SIGN_IN_PASSWORD":"{{ .Values.oauth.demoSignIn.password }}"`,
+  // a script every browser that opens the console runs: a quote there injects script.
+  demoSignInPassword: { key: 'auth.demoSignIn.password', where: "the console's env.js script" },
+  // web oauth-configmap.yaml: `{{ toJson .Values.oauth }}` (escaped).
+  googleClientSecret: { key: 'auth.google.clientSecret', where: 'the OAuth configuration', escaped: true },
+  // web datawarehouse-configmap.yaml (`| quote`) and subscriber subscribers-configmap.yaml (toJson).
+  warehousePassword: { key: 'warehouse.password', where: 'the warehouse configuration', escaped: true },
+};
+
+/** Every resolved inline secret is safe for the template it lands in (masked ones are skipped). */
+export function assertInlineSecretsSafe(secrets: InlineSecrets): void {
+  for (const [field, spec] of Object.entries(INLINE_SECRET_KEYS) as [keyof InlineSecrets, (typeof INLINE_SECRET_KEYS)[keyof InlineSecrets]][]) {
+    const value = secrets[field];
+    if (value === undefined || value === MASK) continue;
+    if (!spec.escaped) assertChartSafe(value, spec.key, spec.where);
+    else if ([...value].some(isControl)) {
+      throw new UsageError(`${spec.key} contains a control character (a line break?), which the chart would write into ${spec.where}`, `remove it from the value of ${spec.key}`);
+    }
   }
 }
 
@@ -96,8 +129,9 @@ export function planValues(answers: Answers, secrets: InlineSecrets): Values {
   const redisMode = answers.redis.clusterMode ? 'cluster' : 'standalone';
   const db = answers.database;
 
-  if (secrets.dbPassword !== MASK) assertChartSafe(secrets.dbPassword, 'database.password');
+  assertInlineSecretsSafe(secrets);
   for (const [key, v] of [['database.user', db.user], ['database.name', db.name]] as const) assertChartSafe(v, key);
+  if (answers.auth.demoSignIn.email) assertChartSafe(answers.auth.demoSignIn.email, 'auth.demoSignIn.email', "the console's env.js script");
 
   const mysql = { host: ep.mysqlHost, port: ep.mysqlPort, user: db.user, pass: secrets.dbPassword, name: db.name };
   const redisPair = (serverName: string) => ({ serverName, addr: ep.redisAddr, mode: redisMode });

@@ -12,7 +12,7 @@ import { DEMO_PASSWORD_PUBLIC } from '../plan/values.js';
 import { buildDraft, detection, questionsFor, SECRETS, type Question, type SecretId, type SelectItem, type Values } from './flow.js';
 import type { InstallEvent, WizardFact, WizardPorts, WizardPresets } from './ports.js';
 import { fileExists, saveAnswers, savePathProblem, type SaveResult } from './save.js';
-import { displayPath, replayCommand, reviewWarnings, summaryRows, valuesPreview } from './summary.js';
+import { displayPath, replayCommand, reviewWarnings, summaryRows, unsetSecretEnvs, valuesPreview } from './summary.js';
 import { validateAnswers } from './validate.js';
 import { EnvironmentScreen } from './components/EnvironmentScreen.js';
 import { QuestionScreen } from './components/QuestionScreen.js';
@@ -324,8 +324,17 @@ export function Wizard(props: WizardProps) {
   }
   // step === 'action'
   const d = detection(facts);
-  const canInstall = Boolean(ports.engine) && d.clusterReachable;
-  const notes = !ports.engine ? ['Installing from the wizard is not wired into this build yet.'] : !d.clusterReachable ? ['No cluster answered, so installing now is not offered.'] : [];
+  // A secret left blank for "set it yourself" is not there yet: installing now would only fail at
+  // its first step, so the install is offered once it is exported (the replay command below).
+  const unset = answers ? unsetSecretEnvs({ answers, values, env, secretValues }) : [];
+  const canInstall = Boolean(ports.engine) && d.clusterReachable && unset.length === 0;
+  const notes = !ports.engine
+    ? ['Installing from the wizard is not wired into this build yet.']
+    : !d.clusterReachable
+      ? ['No cluster answered, so installing now is not offered.']
+      : unset.length
+        ? [`${unset.join(' and ')} ${unset.length > 1 ? 'are' : 'is'} not set, so installing now is not offered: export ${unset.length > 1 ? 'them' : 'it'} and run the command below (or go back with Esc and type the value).`]
+        : [];
   const items: SelectItem[] = [
     ...(canInstall ? [{ label: `Install now into ${target}`, value: 'install', hint: 'helm upgrade --install, then health checks' }] : []),
     { label: 'Render the files into ./bucketeer-render', value: 'render', hint: 'values.yaml (secrets masked) and in-cluster manifests; no cluster needed' },

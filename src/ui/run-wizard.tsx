@@ -25,6 +25,9 @@ export async function runWizard(opts: RunWizardOptions): Promise<number> {
   // text now, and let Ink's first frame replace it in place (cursor up, erase) when it is ready.
   const preFrame = out.isTTY ? PRE_FRAME : undefined;
   if (preFrame) out.write(preFrame);
+  // The wizard owns the terminal: --debug's subprocess lines would draw over its screen.
+  const { traceCommands } = await import('../util/exec.js');
+  traceCommands(undefined);
   const [{ render }, { createElement }, { Wizard }] = await Promise.all([import('ink'), import('react'), import('./Wizard.js')]);
   if (preFrame) out.write(`\x1b[${preFrame.split('\n').length - 1}A\r\x1b[0J`);
   let code: number | undefined;

@@ -43,15 +43,17 @@ export function reviewWarnings(w: WarningInput): string[] {
   const policy =
     d.memorystore.find((m) => `memorystore:${m.name}` === redisPick)?.maxmemoryPolicy ?? d.elasticache.find((e) => `elasticache:${e.id}` === redisPick)?.maxmemoryPolicy;
   if (policy && policy !== 'noeviction') out.push(`Redis maxmemory-policy is ${policy}: set it to noeviction, or Redis drops events when full`);
-  for (const id of Object.keys(SECRETS) as SecretId[]) {
-    const name = SECRETS[id].env;
-    if (w.values[`secret.${id}.how`] === 'env' && secretInUse(w.answers, id) && !w.env[name] && !w.secretValues[`secret.${id}.value`]) {
-      out.push(`${name} is not set: export it before installing`);
-    }
-  }
+  for (const name of unsetSecretEnvs(w)) out.push(`${name} is not set: export it before installing`);
   if (w.answers.auth.demoSignIn.enabled) out.push(DEMO_PASSWORD_PUBLIC);
   if (!d.clusterReachable) out.push('no cluster answered: you can render the files now and install later');
   return out;
+}
+
+/** Environment variables the answers' secrets come from that are neither exported nor typed in the wizard. */
+export function unsetSecretEnvs(w: Pick<WarningInput, 'answers' | 'values' | 'env' | 'secretValues'>): string[] {
+  return (Object.keys(SECRETS) as SecretId[])
+    .filter((id) => w.values[`secret.${id}.how`] === 'env' && secretInUse(w.answers, id) && !w.env[SECRETS[id].env] && !w.secretValues[`secret.${id}.value`])
+    .map((id) => SECRETS[id].env);
 }
 
 function secretInUse(a: Answers, id: SecretId): boolean {

@@ -61,5 +61,9 @@ function humanMessage(message: string, path: readonly string[]): string {
   // Messages written for answers files start with the key; at the field it is already shown.
   const key = path.join('.');
   const m = message.startsWith(`${key} `) ? message.slice(key.length + 1) : message;
-  return m.replace(/^Invalid input: /, '').replace(/^expected string, received undefined$/, 'is required');
+  return m
+    .replace(/^Invalid input: /, '')
+    .replace(/^expected string, received undefined$/, 'is required')
+    // Number fields hold text until it is digits only ("1.5", "3x", "-1" stay text).
+    .replace(/^expected (number|int), received string$/, 'must be a whole number');
 }

@@ -50,6 +50,9 @@ describe.skipIf(!helm)('doctor', () => {
     // The in-cluster example uses demo sign-in, whose password the chart publishes in env.js: the
     // one warning. Everything else passes or is skipped with its reason.
     expect(report.checks.filter((c) => c.status === 'warn' || c.status === 'fail').map((c) => [c.id, c.status])).toEqual([['values.demo-sign-in', 'warn']]);
+    // Where the chart left secrets the view role can read, by name only.
+    expect(byId(report, 'secrets.view-readable')).toMatchObject({ status: 'pass', detail: expect.stringMatching(/ConfigMaps bucketeer-web-env-js .*database password/) });
+    expect(JSON.stringify(report)).not.toContain(h.env.BUCKETEER_DEMO_PASSWORD);
     expect(report.status).toBe('warn');
     expect(code).toBe(0);
     expect((await doctor(['--strict'])).code).toBe(1);

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { prepareChecks } from '../../src/doctor/prepare.js';
 import { oauthKeyCheck, serviceCertChecks, serviceTokenCheck } from '../../src/doctor/secrets.js';
-import { demoSignInChecks, valuesChecks } from '../../src/doctor/values.js';
-import { buildPlan } from '../../src/plan/index.js';
+import { demoSignInChecks, inlineSecretsCheck, subchartFullname, valuesChecks } from '../../src/doctor/values.js';
+import { buildPlan, type PlanOptions } from '../../src/plan/index.js';
 import { generateOAuthKey, generateServiceCert, signServiceToken } from '../../src/plan/material.js';
 import { MASK } from '../../src/plan/values.js';
 import { deploymentsToRestart, diffResources, diffValues, handSetValues, maskPaths, parseManifest } from '../../src/upgrade/diff.js';
@@ -115,6 +115,45 @@ describe('doctor values checks', () => {
     expect(demoSignInChecks(broken)[0]).toMatchObject({ status: 'fail', detail: expect.stringContaining('web.oauth.demoSignIn.projectId') });
     const google = buildPlan(answers({ auth: { google: { clientId: 'id-1.apps.googleusercontent.com', clientSecret: { env: 'G' } } } })).values;
     expect(demoSignInChecks(google)).toEqual([]);
+  });
+});
+
+// Where the v2.3.0 chart writes inline secrets outside Secrets (upstream
+// manifests/bucketeer/charts/web/templates/{env-js,oauth,datawarehouse}-configmap.yaml,
+// charts/subscriber/templates/subscribers-configmap.yaml, charts/*/templates/deployment.yaml).
+describe('doctor: secrets readable with the view role', () => {
+  const real: PlanOptions['inlineSecrets'] = { dbPassword: 'db-pw', googleClientSecret: 'g-secret', demoSignInPassword: 'demo-pw', warehousePassword: 'wh-pw' };
+  const helmValues = (a: ReturnType<typeof answers>) => {
+    // What `helm get values` returns: the masked values with the real secrets merged in.
+    const plan = buildPlan(a, { inlineSecrets: real });
+    const merge = (x: any, y: any): any => (y && typeof y === 'object' && !Array.isArray(y) ? Object.fromEntries([...new Set([...Object.keys(x ?? {}), ...Object.keys(y)])].map((k) => [k, k in y ? merge(x?.[k], y[k]) : x[k]])) : y);
+    return merge(plan.values, plan.secretValues);
+  };
+
+  it('demo sign-in and the database password are listed (demo has its own warning): pass, no value printed', () => {
+    const c = inlineSecretsCheck(helmValues(answers()), 'bucketeer', 'ns1');
+    expect(c).toMatchObject({ id: 'secrets.view-readable', status: 'pass' });
+    expect(c.detail).toMatch(/demo sign-in password: ConfigMaps bucketeer-web-env-js/);
+    expect(c.detail).toMatch(/database password: the Deployments' env/);
+    expect(JSON.stringify(c)).not.toMatch(/demo-pw|db-pw/);
+  });
+
+  it('warns when the Google client secret and the warehouse password are in ConfigMaps, naming them', () => {
+    const a = answers({
+      auth: { google: { clientId: 'cid', clientSecret: { env: 'G' } }, demoSignIn: { enabled: false } },
+      warehouse: { type: 'postgres', host: 'pg', port: 5432, user: 'u', database: 'd', password: { env: 'W' } },
+    } as never);
+    const c = inlineSecretsCheck(helmValues(a), 'prod', 'ns1');
+    expect(c.status).toBe('warn');
+    expect(c.detail).toMatch(/Google client secret: ConfigMap prod-web-oauth-config/);
+    expect(c.detail).toMatch(/warehouse password: ConfigMaps prod-web-datawarehouse-config and prod-subscriber-subscribers-config/);
+    expect(c.hint).toMatch(/rolebindings -n ns1/);
+    expect(JSON.stringify(c)).not.toMatch(/g-secret|wh-pw/);
+  });
+
+  it('names subchart resources as the chart does (a release containing the chart name is used alone)', () => {
+    expect(subchartFullname('bucketeer', 'web')).toBe('bucketeer-web');
+    expect(subchartFullname('my-web', 'web')).toBe('my-web');
   });
 });
 

@@ -100,6 +100,18 @@ describe.skipIf(!helm)('install: example profiles', () => {
     expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
   });
 
+  // The console's env.js takes the demo password between double quotes, unescaped (upstream
+  // manifests/bucketeer/charts/web/templates/env-js-configmap.yaml at v2.3.0): a quote there would
+  // run script in every browser that opens the console.
+  it('a script-injecting demo password: exit 2 naming the key, and nothing is created', async () => {
+    const ns = 'prof-inject';
+    const r = await runInstall(h, { namespace: ns, env: { BUCKETEER_DEMO_PASSWORD: 'pw", "API_ENDPOINT":"https://evil.example"};alert(1);//' } });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/auth\.demoSignIn\.password contains a double quote/);
+    expect(r.stderr).not.toContain('evil.example');
+    expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
+  });
+
   it('a missing secret env var: exit 2 naming the variable, before the cluster is touched', async () => {
     const ns = 'prof-no-env';
     const r = await runInstall(h, { namespace: ns, env: { BUCKETEER_DEMO_PASSWORD: '' } });

@@ -14,6 +14,7 @@ import { deploymentChecks, migrationCheck, healthChecks } from '../../src/instal
 import { readStoredAnswers, storedAnswersConfigMap, writeStoredAnswers } from '../../src/install/stored-answers.js';
 import { KubeClient, resourcePath } from '../../src/kube/client.js';
 import { loadKubeconfig } from '../../src/kube/config.js';
+import { generateServiceCert } from '../../src/plan/material.js';
 import { startKubesim, type Kubesim } from '../kubesim/server.js';
 import { example } from './helpers.js';
 
@@ -29,9 +30,11 @@ const kubeconfig = (name: string, server: string, extra: Record<string, unknown>
 
 describe('kubeconfig loading', () => {
   let dir: string;
-  beforeAll(() => {
+  let caPem: string;
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kc-test-'));
-    writeFileSync(join(dir, 'a'), kubeconfig('a', 'https://a.example:6443', { 'certificate-authority-data': Buffer.from('CA-A').toString('base64') }));
+    caPem = (await generateServiceCert(['a.example'])).caCrt;
+    writeFileSync(join(dir, 'a'), kubeconfig('a', 'https://a.example:6443', { 'certificate-authority-data': Buffer.from(caPem).toString('base64') }));
     writeFileSync(join(dir, 'b'), kubeconfig('b', 'http://127.0.0.1:1', { 'insecure-skip-tls-verify': true }));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,7 +47,7 @@ describe('kubeconfig loading', () => {
   it('$KUBECONFIG lists are merged: the first file sets current-context, --kube-context picks another', () => {
     const env = { KUBECONFIG: `${join(dir, 'a')}:${join(dir, 'b')}` };
     expect(loadKubeconfig({ env }).context).toBe('a');
-    expect(loadKubeconfig({ env }).cluster.ca?.toString()).toBe('CA-A');
+    expect(loadKubeconfig({ env }).cluster.ca?.toString()).toBe(caPem);
     const b = loadKubeconfig({ env, context: 'b' });
     expect(b.cluster.server).toBe('http://127.0.0.1:1');
     expect(b.explicitFile).toBeUndefined();
@@ -57,6 +60,22 @@ describe('kubeconfig loading', () => {
     mkdirSync(kubeDir, { recursive: true });
     writeFileSync(join(kubeDir, 'config'), kubeconfig('home', 'https://home.example'));
     expect(loadKubeconfig({ env: { HOME: home } }).context).toBe('home');
+  });
+
+  // Node drops a CA it cannot parse and then reports every server as "self-signed certificate".
+  it('a malformed certificate-authority(-data) says so, naming the cluster and the file', () => {
+    const load = (extra: Record<string, unknown>) => {
+      const file = join(dir, 'bad-ca');
+      writeFileSync(file, kubeconfig('c', 'https://c.example:6443', extra));
+      return () => loadKubeconfig({ kubeconfig: file, env: {} });
+    };
+    expect(load({ 'certificate-authority-data': 'not base64!!' })).toThrow(/certificate-authority-data is not valid base64/);
+    expect(load({ 'certificate-authority-data': Buffer.from('CA-A').toString('base64') })).toThrow(/certificate authority of cluster "c" holds no PEM certificate/);
+    const broken = caPem.replace(/\n[A-Za-z0-9+/]{20}/, '\nAAAAAAAAAAAAAAAAAAAA');
+    expect(load({ 'certificate-authority-data': Buffer.from(broken).toString('base64') })).toThrow(/certificate authority of cluster "c" holds a certificate that does not parse/);
+    writeFileSync(join(dir, 'ca.pem'), 'garbage');
+    expect(load({ 'certificate-authority': 'ca.pem' })).toThrow(EnvironmentError);
+    expect(load({ 'certificate-authority': '/dev/zero' })).toThrow(/cannot read certificate-authority \/dev\/zero \(a character device\)/);
   });
 
   it('clear errors: a missing --kubeconfig file (exit 2), no kubeconfig at all and an unknown context (exit 3)', () => {

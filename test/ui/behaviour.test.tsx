@@ -89,6 +89,48 @@ describe('wizard behaviour', () => {
     expect(s.frame()).toContain('Host name SDKs call');
   });
 
+  it('a number field that is not a whole number says so', async () => {
+    const s = startWizard({ probes: fakeProbes([KUBE]), cwd: tempDir(), env: {} });
+    sessions.push(s);
+    await play(s, TO_REVIEW.slice(0, 8));
+    await s.waitFor('Number of stream partitions');
+    await s.clearField();
+    await s.type('1.5');
+    await s.press(KEY.enter, '✗ must be a whole number');
+    expect(s.frame()).not.toMatch(/expected number/);
+    expect(s.frame()).toContain('Number of stream partitions');
+  });
+
+  it('text fields take readline keys and bursts without losing a character', async () => {
+    const s = startWizard({ probes: fakeProbes([KUBE]), cwd: tempDir(), env: {} });
+    sessions.push(s);
+    await play(s, TO_REVIEW.slice(0, 11));
+    await s.waitFor('Host name of the admin console');
+    await s.type('console.example.com');
+    // One chunk: Ctrl-A, "my", Ctrl-E, three Backspaces, "org" (as a fast typist or a paste sends it).
+    s.write('\x01my\x05\x7f\x7f\x7forg');
+    await s.waitFor('› myconsole.example.org');
+    s.write('\x15'); // Ctrl-U: the whole line before the cursor
+    await s.waitFor(/› e\.g\. bucketeer\.example\.com/);
+    await s.type('a.example.com');
+    s.write('\x17'); // Ctrl-W deletes the word before the cursor (here, all of it)
+    await s.waitFor(/› e\.g\. bucketeer\.example\.com/);
+    await s.type('bucketeer.example.com');
+    await s.press(KEY.enter, 'Host name SDKs call');
+  });
+
+  it('a secret left blank and not exported: Install now is not offered (it would fail at its first step)', async () => {
+    const engine = fakeEngine([], { ok: true });
+    const s = startWizard({ probes: fakeProbes([KUBE]), engine, cwd: tempDir(), env: {} });
+    sessions.push(s);
+    // Left empty "to set it yourself before installing".
+    await play(s, [...TO_REVIEW.slice(0, -1), { on: 'Type the demo sign-in password' }, ...TO_REVIEW.slice(-1), { on: 'Save the answers file' }]);
+    await s.waitFor('Where should the answers file go?');
+    await s.press(KEY.enter, /BUCKETEER_DEMO_PASSWORD is not set, so installing now is not offered/);
+    expect(s.frame()).not.toContain('Install now');
+    expect(s.frame()).toContain('Render the files');
+  });
+
   it('shows spinners while probes run, then the facts as they arrive; Enter does not wait', async () => {
     const probes = fakeProbes([KUBE], { hold: true });
     const s = startWizard({ probes, cwd: tempDir(), env: {} });

@@ -2,7 +2,7 @@
 // shown right under the field.
 import { useState } from 'react';
 import { Box, Text } from 'ink';
-import TextInput from 'ink-text-input';
+import { TextInput } from './TextInput.js';
 import type { Question, SelectItem, TextQuestion } from '../flow.js';
 import { Choices, Frame, Help, KEYS, Source, Title } from './common.js';
 

@@ -1,7 +1,7 @@
 // Review (summary, warnings), the masked chart values, and saving the answers file.
 import { useState } from 'react';
 import { Box, Text, useInput, useStdout } from 'ink';
-import TextInput from 'ink-text-input';
+import { TextInput } from './TextInput.js';
 import type { Answers } from '../../answers/schema.js';
 import type { SelectItem } from '../flow.js';
 import { Choices, Frame, KEYS, Title } from './common.js';
