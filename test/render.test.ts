@@ -187,7 +187,7 @@ describe('render output folder', () => {
     const second = await runCli(['render', '--answers', answers, '--output-dir', out]);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toMatch(/removed .*secret-values\.yaml \(from an earlier render\)/);
-    expect(readdirSync(out).sort()).toEqual(['in-cluster.yaml', 'notes.txt', 'prepare.yaml', 'values.yaml']);
+    expect(readdirSync(out).sort()).toEqual(['in-cluster.yaml', 'notes.txt', 'plan.json', 'prepare.yaml', 'values.yaml']);
   });
 });
 

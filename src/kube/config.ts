@@ -5,7 +5,7 @@
 // Our own small loader instead of @kubernetes/client-node's: it costs no start-up time, and every
 // failure becomes one line that names the file, the context and the fix.
 import { X509Certificate } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { parse } from 'yaml';

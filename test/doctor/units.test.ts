@@ -131,11 +131,19 @@ describe('doctor: secrets readable with the view role', () => {
   };
 
   it('demo sign-in and the database password are listed (demo has its own warning): pass, no value printed', () => {
-    const c = inlineSecretsCheck(helmValues(answers()), 'bucketeer', 'ns1');
+    // The database itself as the warehouse: no separate warehouse connection in a ConfigMap.
+    const c = inlineSecretsCheck(helmValues(answers({ warehouse: { type: 'mysql', database: 'bucketeer' } } as never)), 'bucketeer', 'ns1');
     expect(c).toMatchObject({ id: 'secrets.view-readable', status: 'pass' });
     expect(c.detail).toMatch(/demo sign-in password: ConfigMaps bucketeer-web-env-js/);
     expect(c.detail).toMatch(/database password: the Deployments' env/);
     expect(JSON.stringify(c)).not.toMatch(/demo-pw|db-pw/);
+  });
+
+  it('a MySQL warehouse in its own database puts the database password in two ConfigMaps: warn, naming them', () => {
+    const c = inlineSecretsCheck(helmValues(answers()), 'bucketeer', 'ns1');
+    expect(c.status).toBe('warn');
+    expect(c.detail).toMatch(/database password \(the MySQL warehouse connection\): ConfigMaps bucketeer-web-datawarehouse-config and bucketeer-subscriber-subscribers-config/);
+    expect(JSON.stringify(c)).not.toMatch(/db-pw/);
   });
 
   it('warns when the Google client secret and the warehouse password are in ConfigMaps, naming them', () => {
