@@ -30,11 +30,14 @@ const INSECURE_TRANSPORT = /insecure transport|require_secure_transport|secure t
 /** Errors after which a TLS connection may tell more (MariaDB hides the cause in 1045). */
 export const MYSQL_MAY_NEED_TLS = /Access denied|insecure transport|secure transport|SSL connection is required|requires? (SSL|TLS)/i;
 
-export function requireSecureTransportHint(a: Answers): string {
-  if (a.database.mode === 'external' && a.platform === 'aws') {
+type Platform = Answers['platform'];
+
+/** The fix for require_secure_transport=ON; `managed`: the server is the cloud's (not in-cluster). */
+export function requireSecureTransportHint(platform: Platform, managed = true): string {
+  if (managed && platform === 'aws') {
     return 'in the custom RDS DB parameter group attached to the instance set require_secure_transport to 0: aws rds modify-db-parameter-group --db-parameter-group-name GROUP --parameters ParameterName=require_secure_transport,ParameterValue=0,ApplyMethod=immediate (the default group cannot be changed; keep the database on a private network)';
   }
-  if (a.database.mode === 'external' && a.platform === 'gcp') {
+  if (managed && platform === 'gcp') {
     return 'allow unencrypted connections on the private IP: gcloud sql instances patch INSTANCE --ssl-mode=ALLOW_UNENCRYPTED_AND_ENCRYPTED (and --connector-enforcement=NOT_REQUIRED if the Auth Proxy is enforced)';
   }
   return 'as an admin run SET PERSIST require_secure_transport = OFF (MariaDB: SET GLOBAL require_secure_transport = OFF and require_secure_transport = OFF under [mysqld] in my.cnf); keep the server on a private network';
@@ -49,7 +52,7 @@ export function mysqlRefusal(message: string, tls: { connected: boolean; require
   const why = `Bucketeer v2.3.0 connects to MySQL without TLS (its DSN has no tls parameter), so every service would fail its start-up ping`;
   const rst = tls?.requireSecureTransport;
   if (INSECURE_TRANSPORT.test(message) || (tls?.connected && rst !== undefined && /^(1|on)$/i.test(rst.trim()))) {
-    return { cause: 'secure-transport', detail: `MySQL at ${where} requires secure transport (require_secure_transport=ON) and refused a connection without TLS: ${why}`, hint: requireSecureTransportHint(a) };
+    return { cause: 'secure-transport', detail: `MySQL at ${where} requires secure transport (require_secure_transport=ON) and refused a connection without TLS: ${why}`, hint: requireSecureTransportHint(a.platform, a.database.mode === 'external') };
   }
   if (tls?.connected) {
     return {
@@ -80,15 +83,15 @@ const NOAUTH = /NOAUTH|-?ERR AUTH|Authentication required|WRONGPASS|invalid pass
 /** What a plain client sees from a TLS-only port: the server drops the connection. */
 export const REDIS_CLOSED = /ECONNRESET|Connection reset|Connection is closed|Server closed the connection|socket hang up|EOF|closed the connection/i;
 
-export function redisAuthHint(a: Answers): string {
-  if (a.platform === 'aws') return 'ElastiCache: create a replication group without an AUTH token (aws elasticache create-replication-group ... without --auth-token; an AUTH token cannot be removed from a running group), or use in-cluster Redis (redis.mode: in-cluster)';
-  if (a.platform === 'gcp') return 'Memorystore: gcloud redis instances update NAME --region REGION --no-enable-auth, or use in-cluster Redis (redis.mode: in-cluster)';
+export function redisAuthHint(platform: Platform): string {
+  if (platform === 'aws') return 'ElastiCache: create a replication group without an AUTH token (aws elasticache create-replication-group ... without --auth-token; an AUTH token cannot be removed from a running group), or use in-cluster Redis (redis.mode: in-cluster)';
+  if (platform === 'gcp') return 'Memorystore: gcloud redis instances update NAME --region REGION --no-enable-auth, or use in-cluster Redis (redis.mode: in-cluster)';
   return 'turn AUTH off (remove requirepass; keep Redis on a private network), or use in-cluster Redis (redis.mode: in-cluster)';
 }
 
-export function redisTlsHint(a: Answers): string {
-  if (a.platform === 'aws') return 'ElastiCache: in-transit encryption must be off: create the replication group with --no-transit-encryption-enabled (ElastiCache Serverless is always TLS), or use in-cluster Redis (redis.mode: in-cluster)';
-  if (a.platform === 'gcp') return 'Memorystore: create the instance with --transit-encryption-mode=disabled (it cannot be turned off on an existing instance), or use in-cluster Redis (redis.mode: in-cluster)';
+export function redisTlsHint(platform: Platform): string {
+  if (platform === 'aws') return 'ElastiCache: in-transit encryption must be off: create the replication group with --no-transit-encryption-enabled (ElastiCache Serverless is always TLS), or use in-cluster Redis (redis.mode: in-cluster)';
+  if (platform === 'gcp') return 'Memorystore: create the instance with --transit-encryption-mode=disabled (it cannot be turned off on an existing instance), or use in-cluster Redis (redis.mode: in-cluster)';
   return 'open a plain (non-TLS) port on the server (port N with tls-port), or use in-cluster Redis (redis.mode: in-cluster)';
 }
 
@@ -98,13 +101,13 @@ export function redisTlsHint(a: Answers): string {
  */
 export function redisRefusal(message: string, tlsProtocol: string | undefined, a: Answers, where: string): Refusal | undefined {
   if (NOAUTH.test(message)) {
-    return { cause: 'redis-auth', detail: `Redis at ${where} requires AUTH (${message.trim()}); ${REDIS_WHY_AUTH}`, hint: redisAuthHint(a) };
+    return { cause: 'redis-auth', detail: `Redis at ${where} requires AUTH (${message.trim()}); ${REDIS_WHY_AUTH}`, hint: redisAuthHint(a.platform) };
   }
   if (tlsProtocol) {
     return {
       cause: 'redis-tls',
       detail: `Redis at ${where} speaks only TLS (a ${tlsProtocol} handshake succeeded; a plain connection was dropped: ${message.trim()}); Bucketeer v2.3.0's Redis client has no TLS option (pkg/redis/v3/redis.go)`,
-      hint: redisTlsHint(a),
+      hint: redisTlsHint(a.platform),
     };
   }
   return undefined;

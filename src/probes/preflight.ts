@@ -5,7 +5,7 @@ import type { SecretSources } from '../answers/secrets.js';
 import { summarize, type Check, type CheckReport } from '../checks/types.js';
 import { totalRequests } from '../plan/sizing.js';
 import { capacityCheck, messagingCheck, quotaChecks, type Required } from './advice.js';
-import type { AwsProbeOptions } from './aws.js';
+import type { AwsProbeOptions, MiddlewareTargets } from './aws.js';
 import type { Platform } from './detect.js';
 import type { GcpProbeOptions } from './gcp.js';
 import type { KubernetesProbeOptions } from './kubernetes.js';
@@ -55,7 +55,7 @@ export async function buildProbes(opts: PreflightOptions): Promise<Probe[]> {
   const a = opts.answers;
   if (opts.platform === 'aws') {
     const { awsProbes } = await import('./aws.js');
-    probes.push(...awsProbes({ env: opts.env, profile: a?.aws?.profile, region: a?.aws?.region, ...opts.aws }));
+    probes.push(...awsProbes({ env: opts.env, profile: a?.aws?.profile, region: a?.aws?.region, targets: a && middlewareTargets(a), ...opts.aws }));
   }
   if (opts.platform === 'gcp') {
     const { gcpProbes } = await import('./gcp.js');
@@ -77,6 +77,11 @@ export async function buildProbes(opts: PreflightOptions): Promise<Probe[]> {
   );
   if (a) probes.push(connectionProbe(a, opts));
   return opts.wrapProbe ? probes.map(opts.wrapProbe) : probes;
+}
+
+/** What the answers point at, so cloud settings Bucketeer cannot use fail only for those instances. */
+export function middlewareTargets(a: Answers): MiddlewareTargets {
+  return { databaseHost: a.database.mode === 'external' ? a.database.host : undefined, redisAddr: a.redis.mode === 'external' ? a.redis.addr : undefined };
 }
 
 /** MySQL and Redis connected to the way Bucketeer does (src/doctor/prepare.ts connectionChecks). */
