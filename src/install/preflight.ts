@@ -36,7 +36,8 @@ export interface PreflightOptions {
   signal?: AbortSignal;
   /**
    * With answers: the external MySQL and Redis are connected to the way Bucketeer does (no TLS,
-   * no AUTH), so a server it cannot use stops the install before its first change.
+   * no AUTH), and the cloud settings of those instances are read, so a server it cannot use stops
+   * the install before its first change.
    */
   answers?: Answers;
   secretSources?: SecretSources;
@@ -61,13 +62,20 @@ export async function runInstallPreflight(o: PreflightOptions): Promise<Prefligh
   return result;
 }
 
-/** The MySQL and Redis the answers name, connected to as Bucketeer v2.3.0 would. */
+/** The MySQL and Redis the answers name, as Bucketeer v2.3.0 would connect, and their cloud settings. */
 async function middlewareChecks(o: PreflightOptions, timeoutMs: number): Promise<Check[]> {
   if (!o.answers) return [];
-  const { connectionChecks } = await import('../doctor/prepare.js');
-  // A few seconds: a server that answers does so in one round trip; one that does not is left to
-  // the prepare Jobs, which check from inside the cluster.
-  return connectionChecks({ answers: o.answers, env: o.env, sources: o.secretSources ?? { env: o.env, baseDir: process.cwd() }, timeoutMs: Math.min(3_000, timeoutMs), signal: o.signal });
+  const a = o.answers;
+  const [{ connectionChecks }, { answersMiddlewareChecks }] = await Promise.all([import('../doctor/prepare.js'), import('../probes/preflight.js')]);
+  const [direct, cloud] = await Promise.all([
+    // A few seconds: a server that answers does so in one round trip; one that does not is left to
+    // the prepare Jobs, which check from inside the cluster.
+    connectionChecks({ answers: a, env: o.env, sources: o.secretSources ?? { env: o.env, baseDir: process.cwd() }, timeoutMs: Math.min(3_000, timeoutMs), signal: o.signal }),
+    // The cloud's own settings of the instances the answers point at (RDS parameter group, Cloud
+    // SQL SSL mode, ElastiCache/Memorystore TLS and AUTH).
+    answersMiddlewareChecks(a, o.env, timeoutMs, o.signal),
+  ]);
+  return [...direct, ...cloud];
 }
 
 /** install's preflight as data; each check records what it learned in `result` for the steps. */

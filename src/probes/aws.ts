@@ -539,7 +539,7 @@ export function rdsChecks(instances: RdsInstanceFact[], region: string, targets:
       status,
       detail: `${db.engine} ${db.engineVersion ?? '?'} at ${db.endpoint ?? '?'}:${db.port ?? '?'}, ${db.publiclyAccessible ? 'public' : 'private'}${problems.length ? `; ${problems.join('; ')}` : ''}`,
       hint,
-      facts: { ...db },
+      facts: { ...db, ...(target ? { answersKey: 'database.host' } : {}) },
     };
   });
 }
@@ -614,7 +614,7 @@ export function elasticacheChecks(groups: ElastiCacheGroupFact[], region: string
       detail: `${g.endpoint ?? '?'}:${g.port ?? '?'}, cluster mode ${g.clusterMode ? 'on' : 'off'}, engine ${g.engineVersion ?? '?'}, maxmemory-policy ${g.maxmemoryPolicy ?? '?'}${problems.length ? `; ${problems.join('; ')}` : ''}`,
       hint: hints.join('; ') || undefined,
       docUrl: status === 'pass' ? undefined : 'https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.Redis.html',
-      facts: { ...g },
+      facts: { ...g, ...(target ? { answersKey: 'redis.addr' } : {}) },
     };
   });
 }
@@ -630,7 +630,7 @@ export function serverlessChecks(caches: ElastiCacheServerlessFact[], targets: M
       status: target ? 'fail' : 'pass',
       detail: `${sc.endpoint ?? '?'}:${sc.port ?? '?'}; serverless caches accept only TLS${target ? ': Bucketeer v2.3.0\'s Redis client has no TLS (pkg/redis/v3/redis.go)' : ' (not redis.addr)'}`,
       hint: target ? `${redisTlsHint('aws')}: point redis.addr at a replication group without in-transit encryption` : undefined,
-      facts: { ...sc },
+      facts: { ...sc, ...(target ? { answersKey: 'redis.addr' } : {}) },
     };
   });
 }

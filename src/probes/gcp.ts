@@ -357,7 +357,7 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
             status,
             detail: `${i.databaseVersion ?? '?'} in ${i.region ?? '?'}, ${f.privateIp ? `private IP ${f.privateIp}` : `public IP ${f.publicIp ?? '?'}`}${problems.length ? `; ${problems.join('; ')}` : ''}`,
             hint: hints.join('; ') || undefined,
-            facts: { ...f, sslMode: i.settings?.ipConfiguration?.sslMode, requireSsl: i.settings?.ipConfiguration?.requireSsl, connectorEnforcement: i.settings?.connectorEnforcement },
+            facts: { ...f, sslMode: i.settings?.ipConfiguration?.sslMode, requireSsl: i.settings?.ipConfiguration?.requireSsl, connectorEnforcement: i.settings?.connectorEnforcement, ...(target ? { answersKey: 'database.host' } : {}) },
           };
         });
         return { checks, facts: { gcp: { cloudSql: facts } } };
@@ -396,7 +396,7 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
         status: target && problems.length ? 'fail' : 'pass',
         detail: `discovery endpoint ${endpoint?.address ?? '?'}:${endpoint?.port ?? '?'}${problems.length ? `; ${problems.map((p) => (target ? p : `${p} (not redis.addr)`)).join('; ')}` : ''}`,
         hint: target && problems.length ? `both are fixed at creation: gcloud redis clusters create NAME --region ${location} --auth-mode=disabled --transit-encryption-mode=disabled ...; or use in-cluster Redis` : undefined,
-        facts: { name, authorizationMode: c.authorizationMode, transitEncryptionMode: c.transitEncryptionMode, endpoint: endpoint?.address },
+        facts: { name, authorizationMode: c.authorizationMode, transitEncryptionMode: c.transitEncryptionMode, endpoint: endpoint?.address, ...(target ? { answersKey: 'redis.addr' } : {}) },
       };
     });
   };
@@ -458,7 +458,7 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
             status,
             detail: `${i.redisVersion ?? '?'} at ${i.host ?? '?'}:${i.port ?? '?'} (${i.tier ?? '?'}), maxmemory-policy ${policy}${problems.length ? `; ${problems.join('; ')}` : ''}`,
             hint: hints.join('; ') || undefined,
-            facts: { ...f, maxmemoryPolicy: policy },
+            facts: { ...f, maxmemoryPolicy: policy, ...(target ? { answersKey: 'redis.addr' } : {}) },
           };
         });
         return { checks: [...checks, ...clusterChecks], facts: { gcp: { memorystore: facts.map((f) => ({ ...f, maxmemoryPolicy: f.maxmemoryPolicy ?? MEMORYSTORE_DEFAULT_POLICY })) } } };

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Check } from '../../src/checks/types.js';
 import { runCli } from '../helpers/cli.js';
 import { mariadbMissing, opensslMissing, redisMissing, startMariadb, startRedis, type Peer } from '../prepare/peers.js';
+import { motoAvailable, startMoto } from '../probes/peers.js';
 import { helm, runInstall, startHarness, type Harness } from './helpers.js';
 
 const gap = redisMissing() ?? mariadbMissing() ?? opensslMissing() ?? (helm ? undefined : 'helm not found');
@@ -120,5 +121,42 @@ describe.skipIf(!!gap)('middleware Bucketeer cannot use: doctor --pre fails, ins
     expect(r.stderr).toContain('preflight:');
     expect(r.stderr).toContain(cause);
     expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
+  });
+});
+
+// The cloud's own settings, read before any change: an RDS instance at database.host whose
+// parameter group sets require_secure_transport=1 (moto), unreachable from here (so only the
+// probe can tell).
+describe.skipIf(!helm || !motoAvailable)('install on AWS: an RDS parameter group requiring TLS stops the install before any change', () => {
+  let h: Harness;
+  let moto: Awaited<ReturnType<typeof startMoto>>;
+  let file: string;
+  let awsEnv: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    [h, moto] = await Promise.all([startHarness(), startMoto()]);
+    const rds = await import('@aws-sdk/client-rds');
+    const c = new rds.RDSClient({ region: 'us-east-1', endpoint: moto.url, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    await c.send(new rds.CreateDBParameterGroupCommand({ DBParameterGroupName: 'strict', DBParameterGroupFamily: 'mysql8.0', Description: 'tls only' }));
+    await c.send(new rds.ModifyDBParameterGroupCommand({ DBParameterGroupName: 'strict', Parameters: [{ ParameterName: 'require_secure_transport', ParameterValue: '1', ApplyMethod: 'immediate' }] }));
+    const db = await c.send(new rds.CreateDBInstanceCommand({ DBInstanceIdentifier: 'bucketeer-db', Engine: 'mysql', EngineVersion: '8.0.35', DBInstanceClass: 'db.t3.micro', MasterUsername: 'admin', MasterUserPassword: 'password123', AllocatedStorage: 20, DBParameterGroupName: 'strict' }));
+    c.destroy();
+    file = join(h.dir, 'aws.yaml');
+    const yaml = answersYaml({ mysqlPort: 3306, redisPort: 6379 })
+      .replace('platform: other', 'platform: aws\naws:\n  region: us-east-1')
+      .replace('host: 127.0.0.1', `host: ${db.DBInstance!.Endpoint!.Address}`)
+      .replace('addr: 127.0.0.1:6379', 'addr: redis.invalid:6379');
+    writeFileSync(file, yaml);
+    awsEnv = { AWS_ENDPOINT_URL: moto.url, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_EC2_METADATA_DISABLED: 'true' };
+  });
+  afterAll(async () => {
+    await Promise.all([h?.close(), moto?.stop()]);
+  });
+
+  it('exit 3 naming require_secure_transport and the parameter group fix; no namespace created', async () => {
+    const r = await runInstall(h, { namespace: 'mw-rds', answers: file, env: awsEnv });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('require_secure_transport is ON in parameter group strict');
+    expect(r.stderr).toContain('ParameterName=require_secure_transport,ParameterValue=0');
+    expect(h.sim.objects.get('namespace', undefined, 'mw-rds')).toBeUndefined();
   });
 });
