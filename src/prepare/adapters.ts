@@ -3,7 +3,7 @@
 // light. Every call has a timeout and says which server did not answer.
 import type { Answers } from '../answers/schema.js';
 import { EnvironmentError } from '../errors.js';
-import { MYSQL_MAY_NEED_TLS, mysqlRefusal, REDIS_CLOSED, redisRefusal, tlsHandshake, TransportRefused } from './transport.js';
+import { MYSQL_MAY_NEED_TLS, mysqlRefusal, REDIS_CLOSED, redisRefusal, redisOverTls, TransportRefused } from './transport.js';
 import { DEFAULT_TIMEOUT_MS, type RedisConnection, type RestClient, type RestResponse, type SqlConnection } from './types.js';
 
 const seconds = (ms: number) => (ms < 1000 ? `${ms}ms` : `${Math.round(ms / 1000)}s`);
@@ -131,7 +131,7 @@ export function redisConnector(t: RedisTarget): () => Promise<RedisConnection> {
     } catch (err) {
       client.disconnect();
       const message = (err as Error).message;
-      const tls = REDIS_CLOSED.test(message) ? await tlsHandshake(host, port, timeout) : undefined;
+      const tls = REDIS_CLOSED.test(message) ? await redisOverTls(host, port, timeout) : undefined;
       const refusal = redisRefusal(message, tls, t.answers ?? ({ platform: 'other' } as Answers), t.addr);
       if (refusal) throw new TransportRefused(refusal);
       throw new EnvironmentError(`cannot connect to Redis at ${t.addr}: ${message}`, 'check redis.addr; a private Redis is checked from inside the cluster instead');

@@ -88,12 +88,13 @@ for s in server memory persistence cluster; do
     done
   else
     printf 'BKTPREP\\terror\\tinfo\\t%s\\n' "$(cat "$T/prepare-err" "$T/prepare-info" 2>/dev/null | tr '\\t\\n\\r' '   ')"; rc=1
-    # Bucketeer connects without TLS: a TLS-only port drops the plain connection. Say so if a TLS
-    # handshake on the same port gets an answer (certificate not verified). Bounded: a plain server
-    # that reads the handshake as a command waits for the rest of the line.
+    # Bucketeer connects without TLS: a TLS-only port drops the plain connection. Say so if Redis
+    # answers PING over TLS on the same port (certificate not verified; a reply, not just a
+    # handshake). Bounded: a plain server that reads the handshake as a command waits for more.
     if grep -qiE 'reset|closed|EOF|broken pipe' "$T/prepare-err" "$T/prepare-info" 2>/dev/null; then
       lim=""; command -v timeout >/dev/null 2>&1 && lim="timeout 10"
-      if tls=$($lim redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --tls --insecure PING 2>/dev/null | tr -d '\\r') && [ -n "$tls" ]; then printf 'BKTPREP\\ttls\\tTLS\\t%s\\n' "$tls"; fi
+      tls=$($lim redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --tls --insecure PING 2>/dev/null | tr -d '\\r')
+      if printf '%s\\n' "$tls" | grep -qE '^(PONG|NOAUTH|ERR|WRONGPASS|NOPERM)'; then printf 'BKTPREP\\ttls\\tTLS\\t%s\\n' "$tls"; fi
     fi
     break
   fi

@@ -97,7 +97,7 @@ export function redisTlsHint(platform: Platform): string {
 
 /**
  * Why a Redis connection without TLS or AUTH failed, when the cause is one of those.
- * tlsProtocol: set when a TLS handshake on the same port succeeded (e.g. "TLSv1.3").
+ * tlsProtocol: set when Redis answered over TLS on the same port (e.g. "TLSv1.3").
  */
 export function redisRefusal(message: string, tlsProtocol: string | undefined, a: Answers, where: string): Refusal | undefined {
   if (NOAUTH.test(message)) {
@@ -106,15 +106,20 @@ export function redisRefusal(message: string, tlsProtocol: string | undefined, a
   if (tlsProtocol) {
     return {
       cause: 'redis-tls',
-      detail: `Redis at ${where} speaks only TLS (a ${tlsProtocol} handshake succeeded; a plain connection was dropped: ${message.trim()}); Bucketeer v2.3.0's Redis client has no TLS option (pkg/redis/v3/redis.go)`,
+      detail: `Redis at ${where} speaks only TLS (it answered over ${tlsProtocol}; a plain connection was dropped: ${message.trim()}); Bucketeer v2.3.0's Redis client has no TLS option (pkg/redis/v3/redis.go)`,
       hint: redisTlsHint(a.platform),
     };
   }
   return undefined;
 }
 
-/** Whether the port completes a TLS handshake (certificate not verified: only the protocol matters). */
-export async function tlsHandshake(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
+/**
+ * Whether the port speaks Redis over TLS: a TLS handshake (certificate not verified: only the
+ * protocol matters) and a Redis reply to PING through it (+PONG, or an error such as -NOAUTH). A
+ * middlebox that completes handshakes for any address gives no Redis reply, so it is not taken for
+ * a TLS-only Redis. Resolves the TLS protocol version, or undefined.
+ */
+export async function redisOverTls(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
   const { connect } = await import('node:tls');
   return new Promise((resolve) => {
     const socket = connect({ host, port, rejectUnauthorized: false, servername: /^[\d.:]+$/.test(host) ? undefined : host });
@@ -123,7 +128,9 @@ export async function tlsHandshake(host: string, port: number, timeoutMs: number
       resolve(v);
     };
     socket.setTimeout(timeoutMs, () => done(undefined));
-    socket.once('secureConnect', () => done(socket.getProtocol() ?? 'TLS'));
+    socket.once('secureConnect', () => socket.write('PING\r\n'));
+    socket.once('data', (d: Buffer) => done(/^[+-]/.test(d.toString('latin1')) ? (socket.getProtocol() ?? 'TLS') : undefined));
     socket.once('error', () => done(undefined));
+    socket.once('close', () => done(undefined));
   });
 }

@@ -1,7 +1,8 @@
-// AWS probes: identity (STS), RDS MySQL, ElastiCache Redis, KMS, and the quotas for RDS instances
-// and ElastiCache nodes. The SDK clients are imported inside the probes (never at module scope) so
-// the CLI entry stays light. Endpoints follow AWS_ENDPOINT_URL_<SERVICE> > AWS_ENDPOINT_URL, read
-// from the env the probes are given (tests point them at moto and local peers).
+// AWS probes: identity (STS), RDS MySQL, ElastiCache Redis, and the quotas for RDS instances and
+// ElastiCache nodes (no KMS: nothing the installer configures uses it at v2.3.0). The SDK clients
+// are imported inside the probes (never at module scope) so the CLI entry stays light. Endpoints
+// follow AWS_ENDPOINT_URL_<SERVICE> > AWS_ENDPOINT_URL, read from the env the probes are given
+// (tests point them at moto and local peers).
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { Check } from '../checks/types.js';
 import { awsFixCommand, detectAws, type AwsDetection } from './detect.js';
@@ -11,7 +12,7 @@ import { oneLine } from './runner.js';
 import { redisAuthHint, redisTlsHint, requireSecureTransportHint } from '../prepare/transport.js';
 import type { ElastiCacheGroupFact, ElastiCacheServerlessFact, Probe, ProbeContext, ProbeOutput, QuotaFact, RdsInstanceFact } from './types.js';
 
-export type AwsService = 'sts' | 'rds' | 'elasticache' | 'kms' | 'service-quotas';
+export type AwsService = 'sts' | 'rds' | 'elasticache' | 'service-quotas';
 
 export interface AwsProbeOptions {
   env: NodeJS.ProcessEnv;
@@ -42,7 +43,7 @@ export const AWS_QUOTAS = {
   elasticacheNodes: { service: 'elasticache', code: 'L-DFE45DF3', name: 'ElastiCache nodes per Region', default: 300 },
 } as const;
 
-const ENV_ID: Record<AwsService, string> = { sts: 'STS', rds: 'RDS', elasticache: 'ELASTICACHE', kms: 'KMS', 'service-quotas': 'SERVICE_QUOTAS' };
+const ENV_ID: Record<AwsService, string> = { sts: 'STS', rds: 'RDS', elasticache: 'ELASTICACHE', 'service-quotas': 'SERVICE_QUOTAS' };
 
 export function awsEndpoint(service: AwsService, opts: Pick<AwsProbeOptions, 'env' | 'endpoints'>): string | undefined {
   return opts.endpoints?.[service] || opts.env[`AWS_ENDPOINT_URL_${ENV_ID[service]}`] || opts.env.AWS_ENDPOINT_URL || undefined;
@@ -340,51 +341,6 @@ export function awsProbes(opts: AwsProbeOptions): Probe[] {
     },
   };
 
-  const kms: Probe = {
-    id: 'aws.kms',
-    category: 'aws',
-    title: 'KMS keys',
-    async run(ctx) {
-      const s = await needSession('aws.kms', 'KMS keys', ctx);
-      if (!('det' in s)) return s;
-      const { KMSClient, ListKeysCommand, ListAliasesCommand } = await import('@aws-sdk/client-kms');
-      const c = await client(KMSClient, 'kms', s, ctx);
-      try {
-        const [keys, aliases] = await Promise.all([
-          allPages(async (Marker) => {
-            const out = await c.send(new ListKeysCommand({ Marker, Limit: 100 }), { abortSignal: ctx.signal as never });
-            return { items: out.Keys, next: out.Truncated ? out.NextMarker : undefined };
-          }),
-          allPages(async (Marker) => {
-            const out = await c.send(new ListAliasesCommand({ Marker, Limit: 100 }), { abortSignal: ctx.signal as never });
-            return { items: out.Aliases, next: out.Truncated ? out.NextMarker : undefined };
-          }),
-        ]);
-        const keyIds = keys.map((k) => k.KeyId ?? '?');
-        // aws/* aliases belong to AWS-managed keys; the user's own are what they would pick.
-        const own = aliases.map((a) => a.AliasName ?? '').filter((a) => a && !a.startsWith('alias/aws/'));
-        return {
-          checks: [
-            {
-              category: 'aws',
-              id: 'aws.kms',
-              title: 'KMS keys',
-              status: 'pass',
-              detail: `${keyIds.length} key${keyIds.length === 1 ? '' : 's'}${own.length ? `, aliases ${own.slice(0, 5).join(', ')}${own.length > 5 ? ', ...' : ''}` : ''} in ${s.region}`,
-              facts: { keys: keyIds, aliases: own },
-            },
-          ],
-          facts: { aws: { kms: { keys: keyIds, aliases: own } } },
-        };
-      } catch (err) {
-        const p = describeAwsError(err, s.det, 'kms:ListKeys');
-        return { checks: [{ category: 'aws', id: 'aws.kms', title: 'KMS keys', status: 'warn', detail: p.cause, hint: p.fix }] };
-      } finally {
-        c.destroy();
-      }
-    },
-  };
-
   /** used/limit, the limit from Service Quotas when it answers, else the documented default. */
   async function serviceQuota(q: (typeof AWS_QUOTAS)[keyof typeof AWS_QUOTAS], used: number, s: Session, ctx: ProbeContext): Promise<QuotaFact> {
     const fact: QuotaFact = {
@@ -408,7 +364,7 @@ export function awsProbes(opts: AwsProbeOptions): Probe[] {
     return fact;
   }
 
-  return [identity, rds, elasticache, kms];
+  return [identity, rds, elasticache];
 }
 
 async function maxmemoryPolicy(

@@ -43,7 +43,6 @@ export const GCP_APIS: { name: string; why: string }[] = [
   { name: 'redis.googleapis.com', why: 'Memorystore' },
   { name: 'pubsub.googleapis.com', why: 'Pub/Sub messaging' },
   { name: 'bigquery.googleapis.com', why: 'BigQuery warehouse' },
-  { name: 'cloudkms.googleapis.com', why: 'KMS' },
   { name: 'container.googleapis.com', why: 'GKE' },
 ];
 

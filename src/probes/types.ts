@@ -131,7 +131,6 @@ export interface PreflightFacts {
     rds?: RdsInstanceFact[];
     elasticache?: ElastiCacheGroupFact[];
     elasticacheServerless?: ElastiCacheServerlessFact[];
-    kms?: { keys: string[]; aliases: string[] };
   };
   gcp: GcpFacts;
   kubernetes: KubernetesFacts;

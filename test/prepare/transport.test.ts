@@ -63,11 +63,11 @@ describe.skipIf(!!redisGap)('Redis that wants AUTH or TLS', () => {
     expect(checks[0].hint).toContain('ElastiCache');
   });
 
-  it('TLS-only: a dropped plain connection is named as TLS after a TLS handshake on the same port', async () => {
+  it('TLS-only: a dropped plain connection is named as TLS once Redis answers over TLS on the same port', async () => {
     const a = at(tlsOnly);
     const err = await redisConnector({ addr: a.redis.addr!, timeoutMs: 5000, answers: a })().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransportRefused);
-    expect((err as Error).message).toMatch(/speaks only TLS \(a TLSv1\.[23] handshake succeeded/);
+    expect((err as Error).message).toMatch(/speaks only TLS \(it answered over TLSv1\.[23]/);
     expect((err as Error).message).toContain('no TLS option (pkg/redis/v3/redis.go)');
     const checks = await connectionChecks({ answers: a, env: {}, sources, timeoutMs: 5000 });
     expect(byId(checks, 'redis.transport')).toMatchObject({ status: 'fail', facts: { cause: 'redis-tls' } });
