@@ -66,7 +66,7 @@ export async function runInstallPreflight(o: PreflightOptions): Promise<Prefligh
 async function middlewareChecks(o: PreflightOptions, timeoutMs: number): Promise<Check[]> {
   if (!o.answers) return [];
   const a = o.answers;
-  const [{ connectionChecks }, { answersMiddlewareChecks }] = await Promise.all([import('../doctor/prepare.js'), import('../probes/preflight.js')]);
+  const [{ connectionChecks }, { answersMiddlewareChecks }] = await Promise.all([import('../doctor/prepare.js'), import('../probes/middleware.js')]);
   const [direct, cloud] = await Promise.all([
     // A few seconds: a server that answers does so in one round trip; one that does not is left to
     // the prepare Jobs, which check from inside the cluster.

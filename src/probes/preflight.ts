@@ -5,7 +5,8 @@ import type { SecretSources } from '../answers/secrets.js';
 import { summarize, type Check, type CheckReport } from '../checks/types.js';
 import { totalRequests } from '../plan/sizing.js';
 import { capacityCheck, messagingCheck, quotaChecks, type Required } from './advice.js';
-import type { AwsProbeOptions, MiddlewareTargets } from './aws.js';
+import type { AwsProbeOptions } from './aws.js';
+import { middlewareTargets } from './middleware.js';
 import type { Platform } from './detect.js';
 import type { GcpProbeOptions } from './gcp.js';
 import type { KubernetesProbeOptions } from './kubernetes.js';
@@ -77,31 +78,6 @@ export async function buildProbes(opts: PreflightOptions): Promise<Probe[]> {
   );
   if (a) probes.push(connectionProbe(a, opts));
   return opts.wrapProbe ? probes.map(opts.wrapProbe) : probes;
-}
-
-/**
- * For install's preflight: the cloud settings of the MySQL and Redis the answers point at (the
- * checks marked with facts.answersKey). Other instances, identity and quotas are doctor --pre's.
- */
-export async function answersMiddlewareChecks(a: Answers, env: NodeJS.ProcessEnv, timeoutMs: number, signal?: AbortSignal): Promise<Check[]> {
-  const targets = middlewareTargets(a);
-  if (!targets.databaseHost && !targets.redisAddr) return [];
-  const probes: Probe[] = [];
-  if (a.platform === 'aws') {
-    const { awsProbes } = await import('./aws.js');
-    probes.push(...awsProbes({ env, profile: a.aws?.profile, region: a.aws?.region, targets }).filter((p) => p.id === 'aws.rds' || p.id === 'aws.elasticache'));
-  } else if (a.platform === 'gcp') {
-    const { gcpProbes } = await import('./gcp.js');
-    probes.push(...gcpProbes({ env, project: a.gcp?.project, region: a.gcp?.region, targets }).filter((p) => p.id === 'gcp.cloudsql' || p.id === 'gcp.memorystore'));
-  }
-  if (!probes.length) return [];
-  const results = await runProbes(probes, { timeoutMs, signal });
-  return results.flatMap((r) => r.checks).filter((c) => c.facts?.answersKey !== undefined);
-}
-
-/** What the answers point at, so cloud settings Bucketeer cannot use fail only for those instances. */
-export function middlewareTargets(a: Answers): MiddlewareTargets {
-  return { databaseHost: a.database.mode === 'external' ? a.database.host : undefined, redisAddr: a.redis.mode === 'external' ? a.redis.addr : undefined };
 }
 
 /** MySQL and Redis connected to the way Bucketeer does (src/doctor/prepare.ts connectionChecks). */
