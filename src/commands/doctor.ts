@@ -1,5 +1,6 @@
 // doctor: read-only checks. `--pre` is the preflight view (like `linkerd check --pre`): identity,
 // platform, middleware found, quotas, capacity and advice, before anything is installed.
+import { dirname, resolve } from 'node:path';
 import type { CommandContext } from '../cli/context.js';
 import { bool, COMMAND_OUTPUTS, oneOf, parseDuration, str } from '../cli/flags.js';
 import { Interrupted } from '../errors.js';
@@ -100,6 +101,8 @@ async function runPreflightCommand(ctx: CommandContext, flags: DoctorFlags, answ
       platform,
       env: ctx.env,
       answers,
+      // File references in the answers resolve next to the answers file, as install resolves them.
+      secretSources: { env: ctx.env, baseDir: flags.answers ? dirname(resolve(ctx.cwd, flags.answers)) : ctx.cwd },
       timeoutMs: flags.probeTimeoutMs,
       signal: controller.signal,
       kubeconfig: flags.kubeconfig,

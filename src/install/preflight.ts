@@ -1,6 +1,8 @@
 // Preflight: everything install needs from the environment, checked before anything changes.
 // Checks are data (src/checks); a failure becomes one EnvironmentError (exit 3) whose message is
 // the cause and whose hint is the command that fixes it.
+import type { Answers } from '../answers/schema.js';
+import type { SecretSources } from '../answers/secrets.js';
 import type { Check } from '../checks/types.js';
 import { runChecks, type CheckSpec } from '../checks/runner.js';
 import { CliError, EnvironmentError } from '../errors.js';
@@ -32,6 +34,13 @@ export interface PreflightOptions {
   /** Budget for each cluster request; the whole preflight stays within about twice this. */
   requestTimeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * With answers: the external MySQL and Redis are connected to the way Bucketeer does (no TLS,
+   * no AUTH), and the cloud settings of those instances are read, so a server it cannot use stops
+   * the install before its first change.
+   */
+  answers?: Answers;
+  secretSources?: SecretSources;
 }
 
 export interface PreflightResult {
@@ -48,9 +57,25 @@ export async function runInstallPreflight(o: PreflightOptions): Promise<Prefligh
   // Generous enough for a loaded or far-away API server; short enough to fail fast when it is gone.
   const timeoutMs = o.requestTimeoutMs ?? 10_000;
   const result: PreflightResult = { checks: [] };
-  const { checks } = await runChecks(preflightChecks(o, result, timeoutMs), { signal: o.signal });
-  result.checks = checks;
+  const [{ checks }, middleware] = await Promise.all([runChecks(preflightChecks(o, result, timeoutMs), { signal: o.signal }), middlewareChecks(o, timeoutMs)]);
+  result.checks = [...checks, ...middleware];
   return result;
+}
+
+/** The MySQL and Redis the answers name, as Bucketeer v2.3.0 would connect, and their cloud settings. */
+async function middlewareChecks(o: PreflightOptions, timeoutMs: number): Promise<Check[]> {
+  if (!o.answers) return [];
+  const a = o.answers;
+  const [{ connectionChecks }, { answersMiddlewareChecks }] = await Promise.all([import('../doctor/prepare.js'), import('../probes/middleware.js')]);
+  const [direct, cloud] = await Promise.all([
+    // A few seconds: a server that answers does so in one round trip; one that does not is left to
+    // the prepare Jobs, which check from inside the cluster.
+    connectionChecks({ answers: a, env: o.env, sources: o.secretSources ?? { env: o.env, baseDir: process.cwd() }, timeoutMs: Math.min(3_000, timeoutMs), signal: o.signal }),
+    // The cloud's own settings of the instances the answers point at (RDS parameter group, Cloud
+    // SQL SSL mode, ElastiCache/Memorystore TLS and AUTH).
+    answersMiddlewareChecks(a, o.env, timeoutMs, o.signal),
+  ]);
+  return [...direct, ...cloud];
 }
 
 /** install's preflight as data; each check records what it learned in `result` for the steps. */

@@ -86,7 +86,8 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
     const namespace = o.answers.kubernetes.namespace;
     const keysInAdvance = generateKeysInAdvance(o.answers);
     o.emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
-    const pre = await runInstallPreflight({ kube, env: o.env, namespace, requestTimeoutMs: Math.min(10_000, timeoutMs), signal: o.signal });
+    const readClusterSecret = clusterSecretReader(kube, namespace, o.signal);
+    const pre = await runInstallPreflight({ kube, env: o.env, namespace, requestTimeoutMs: Math.min(10_000, timeoutMs), signal: o.signal, answers: o.answers, secretSources: { ...sources, readClusterSecret } });
     try {
       assertPreflight(pre);
     } catch (e) {
@@ -96,7 +97,6 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
     }
     o.emit({ type: 'step-finished', step: 'preflight', detail: `helm ${pre.helm!.version}, Kubernetes ${pre.serverVersion?.gitVersion}` });
 
-    const readClusterSecret = clusterSecretReader(kube, namespace, o.signal);
     const inlineSecrets = await resolveInlineSecrets(o.answers, { ...sources, readClusterSecret });
     const ctx: InstallContext = {
       answers: o.answers,

@@ -1,7 +1,9 @@
 // Real adapters for the prepare context: MySQL (mysql2), Redis (ioredis), JSON REST with an
 // optional bearer token (Pub/Sub, BigQuery). Client libraries load lazily so the CLI entry stays
 // light. Every call has a timeout and says which server did not answer.
+import type { Answers } from '../answers/schema.js';
 import { EnvironmentError } from '../errors.js';
+import { MYSQL_MAY_NEED_TLS, mysqlRefusal, REDIS_CLOSED, redisRefusal, redisOverTls, TransportRefused } from './transport.js';
 import { DEFAULT_TIMEOUT_MS, type RedisConnection, type RestClient, type RestResponse, type SqlConnection } from './types.js';
 
 const seconds = (ms: number) => (ms < 1000 ? `${ms}ms` : `${Math.round(ms / 1000)}s`);
@@ -14,6 +16,32 @@ export interface MysqlTarget {
   timeoutMs?: number;
   /** Unix socket instead of host/port (tests). */
   socketPath?: string;
+  /** For the fix named when the server refuses a connection without TLS (platform, user). */
+  answers?: Answers;
+}
+
+/**
+ * After a refused plain login: a TLS connection, only to read why (MariaDB reports a server with
+ * require_secure_transport=ON as "Access denied"). Never used for the checks themselves.
+ */
+async function mysqlOverTls(t: MysqlTarget, timeout: number): Promise<{ connected: boolean; requireSecureTransport?: string }> {
+  const mysql = await import('mysql2/promise');
+  let conn: import('mysql2/promise').Connection | undefined;
+  try {
+    conn = await mysql.createConnection({ host: t.host, port: t.port, user: t.user, password: t.password, connectTimeout: timeout, ssl: { rejectUnauthorized: false } });
+  } catch {
+    return { connected: false };
+  }
+  try {
+    const [rows] = await conn.query({ sql: 'SELECT @@GLOBAL.require_secure_transport AS v', timeout });
+    const v = Array.isArray(rows) ? (rows[0] as { v?: unknown } | undefined)?.v : undefined;
+    return { connected: true, requireSecureTransport: v === undefined || v === null ? undefined : String(v) };
+  } catch {
+    // Servers older than MySQL 5.7.8 / MariaDB 10.5.2 have no such variable.
+    return { connected: true };
+  } finally {
+    await conn.end().catch(() => conn!.destroy());
+  }
 }
 
 export function mysqlConnector(t: MysqlTarget): () => Promise<SqlConnection> {
@@ -23,6 +51,7 @@ export function mysqlConnector(t: MysqlTarget): () => Promise<SqlConnection> {
     const mysql = await import('mysql2/promise');
     let conn: import('mysql2/promise').Connection;
     try {
+      // No `ssl` option: mysql2 then never negotiates TLS, like Bucketeer's DSN without tls=.
       conn = await mysql.createConnection({
         host: t.host,
         port: t.port,
@@ -34,8 +63,13 @@ export function mysqlConnector(t: MysqlTarget): () => Promise<SqlConnection> {
         multipleStatements: false,
       });
     } catch (err) {
+      const message = (err as Error).message;
+      if (!t.socketPath && MYSQL_MAY_NEED_TLS.test(message)) {
+        const refusal = mysqlRefusal(message, await mysqlOverTls(t, timeout), t.answers ?? answersForHints(t.user), where);
+        if (refusal) throw new TransportRefused(refusal);
+      }
       throw new EnvironmentError(
-        `cannot connect to MySQL at ${where} as ${t.user}: ${(err as Error).message}`,
+        `cannot connect to MySQL at ${where} as ${t.user}: ${message}`,
         'check database.host, database.port, database.user and the password; a private database is checked from inside the cluster instead',
       );
     }
@@ -57,11 +91,17 @@ export function mysqlConnector(t: MysqlTarget): () => Promise<SqlConnection> {
   };
 }
 
+/** Without answers, the hints are the self-managed ones. */
+function answersForHints(user: string): Answers {
+  return { platform: 'other', database: { mode: 'external', user } } as Answers;
+}
+
 export interface RedisTarget {
   /** HOST:PORT */
   addr: string;
-  password?: string;
   timeoutMs?: number;
+  /** For the fix named when the server wants TLS or AUTH (platform). */
+  answers?: Answers;
 }
 
 export function redisConnector(t: RedisTarget): () => Promise<RedisConnection> {
@@ -71,11 +111,13 @@ export function redisConnector(t: RedisTarget): () => Promise<RedisConnection> {
   const port = Number(t.addr.slice(i + 1));
   return async () => {
     const { Redis } = await import('ioredis');
+    // Like Bucketeer: no TLS, no password. No ready check either: it would hide the server's
+    // NOAUTH reply behind "Connection is closed"; the PING below surfaces it.
     const client = new Redis({
       host,
       port,
-      password: t.password,
       lazyConnect: true,
+      enableReadyCheck: false,
       connectTimeout: timeout,
       commandTimeout: timeout,
       maxRetriesPerRequest: 0,
@@ -85,9 +127,14 @@ export function redisConnector(t: RedisTarget): () => Promise<RedisConnection> {
     client.on('error', () => {});
     try {
       await client.connect();
+      await client.call('PING');
     } catch (err) {
       client.disconnect();
-      throw new EnvironmentError(`cannot connect to Redis at ${t.addr}: ${(err as Error).message}`, 'check redis.addr; a private Redis is checked from inside the cluster instead');
+      const message = (err as Error).message;
+      const tls = REDIS_CLOSED.test(message) ? await redisOverTls(host, port, timeout) : undefined;
+      const refusal = redisRefusal(message, tls, t.answers ?? ({ platform: 'other' } as Answers), t.addr);
+      if (refusal) throw new TransportRefused(refusal);
+      throw new EnvironmentError(`cannot connect to Redis at ${t.addr}: ${message}`, 'check redis.addr; a private Redis is checked from inside the cluster instead');
     }
     return {
       async command(...args) {

@@ -23,8 +23,21 @@ set -u
 T="\${TMPDIR:-/tmp}"
 D="\${PREPARE_DIR:-/prepare}"
 rc=0
-m() { mysql --protocol=TCP -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --batch --skip-column-names --connect-timeout=20 "$@"; }
-fail() { printf 'BKTPREP\\terror\\t%s\\t%s\\n' "$1" "$(tr '\\t\\n' '  ' < "$T/prepare-err")"; rc=1; }
+# Bucketeer connects without TLS (its DSN has no tls parameter), and so does this client: MySQL's
+# client spells it --ssl-mode=DISABLED, MariaDB's --skip-ssl.
+if mysql --help 2>/dev/null | grep -q -- '--ssl-mode'; then NOTLS=--ssl-mode=DISABLED; TLS=--ssl-mode=REQUIRED; else NOTLS=--skip-ssl; TLS=--ssl; fi
+mc() { mysql --protocol=TCP -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" --batch --skip-column-names --connect-timeout=20 "$@"; }
+m() { mc "$NOTLS" "$@"; }
+# After a refused plain login, a TLS login only to read why: MariaDB reports require_secure_transport
+# as "Access denied". Printed once; the checks never run over TLS.
+tls_why() {
+  [ -n "\${TLS_WHY_DONE:-}" ] && return 0; TLS_WHY_DONE=1
+  grep -qiE 'Access denied|insecure transport|secure transport|SSL' "$T/prepare-err" || return 0
+  mc "$TLS" -e 'SELECT 1' >/dev/null 2>&1 || return 0
+  printf 'BKTPREP\\tvar\\ttls_connected\\t1\\n'
+  if v=$(mc "$TLS" -e 'SELECT @@GLOBAL.require_secure_transport' 2>/dev/null); then printf 'BKTPREP\\tvar\\ttls_require_secure_transport\\t%s\\n' "$v"; fi
+}
+fail() { printf 'BKTPREP\\terror\\t%s\\t%s\\n' "$1" "$(tr '\\t\\n' '  ' < "$T/prepare-err")"; rc=1; tls_why; }
 # wait_for TRIES CMD...: run CMD once a second until it succeeds, at most TRIES times.
 wait_for() { n=$1; shift; i=1; until "$@"; do [ "$i" -ge "$n" ] && return 1; i=$((i + 1)); sleep 1; done; }
 server_up() { m -e 'SELECT 1' >/dev/null 2>"$T/prepare-err"; }
@@ -67,15 +80,24 @@ if [ "\${WAIT_FOR_SERVER:-0}" -gt 0 ]; then
     sleep 1
   done
 fi
-for s in server memory persistence; do
+for s in server memory persistence cluster; do
   if r INFO "$s" > "$T/prepare-info" 2>"$T/prepare-err" && grep -q ':' "$T/prepare-info"; then
     tr -d '\\r' < "$T/prepare-info" | while IFS= read -r line; do
       case "$line" in
-        redis_version:*|maxmemory_policy:*|aof_enabled:*) printf 'BKTPREP\\tinfo\\t%s\\t%s\\n' "\${line%%:*}" "\${line#*:}" ;;
+        redis_version:*|maxmemory_policy:*|aof_enabled:*|cluster_enabled:*) printf 'BKTPREP\\tinfo\\t%s\\t%s\\n' "\${line%%:*}" "\${line#*:}" ;;
       esac
     done
   else
-    printf 'BKTPREP\\terror\\tinfo\\t%s\\n' "$(cat "$T/prepare-err" "$T/prepare-info" 2>/dev/null | tr '\\t\\n\\r' '   ')"; rc=1; break
+    printf 'BKTPREP\\terror\\tinfo\\t%s\\n' "$(cat "$T/prepare-err" "$T/prepare-info" 2>/dev/null | tr '\\t\\n\\r' '   ')"; rc=1
+    # Bucketeer connects without TLS: a TLS-only port drops the plain connection. Say so if Redis
+    # answers PING over TLS on the same port (certificate not verified; a reply, not just a
+    # handshake). Bounded: a plain server that reads the handshake as a command waits for more.
+    if grep -qiE 'reset|closed|EOF|broken pipe' "$T/prepare-err" "$T/prepare-info" 2>/dev/null; then
+      lim=""; command -v timeout >/dev/null 2>&1 && lim="timeout 10"
+      tls=$($lim redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --tls --insecure PING 2>/dev/null | tr -d '\\r')
+      if printf '%s\\n' "$tls" | grep -qE '^(PONG|NOAUTH|ERR|WRONGPASS|NOPERM)'; then printf 'BKTPREP\\ttls\\tTLS\\t%s\\n' "$tls"; fi
+    fi
+    break
   fi
 done
 # Memorystore and ElastiCache refuse CONFIG; INFO memory covers them.

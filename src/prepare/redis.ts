@@ -1,15 +1,21 @@
 // Step "redis": Redis Streams hold Bucketeer's event data, so the server must never evict
 // (maxmemory-policy noeviction) and must be >= 6.2 (XAUTOCLAIM, XPENDING IDLE); Memorystore and
-// ElastiCache do not default to noeviction. Nothing is changed on the server: managed Redis is configured through its cloud.
+// ElastiCache do not default to noeviction. Nothing is changed on the server: managed Redis is
+// configured through its cloud. The connection is Bucketeer's own (no TLS, no AUTH): a server that
+// wants either is named as such.
 import type { Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';
 import { EnvironmentError } from '../errors.js';
+import { endpointsFor } from '../plan/values.js';
 import { factLine, MARK, parseFactLog, varsOf, type FactLog } from './protocol.js';
+import { redisRefusal } from './transport.js';
 import type { PrepareContext, PrepareStep, RedisConnection } from './types.js';
 import { MIN_REDIS } from '../chart/facts.js';
 import { meetsMinimum } from '../util/versions.js';
 
-const INFO_KEYS = ['redis_version', 'maxmemory_policy', 'aof_enabled'];
+const INFO_KEYS = ['redis_version', 'maxmemory_policy', 'aof_enabled', 'cluster_enabled'];
+/** INFO sections read, in the order the in-cluster script reads them. */
+export const INFO_SECTIONS = ['server', 'memory', 'persistence', 'cluster'] as const;
 
 /** INFO text -> the fields the checks read. */
 export function infoFields(text: string): Map<string, string> {
@@ -26,7 +32,7 @@ export async function redisFacts(c: RedisConnection): Promise<FactLog> {
   const lines: string[] = [];
   let rc = 0;
   try {
-    for (const section of ['server', 'memory', 'persistence']) {
+    for (const section of INFO_SECTIONS) {
       for (const [k, v] of infoFields(String(await c.command('INFO', section)))) lines.push(factLine('info', k, v));
     }
   } catch (err) {
@@ -60,6 +66,10 @@ export function evaluateRedis(log: FactLog, a: Answers, opts: { force?: boolean 
   const category = 'redis';
   const err = log.facts.find((f) => f[0] === 'error');
   if (err && !info.has('redis_version')) {
+    // The Job tries a TLS handshake after a dropped plain connection and reports it as `tls`.
+    const tls = log.facts.find((f) => f[0] === 'tls')?.[1];
+    const refusal = redisRefusal(err[2] ?? '', tls, a, endpointsFor(a).redisAddr);
+    if (refusal) return [{ category, id: 'redis.transport', title: 'Redis accepts Bucketeer\'s connection (no TLS, no AUTH)', status: 'fail', detail: refusal.detail, hint: refusal.hint, facts: { cause: refusal.cause } }];
     return [{ category, id: 'redis.connect', title: 'read Redis INFO', status: 'fail', detail: err[2] ?? 'failed', hint: 'check redis.addr and that the server is up' }];
   }
   const checks: Check[] = [];
@@ -87,6 +97,9 @@ export function evaluateRedis(log: FactLog, a: Answers, opts: { force?: boolean 
     policyCheck.hint = noevictionHint(a);
   }
   checks.push(policyCheck);
+
+  const cluster = clusterModeCheck(info.get('cluster_enabled'), a);
+  if (cluster) checks.push(cluster);
 
   const aof = info.get('aof_enabled');
   if (aof !== undefined) {
@@ -184,6 +197,29 @@ export function evaluateRedisUsage(u: RedisUsage, a: Answers): Check[] {
     facts: { streams: Object.fromEntries(u.streams.map((s) => [s.key, s.length])), total },
   });
   return checks;
+}
+
+/**
+ * The installer writes Redis `mode` standalone or cluster explicitly, which turns off Bucketeer's
+ * own detection (pkg/redis/v3/redis.go): the answer must match what the server reports.
+ */
+export function clusterModeCheck(clusterEnabled: string | undefined, a: Answers): Check | undefined {
+  if (clusterEnabled === undefined) return undefined;
+  const server = clusterEnabled.trim() === '1';
+  const want = a.redis.clusterMode;
+  const name = (c: boolean) => (c ? 'cluster' : 'standalone');
+  const ok = server === want;
+  return {
+    category: 'redis',
+    id: 'redis.cluster-mode',
+    title: 'redis.clusterMode matches the server',
+    status: ok ? 'pass' : 'fail',
+    detail: ok
+      ? `the server is ${name(server)} (cluster_enabled:${clusterEnabled.trim()}), as the answers say`
+      : `redis.clusterMode is ${want} but the server reports cluster_enabled:${clusterEnabled.trim()}: Bucketeer would use a ${name(want)} client against a ${name(server)} server${server ? ' and get MOVED errors for keys on other shards' : ' and fail every cluster command'}`,
+    hint: ok ? undefined : `set redis.clusterMode: ${server} in the answers file`,
+    facts: { clusterEnabled: server, answers: want },
+  };
 }
 
 async function run(ctx: PrepareContext): Promise<Check[]> {

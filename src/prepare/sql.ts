@@ -6,6 +6,7 @@
 import { mysqlWarehouseDatabase, type Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';
 import { factLine, MARK, truthy, varsOf, type FactLog } from './protocol.js';
+import { mysqlTransportCheck } from './transport.js';
 import type { SqlConnection } from './types.js';
 
 // ---------- warehouse tables ----------
@@ -351,6 +352,8 @@ export function evaluateDatabase(log: FactLog, answers: Answers, o: EvalOptions)
 
   const factsError = errors.find((e) => e.stage === 'facts' || e.stage === 'pre');
   if (factsError && !vars.has('log_bin')) {
+    const transport = mysqlTransportCheck(category, vars, factsError.message, answers);
+    if (transport) return [transport];
     return [{ category, id: 'database.connect', title: 'connect to the database server', status: 'fail', detail: factsError.message, hint: 'check database.host, database.user and the password' }];
   }
 
@@ -451,6 +454,8 @@ export function evaluateWarehouseMysql(log: FactLog, answers: Answers, o: EvalOp
     return [{ category, id: 'warehouse.mysql.database', title: `database ${db} for the warehouse tables`, status: 'fail', detail: fatal.message, hint: `the database step creates it: run without --skip-prepare database, or create ${db} yourself` }];
   }
   if (fatal && !present.size) {
+    const transport = mysqlTransportCheck(category, varsOf(log), fatal.message, answers);
+    if (transport) return [transport];
     return [{ category, id: 'warehouse.mysql.connect', title: 'read the warehouse tables', status: 'fail', detail: `${fatal.stage}: ${fatal.message}`, hint: 'check database.host, database.user and the password' }];
   }
   const applyError = errors.find((e) => e.stage === 'apply');

@@ -1,16 +1,18 @@
-// AWS probes: identity (STS), RDS MySQL, ElastiCache Redis, KMS, and the quotas for RDS instances
-// and ElastiCache nodes. The SDK clients are imported inside the probes (never at module scope) so
-// the CLI entry stays light. Endpoints follow AWS_ENDPOINT_URL_<SERVICE> > AWS_ENDPOINT_URL, read
-// from the env the probes are given (tests point them at moto and local peers).
+// AWS probes: identity (STS), RDS MySQL, ElastiCache Redis, and the quotas for RDS instances and
+// ElastiCache nodes (no KMS: nothing the installer configures uses it at v2.3.0). The SDK clients
+// are imported inside the probes (never at module scope) so the CLI entry stays light. Endpoints
+// follow AWS_ENDPOINT_URL_<SERVICE> > AWS_ENDPOINT_URL, read from the env the probes are given
+// (tests point them at moto and local peers).
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { Check } from '../checks/types.js';
 import { awsFixCommand, detectAws, type AwsDetection } from './detect.js';
 import { MIN_MYSQL, MIN_REDIS } from '../chart/facts.js';
 import { meetsMinimum } from '../util/versions.js';
 import { oneLine } from './runner.js';
-import type { ElastiCacheGroupFact, Probe, ProbeContext, ProbeOutput, QuotaFact, RdsInstanceFact } from './types.js';
+import { redisAuthHint, redisTlsHint, requireSecureTransportHint } from '../prepare/transport.js';
+import type { ElastiCacheGroupFact, ElastiCacheServerlessFact, Probe, ProbeContext, ProbeOutput, QuotaFact, RdsInstanceFact } from './types.js';
 
-export type AwsService = 'sts' | 'rds' | 'elasticache' | 'kms' | 'service-quotas';
+export type AwsService = 'sts' | 'rds' | 'elasticache' | 'service-quotas';
 
 export interface AwsProbeOptions {
   env: NodeJS.ProcessEnv;
@@ -21,7 +23,19 @@ export interface AwsProbeOptions {
   endpoints?: Partial<Record<AwsService, string>>;
   /** Tests: a credentials provider instead of the default chain. */
   credentials?: () => Promise<AwsCredentialIdentity>;
+  /** What the answers point at: settings Bucketeer cannot use fail only for these. */
+  targets?: MiddlewareTargets;
 }
+
+export interface MiddlewareTargets {
+  /** database.host of an external MySQL. */
+  databaseHost?: string;
+  /** redis.addr (HOST:PORT) of an external Redis. */
+  redisAddr?: string;
+}
+
+const sameHost = (a: string | undefined, b: string | undefined) => Boolean(a && b && a.toLowerCase().replace(/\.$/, '') === b.toLowerCase().replace(/\.$/, ''));
+const hostOf = (addr: string | undefined) => (addr ? addr.slice(0, addr.lastIndexOf(':') > 0 ? addr.lastIndexOf(':') : addr.length) : undefined);
 
 /** Documented defaults, used (and marked as such) when Service Quotas does not answer. */
 export const AWS_QUOTAS = {
@@ -29,7 +43,7 @@ export const AWS_QUOTAS = {
   elasticacheNodes: { service: 'elasticache', code: 'L-DFE45DF3', name: 'ElastiCache nodes per Region', default: 300 },
 } as const;
 
-const ENV_ID: Record<AwsService, string> = { sts: 'STS', rds: 'RDS', elasticache: 'ELASTICACHE', kms: 'KMS', 'service-quotas': 'SERVICE_QUOTAS' };
+const ENV_ID: Record<AwsService, string> = { sts: 'STS', rds: 'RDS', elasticache: 'ELASTICACHE', 'service-quotas': 'SERVICE_QUOTAS' };
 
 export function awsEndpoint(service: AwsService, opts: Pick<AwsProbeOptions, 'env' | 'endpoints'>): string | undefined {
   return opts.endpoints?.[service] || opts.env[`AWS_ENDPOINT_URL_${ENV_ID[service]}`] || opts.env.AWS_ENDPOINT_URL || undefined;
@@ -215,10 +229,27 @@ export function awsProbes(opts: AwsProbeOptions): Probe[] {
           port: db.Endpoint?.Port,
           publiclyAccessible: Boolean(db.PubliclyAccessible),
           status: db.DBInstanceStatus,
+          parameterGroup: db.DBParameterGroups?.[0]?.DBParameterGroupName,
         }));
         const quota = await serviceQuota(AWS_QUOTAS.rdsInstances, all.length, s, ctx);
         const mysql = all.filter((d) => d.engine === 'mysql' || d.engine === 'aurora-mysql');
-        return { checks: rdsChecks(mysql, s.region), facts: { aws: { rds: mysql }, quotas: [quota] } };
+        // One DescribeDBParameters per distinct group: require_secure_transport must be off, since
+        // Bucketeer v2.3.0 connects without TLS.
+        const rds = await import('@aws-sdk/client-rds');
+        const groups = [...new Set(mysql.map((d) => d.parameterGroup).filter((g): g is string => Boolean(g)))];
+        const values = new Map<string, { value?: string; source: RdsInstanceFact['requireSecureTransportSource'] }>();
+        await Promise.all(
+          groups.map(async (name) => {
+            const value = await dbParameter(c, rds, name, 'require_secure_transport', ctx).catch(() => undefined);
+            if (value !== undefined) values.set(name, { value, source: 'parameter-group' });
+            else if (name.startsWith('default.')) values.set(name, { value: documentedRequireSecureTransport(name), source: 'documented-default' });
+          }),
+        );
+        for (const d of mysql) {
+          const v = d.parameterGroup ? values.get(d.parameterGroup) : undefined;
+          if (v?.value !== undefined) [d.requireSecureTransport, d.requireSecureTransportSource] = [v.value, v.source];
+        }
+        return { checks: rdsChecks(mysql, s.region, opts.targets), facts: { aws: { rds: mysql }, quotas: [quota] } };
       } catch (err) {
         const p = describeAwsError(err, s.det, 'rds:DescribeDBInstances');
         return { checks: [{ category: 'aws', id: 'aws.rds', title: 'RDS MySQL instances', status: p.kind === 'denied' ? 'fail' : 'warn', detail: p.cause, hint: p.fix }] };
@@ -261,8 +292,24 @@ export function awsProbes(opts: AwsProbeOptions): Probe[] {
             clusterMode,
             engineVersion: member?.EngineVersion,
             parameterGroup: member?.CacheParameterGroup?.CacheParameterGroupName,
+            transitEncryptionEnabled: g.TransitEncryptionEnabled,
+            transitEncryptionMode: g.TransitEncryptionMode,
+            authTokenEnabled: g.AuthTokenEnabled,
+            addresses: [
+              g.ConfigurationEndpoint?.Address,
+              ...(g.NodeGroups ?? []).flatMap((n) => [n.PrimaryEndpoint?.Address, n.ReaderEndpoint?.Address, ...(n.NodeGroupMembers ?? []).map((m) => m.ReadEndpoint?.Address)]),
+            ].filter((x): x is string => Boolean(x)),
           };
         });
+        // Serverless caches are always TLS. Not every endpoint serves the API (older partitions,
+        // test peers): then the list is unknown, not empty.
+        const serverless: ElastiCacheServerlessFact[] | undefined = await allPages(async (NextToken) => {
+          const out = await c.send(new ec.DescribeServerlessCachesCommand({ NextToken, MaxResults: 50 }), { abortSignal: ctx.signal as never });
+          return { items: out.ServerlessCaches, next: out.NextToken };
+        }).then(
+          (items) => items.map((sc) => ({ id: sc.ServerlessCacheName ?? '?', endpoint: sc.Endpoint?.Address, port: sc.Endpoint?.Port })),
+          () => undefined,
+        );
         // One DescribeCacheParameters per distinct parameter group.
         const policies = new Map<string, { policy?: string; source?: ElastiCacheGroupFact['maxmemoryPolicySource']; error?: string }>();
         await Promise.all(
@@ -282,57 +329,12 @@ export function awsProbes(opts: AwsProbeOptions): Probe[] {
         }
         const quota = await serviceQuota(AWS_QUOTAS.elasticacheNodes, nodesUsed, s, ctx);
         return {
-          checks: elasticacheChecks(groups, s.region, (pg) => (pg ? policies.get(pg)?.error : undefined)),
-          facts: { aws: { elasticache: groups }, quotas: [quota] },
+          checks: [...elasticacheChecks(groups, s.region, (pg) => (pg ? policies.get(pg)?.error : undefined), opts.targets), ...serverlessChecks(serverless ?? [], opts.targets)],
+          facts: { aws: { elasticache: groups, ...(serverless ? { elasticacheServerless: serverless } : {}) }, quotas: [quota] },
         };
       } catch (err) {
         const p = describeAwsError(err, s.det, 'elasticache:DescribeReplicationGroups');
         return { checks: [{ category: 'aws', id: 'aws.elasticache', title: 'ElastiCache Redis', status: p.kind === 'denied' ? 'fail' : 'warn', detail: p.cause, hint: p.fix }] };
-      } finally {
-        c.destroy();
-      }
-    },
-  };
-
-  const kms: Probe = {
-    id: 'aws.kms',
-    category: 'aws',
-    title: 'KMS keys',
-    async run(ctx) {
-      const s = await needSession('aws.kms', 'KMS keys', ctx);
-      if (!('det' in s)) return s;
-      const { KMSClient, ListKeysCommand, ListAliasesCommand } = await import('@aws-sdk/client-kms');
-      const c = await client(KMSClient, 'kms', s, ctx);
-      try {
-        const [keys, aliases] = await Promise.all([
-          allPages(async (Marker) => {
-            const out = await c.send(new ListKeysCommand({ Marker, Limit: 100 }), { abortSignal: ctx.signal as never });
-            return { items: out.Keys, next: out.Truncated ? out.NextMarker : undefined };
-          }),
-          allPages(async (Marker) => {
-            const out = await c.send(new ListAliasesCommand({ Marker, Limit: 100 }), { abortSignal: ctx.signal as never });
-            return { items: out.Aliases, next: out.Truncated ? out.NextMarker : undefined };
-          }),
-        ]);
-        const keyIds = keys.map((k) => k.KeyId ?? '?');
-        // aws/* aliases belong to AWS-managed keys; the user's own are what they would pick.
-        const own = aliases.map((a) => a.AliasName ?? '').filter((a) => a && !a.startsWith('alias/aws/'));
-        return {
-          checks: [
-            {
-              category: 'aws',
-              id: 'aws.kms',
-              title: 'KMS keys',
-              status: 'pass',
-              detail: `${keyIds.length} key${keyIds.length === 1 ? '' : 's'}${own.length ? `, aliases ${own.slice(0, 5).join(', ')}${own.length > 5 ? ', ...' : ''}` : ''} in ${s.region}`,
-              facts: { keys: keyIds, aliases: own },
-            },
-          ],
-          facts: { aws: { kms: { keys: keyIds, aliases: own } } },
-        };
-      } catch (err) {
-        const p = describeAwsError(err, s.det, 'kms:ListKeys');
-        return { checks: [{ category: 'aws', id: 'aws.kms', title: 'KMS keys', status: 'warn', detail: p.cause, hint: p.fix }] };
       } finally {
         c.destroy();
       }
@@ -362,7 +364,7 @@ export function awsProbes(opts: AwsProbeOptions): Probe[] {
     return fact;
   }
 
-  return [identity, rds, elasticache, kms];
+  return [identity, rds, elasticache];
 }
 
 async function maxmemoryPolicy(
@@ -380,6 +382,24 @@ async function maxmemoryPolicy(
     if (!marker) break;
   }
   return undefined;
+}
+
+async function dbParameter(c: import('@aws-sdk/client-rds').RDSClient, rds: typeof import('@aws-sdk/client-rds'), group: string, name: string, ctx: ProbeContext): Promise<string | undefined> {
+  let marker: string | undefined;
+  for (let page = 0; page < 10; page++) {
+    const out = await c.send(new rds.DescribeDBParametersCommand({ DBParameterGroupName: group, Marker: marker, MaxRecords: 100 }), { abortSignal: ctx.signal as never });
+    const p = (out.Parameters ?? []).find((x) => x.ParameterName === name);
+    if (p) return p.ParameterValue;
+    marker = out.Marker;
+    if (!marker) break;
+  }
+  return undefined;
+}
+
+/** RDS default parameter groups: require_secure_transport is ON from MySQL 8.4 on, OFF before. */
+export function documentedRequireSecureTransport(group: string): string {
+  const m = /mysql(\d+)\.(\d+)/.exec(group);
+  return m && (Number(m[1]) > 8 || (Number(m[1]) === 8 && Number(m[2]) >= 4)) ? '1' : '0';
 }
 
 async function resolveCredentials(opts: AwsProbeOptions, det: AwsDetection): Promise<AwsCredentialIdentity> {
@@ -439,7 +459,7 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 
 // ---- facts -> checks ---------------------------------------------------------------------
 
-export function rdsChecks(instances: RdsInstanceFact[], region: string): Check[] {
+export function rdsChecks(instances: RdsInstanceFact[], region: string, targets: MiddlewareTargets = {}): Check[] {
   if (instances.length === 0) {
     return [{ category: 'aws', id: 'aws.rds', title: 'RDS MySQL instances', status: 'pass', detail: `none in ${region} (create one, or use database.mode in-cluster)`, facts: { instances: [] } }];
   }
@@ -459,19 +479,28 @@ export function rdsChecks(instances: RdsInstanceFact[], region: string): Check[]
       problems.push('publicly accessible (Bucketeer connects without TLS)');
       hint ??= `aws rds modify-db-instance --db-instance-identifier ${db.id} --no-publicly-accessible --apply-immediately`;
     }
+    const target = sameHost(db.endpoint, targets.databaseHost);
+    if (db.requireSecureTransport !== undefined && /^(1|on)$/i.test(db.requireSecureTransport)) {
+      const where = `parameter group ${db.parameterGroup}${db.requireSecureTransportSource === 'documented-default' ? ' (its documented default)' : ''}`;
+      if (target) {
+        status = 'fail';
+        problems.push(`require_secure_transport is ON in ${where}: Bucketeer v2.3.0 connects to MySQL without TLS, so its services would fail their start-up ping`);
+        hint = `${db.parameterGroup?.startsWith('default.') ? `attach a custom DB parameter group to ${db.id} (aws rds modify-db-instance --db-instance-identifier ${db.id} --db-parameter-group-name GROUP --apply-immediately) and ` : ''}${requireSecureTransportHint('aws')}`;
+      } else problems.push(`require_secure_transport is ON in ${where} (not database.host, so not checked further)`);
+    }
     return {
       category: 'aws',
       id: `aws.rds.${db.id}`,
-      title: `RDS ${db.id}`,
+      title: `RDS ${db.id}${target ? ' (database.host)' : ''}`,
       status,
       detail: `${db.engine} ${db.engineVersion ?? '?'} at ${db.endpoint ?? '?'}:${db.port ?? '?'}, ${db.publiclyAccessible ? 'public' : 'private'}${problems.length ? `; ${problems.join('; ')}` : ''}`,
       hint,
-      facts: { ...db },
+      facts: { ...db, ...(target ? { answersKey: 'database.host' } : {}) },
     };
   });
 }
 
-export function elasticacheChecks(groups: ElastiCacheGroupFact[], region: string, policyError: (group?: string) => string | undefined = () => undefined): Check[] {
+export function elasticacheChecks(groups: ElastiCacheGroupFact[], region: string, policyError: (group?: string) => string | undefined = () => undefined, targets: MiddlewareTargets = {}): Check[] {
   if (groups.length === 0) {
     return [{ category: 'aws', id: 'aws.elasticache', title: 'ElastiCache Redis', status: 'pass', detail: `no replication groups in ${region} (create one, or use redis.mode in-cluster)`, facts: { replicationGroups: [] } }];
   }
@@ -504,15 +533,60 @@ export function elasticacheChecks(groups: ElastiCacheGroupFact[], region: string
           : `aws elasticache modify-cache-parameter-group --cache-parameter-group-name ${g.parameterGroup} --parameter-name-values ParameterName=maxmemory-policy,ParameterValue=noeviction`,
       );
     }
+    // Bucketeer v2.3.0's Redis client has no TLS and never sends AUTH (pkg/redis/v3/redis.go).
+    const target = Boolean(targets.redisAddr) && [g.endpoint, ...(g.addresses ?? [])].some((a) => sameHost(a, hostOf(targets.redisAddr)));
+    const rules: { on: boolean; status: Check['status']; problem: string; hint: string }[] = [
+      {
+        on: Boolean(g.transitEncryptionEnabled) && g.transitEncryptionMode !== 'preferred',
+        status: 'fail',
+        problem: `in-transit encryption is required (TransitEncryptionEnabled${g.transitEncryptionMode ? `, TransitEncryptionMode ${g.transitEncryptionMode}` : ''}): Bucketeer v2.3.0's Redis client has no TLS`,
+        hint: `aws elasticache modify-replication-group --replication-group-id ${g.id} --transit-encryption-mode preferred --apply-immediately, then --no-transit-encryption-enabled; or use in-cluster Redis`,
+      },
+      {
+        on: Boolean(g.transitEncryptionEnabled) && g.transitEncryptionMode === 'preferred',
+        status: 'warn',
+        problem: 'TransitEncryptionMode is preferred: plain connections still work, but Bucketeer v2.3.0 talks to it without TLS',
+        hint: `to keep it working never switch ${g.id} to required; aws elasticache modify-replication-group --replication-group-id ${g.id} --no-transit-encryption-enabled --apply-immediately turns TLS off`,
+      },
+      {
+        on: Boolean(g.authTokenEnabled),
+        status: 'fail',
+        problem: 'an AUTH token is set (AuthTokenEnabled): Bucketeer v2.3.0 never sends a password',
+        hint: redisAuthHint('aws'),
+      },
+    ];
+    for (const r of rules.filter((x) => x.on)) {
+      if (target) {
+        worst(r.status);
+        problems.push(r.problem);
+        hints.push(r.hint);
+      } else problems.push(`${r.problem} (not redis.addr, so not checked further)`);
+    }
     return {
       category: 'aws',
       id: `aws.elasticache.${g.id}`,
-      title: `ElastiCache ${g.id}`,
+      title: `ElastiCache ${g.id}${target ? ' (redis.addr)' : ''}`,
       status,
       detail: `${g.endpoint ?? '?'}:${g.port ?? '?'}, cluster mode ${g.clusterMode ? 'on' : 'off'}, engine ${g.engineVersion ?? '?'}, maxmemory-policy ${g.maxmemoryPolicy ?? '?'}${problems.length ? `; ${problems.join('; ')}` : ''}`,
       hint: hints.join('; ') || undefined,
       docUrl: status === 'pass' ? undefined : 'https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.Redis.html',
-      facts: { ...g },
+      facts: { ...g, ...(target ? { answersKey: 'redis.addr' } : {}) },
+    };
+  });
+}
+
+/** ElastiCache Serverless always requires TLS: unusable by Bucketeer v2.3.0 when redis.addr points at one. */
+export function serverlessChecks(caches: ElastiCacheServerlessFact[], targets: MiddlewareTargets = {}): Check[] {
+  return caches.map((sc) => {
+    const target = sameHost(sc.endpoint, hostOf(targets.redisAddr));
+    return {
+      category: 'aws',
+      id: `aws.elasticache-serverless.${sc.id}`,
+      title: `ElastiCache Serverless ${sc.id}${target ? ' (redis.addr)' : ''}`,
+      status: target ? 'fail' : 'pass',
+      detail: `${sc.endpoint ?? '?'}:${sc.port ?? '?'}; serverless caches accept only TLS${target ? ': Bucketeer v2.3.0\'s Redis client has no TLS (pkg/redis/v3/redis.go)' : ' (not redis.addr)'}`,
+      hint: target ? `${redisTlsHint('aws')}: point redis.addr at a replication group without in-transit encryption` : undefined,
+      facts: { ...sc, ...(target ? { answersKey: 'redis.addr' } : {}) },
     };
   });
 }

@@ -7,6 +7,8 @@
 //   > BUCKETEER_INSTALL_GCP_ENDPOINT       (one base URL for all of them, e.g. http://127.0.0.1:8085)
 //   > the public https://<api>.googleapis.com
 // Pub/Sub also honours the standard PUBSUB_EMULATOR_HOST (no credentials sent to an emulator).
+import type { MiddlewareTargets } from './aws.js';
+import { redisTlsHint } from '../prepare/transport.js';
 import type { AuthClient } from 'google-auth-library';
 import type { Check } from '../checks/types.js';
 import { ON_DEMAND_SUBSCRIBERS, TOPICS } from '../plan/topics.js';
@@ -41,7 +43,6 @@ export const GCP_APIS: { name: string; why: string }[] = [
   { name: 'redis.googleapis.com', why: 'Memorystore' },
   { name: 'pubsub.googleapis.com', why: 'Pub/Sub messaging' },
   { name: 'bigquery.googleapis.com', why: 'BigQuery warehouse' },
-  { name: 'cloudkms.googleapis.com', why: 'KMS' },
   { name: 'container.googleapis.com', why: 'GKE' },
 ];
 
@@ -59,6 +60,8 @@ export interface GcpProbeOptions {
   authClient?: AuthClient;
   /** Base URL for every REST API (see the header); per-API env vars still win. */
   endpoint?: string;
+  /** What the answers point at: settings Bucketeer cannot use fail only for these. */
+  targets?: MiddlewareTargets;
 }
 
 export function gcpBaseUrl(api: GcpApi, opts: Pick<GcpProbeOptions, 'env' | 'endpoint'>): string {
@@ -297,7 +300,13 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
       const r = await ready('gcp.cloudsql', 'Cloud SQL MySQL instances');
       if (!('det' in r)) return r;
       try {
-        type Instance = { name: string; databaseVersion?: string; region?: string; ipAddresses?: { type?: string; ipAddress?: string }[]; settings?: { databaseFlags?: { name: string; value: string }[] } };
+        type Instance = {
+          name: string;
+          databaseVersion?: string;
+          region?: string;
+          ipAddresses?: { type?: string; ipAddress?: string }[];
+          settings?: { databaseFlags?: { name: string; value: string }[]; connectorEnforcement?: string; ipConfiguration?: { sslMode?: string; requireSsl?: boolean } };
+        };
         const out = await get<{ items?: Instance[] }>('sqladmin', `/v1/projects/${r.project}/instances`, r, ctx);
         const mysql = (out.items ?? []).filter((i) => (i.databaseVersion ?? '').startsWith('MYSQL'));
         const facts = mysql.map((i) => ({
@@ -325,6 +334,15 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
             problems.push('no private IP (Bucketeer connects without TLS or the Auth Proxy)');
             hints.push(`gcloud sql instances patch ${i.name} --network=VPC_NETWORK --project ${r.project}`);
           }
+          // Bucketeer v2.3.0 connects without TLS and without the Cloud SQL connectors.
+          const target = Boolean(opts.targets?.databaseHost) && (i.ipAddresses ?? []).some((a) => a.ipAddress === opts.targets?.databaseHost);
+          for (const u of cloudSqlUnusable(i.name, i.settings, r.project)) {
+            if (target) {
+              status = 'fail';
+              problems.push(u.problem);
+              hints.push(u.fix);
+            } else problems.push(`${u.problem} (not database.host, so not checked further)`);
+          }
           const flag = i.settings?.databaseFlags?.find((d) => d.name === 'log_bin_trust_function_creators');
           if (flag?.value !== 'on') {
             if (status === 'pass') status = 'warn';
@@ -334,11 +352,11 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
           return {
             category: 'gcp',
             id: `gcp.cloudsql.${i.name}`,
-            title: `Cloud SQL ${i.name}`,
+            title: `Cloud SQL ${i.name}${target ? ' (database.host)' : ''}`,
             status,
             detail: `${i.databaseVersion ?? '?'} in ${i.region ?? '?'}, ${f.privateIp ? `private IP ${f.privateIp}` : `public IP ${f.publicIp ?? '?'}`}${problems.length ? `; ${problems.join('; ')}` : ''}`,
             hint: hints.join('; ') || undefined,
-            facts: { ...f },
+            facts: { ...f, sslMode: i.settings?.ipConfiguration?.sslMode, requireSsl: i.settings?.ipConfiguration?.requireSsl, connectorEnforcement: i.settings?.connectorEnforcement, ...(target ? { answersKey: 'database.host' } : {}) },
           };
         });
         return { checks, facts: { gcp: { cloudSql: facts } } };
@@ -346,6 +364,40 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
         return failFrom('gcp.cloudsql', 'Cloud SQL MySQL instances', 'sqladmin', err);
       }
     },
+  };
+
+  /**
+   * Memorystore for Redis Cluster: IAM auth or TLS make it unusable by Bucketeer v2.3.0. The list is
+   * best effort (the Cluster API may be off): a failure to list yields no checks.
+   */
+  const memorystoreClusters = async (r: Ready, ctx: ProbeContext): Promise<Check[]> => {
+    type Cluster = { name: string; authorizationMode?: string; transitEncryptionMode?: string; discoveryEndpoints?: { address?: string; port?: number }[] };
+    let clusters: Cluster[];
+    try {
+      clusters = (await get<{ clusters?: Cluster[] }>('redis', `/v1/projects/${r.project}/locations/-/clusters`, r, ctx)).clusters ?? [];
+    } catch {
+      return [];
+    }
+    const targetHost = opts.targets?.redisAddr?.slice(0, opts.targets.redisAddr.lastIndexOf(':'));
+    return clusters.map((c): Check => {
+      const name = c.name.split('/').pop() ?? c.name;
+      const location = /locations\/([^/]+)/.exec(c.name)?.[1] ?? 'REGION';
+      const target = Boolean(targetHost) && (c.discoveryEndpoints ?? []).some((e) => e.address === targetHost);
+      const problems = [
+        c.authorizationMode === 'AUTH_MODE_IAM_AUTH' ? 'IAM authentication is on (authorizationMode AUTH_MODE_IAM_AUTH): Bucketeer v2.3.0 never sends credentials' : '',
+        c.transitEncryptionMode === 'TRANSIT_ENCRYPTION_MODE_SERVER_AUTHENTICATION' ? "in-transit encryption is on: Bucketeer v2.3.0's Redis client has no TLS" : '',
+      ].filter(Boolean);
+      const endpoint = c.discoveryEndpoints?.[0];
+      return {
+        category: 'gcp',
+        id: `gcp.memorystore-cluster.${name}`,
+        title: `Memorystore Cluster ${name}${target ? ' (redis.addr)' : ''}`,
+        status: target && problems.length ? 'fail' : 'pass',
+        detail: `discovery endpoint ${endpoint?.address ?? '?'}:${endpoint?.port ?? '?'}${problems.length ? `; ${problems.map((p) => (target ? p : `${p} (not redis.addr)`)).join('; ')}` : ''}`,
+        hint: target && problems.length ? `both are fixed at creation: gcloud redis clusters create NAME --region ${location} --auth-mode=disabled --transit-encryption-mode=disabled ...; or use in-cluster Redis` : undefined,
+        facts: { name, authorizationMode: c.authorizationMode, transitEncryptionMode: c.transitEncryptionMode, endpoint: endpoint?.address, ...(target ? { answersKey: 'redis.addr' } : {}) },
+      };
+    });
   };
 
   const memorystore: Probe = {
@@ -356,12 +408,13 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
       const r = await ready('gcp.memorystore', 'Memorystore Redis instances');
       if (!('det' in r)) return r;
       try {
-        type Instance = { name: string; redisVersion?: string; host?: string; port?: number; tier?: string; redisConfigs?: Record<string, string> };
-        const out = await get<{ instances?: Instance[] }>('redis', `/v1/projects/${r.project}/locations/-/instances`, r, ctx);
+        type Instance = { name: string; redisVersion?: string; host?: string; readEndpoint?: string; port?: number; tier?: string; redisConfigs?: Record<string, string>; authEnabled?: boolean; transitEncryptionMode?: string };
+        const [out, clusterChecks] = await Promise.all([get<{ instances?: Instance[] }>('redis', `/v1/projects/${r.project}/locations/-/instances`, r, ctx), memorystoreClusters(r, ctx)]);
         const list = out.instances ?? [];
+        const targetHost = opts.targets?.redisAddr?.slice(0, opts.targets.redisAddr.lastIndexOf(':'));
         const facts = list.map((i) => ({ name: i.name.split('/').pop() ?? i.name, redisVersion: i.redisVersion, host: i.host, port: i.port, tier: i.tier, maxmemoryPolicy: i.redisConfigs?.['maxmemory-policy'] }));
         if (list.length === 0) {
-          return { checks: [{ category: 'gcp', id: 'gcp.memorystore', title: 'Memorystore Redis instances', status: 'pass', detail: 'none (create one, or use redis.mode in-cluster)', facts: { instances: [] } }], facts: { gcp: { memorystore: [] } } };
+          return { checks: [{ category: 'gcp', id: 'gcp.memorystore', title: 'Memorystore Redis instances', status: 'pass', detail: 'none (create one, or use redis.mode in-cluster)', facts: { instances: [] } }, ...clusterChecks], facts: { gcp: { memorystore: [] } } };
         }
         const checks = list.map((i, n): Check => {
           const f = facts[n];
@@ -382,17 +435,32 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
             problems.push(`maxmemory-policy is ${policy}${f.maxmemoryPolicy ? '' : ' (Memorystore default)'}; Redis Streams hold events and must never be evicted`);
             hints.push(`gcloud redis instances update ${f.name} --region ${location} --update-redis-config maxmemory-policy=noeviction`);
           }
+          // Bucketeer v2.3.0's Redis client has no TLS and never sends AUTH (pkg/redis/v3/redis.go).
+          const target = Boolean(targetHost) && (i.host === targetHost || i.readEndpoint === targetHost);
+          const unusable = [
+            i.authEnabled ? { problem: 'AUTH is enabled (authEnabled): Bucketeer v2.3.0 never sends a password', fix: `gcloud redis instances update ${f.name} --region ${location} --no-enable-auth, or use in-cluster Redis` } : undefined,
+            i.transitEncryptionMode === 'SERVER_AUTHENTICATION'
+              ? { problem: "in-transit encryption is on (transitEncryptionMode SERVER_AUTHENTICATION): Bucketeer v2.3.0's Redis client has no TLS", fix: `${redisTlsHint('gcp')}` }
+              : undefined,
+          ].filter((u): u is { problem: string; fix: string } => Boolean(u));
+          for (const u of unusable) {
+            if (target) {
+              status = 'fail';
+              problems.push(u.problem);
+              hints.push(u.fix);
+            } else problems.push(`${u.problem} (not redis.addr, so not checked further)`);
+          }
           return {
             category: 'gcp',
             id: `gcp.memorystore.${f.name}`,
-            title: `Memorystore ${f.name}`,
+            title: `Memorystore ${f.name}${target ? ' (redis.addr)' : ''}`,
             status,
             detail: `${i.redisVersion ?? '?'} at ${i.host ?? '?'}:${i.port ?? '?'} (${i.tier ?? '?'}), maxmemory-policy ${policy}${problems.length ? `; ${problems.join('; ')}` : ''}`,
             hint: hints.join('; ') || undefined,
-            facts: { ...f, maxmemoryPolicy: policy },
+            facts: { ...f, maxmemoryPolicy: policy, ...(target ? { answersKey: 'redis.addr' } : {}) },
           };
         });
-        return { checks, facts: { gcp: { memorystore: facts.map((f) => ({ ...f, maxmemoryPolicy: f.maxmemoryPolicy ?? MEMORYSTORE_DEFAULT_POLICY })) } } };
+        return { checks: [...checks, ...clusterChecks], facts: { gcp: { memorystore: facts.map((f) => ({ ...f, maxmemoryPolicy: f.maxmemoryPolicy ?? MEMORYSTORE_DEFAULT_POLICY })) } } };
       } catch (err) {
         return failFrom('gcp.memorystore', 'Memorystore Redis instances', 'redis', err);
       }
@@ -519,4 +587,24 @@ function adcLabel(det: GcpDetection): string {
     default:
       return 'none';
   }
+}
+
+/** Cloud SQL settings Bucketeer v2.3.0 cannot use: it connects without TLS and without the connectors. */
+export function cloudSqlUnusable(name: string, settings: { connectorEnforcement?: string; ipConfiguration?: { sslMode?: string; requireSsl?: boolean } } | undefined, project: string): { problem: string; fix: string }[] {
+  const out: { problem: string; fix: string }[] = [];
+  const ip = settings?.ipConfiguration;
+  const sslMode = ip?.sslMode ?? (ip?.requireSsl ? 'ENCRYPTED_ONLY (requireSsl)' : undefined);
+  if (sslMode && sslMode !== 'ALLOW_UNENCRYPTED_AND_ENCRYPTED') {
+    out.push({
+      problem: `ipConfiguration.sslMode is ${sslMode}: Bucketeer v2.3.0 connects to MySQL without TLS, so its services would fail their start-up ping`,
+      fix: `gcloud sql instances patch ${name} --ssl-mode=ALLOW_UNENCRYPTED_AND_ENCRYPTED --project ${project} (keep the instance on a private IP)`,
+    });
+  }
+  if (settings?.connectorEnforcement === 'REQUIRED') {
+    out.push({
+      problem: 'connectorEnforcement is REQUIRED: only the Cloud SQL Auth Proxy or connectors may connect, and Bucketeer v2.3.0 uses neither',
+      fix: `gcloud sql instances patch ${name} --connector-enforcement=NOT_REQUIRED --project ${project}`,
+    });
+  }
+  return out;
 }

@@ -1,10 +1,12 @@
 // `doctor --pre`: which probes run for a platform, the runner, and advice from the merged facts,
 // as one CheckReport (identity, platform, middleware, quotas, capacity, advice).
 import type { Answers } from '../answers/schema.js';
+import type { SecretSources } from '../answers/secrets.js';
 import { summarize, type Check, type CheckReport } from '../checks/types.js';
 import { totalRequests } from '../plan/sizing.js';
 import { capacityCheck, messagingCheck, quotaChecks, type Required } from './advice.js';
 import type { AwsProbeOptions } from './aws.js';
+import { middlewareTargets } from './middleware.js';
 import type { Platform } from './detect.js';
 import type { GcpProbeOptions } from './gcp.js';
 import type { KubernetesProbeOptions } from './kubernetes.js';
@@ -15,6 +17,8 @@ export interface PreflightOptions {
   platform: Platform;
   env: NodeJS.ProcessEnv;
   answers?: Answers;
+  /** Where the answers' secret references resolve (the database password of the connection check). */
+  secretSources?: SecretSources;
   timeoutMs?: number;
   signal?: AbortSignal;
   kubeconfig?: string;
@@ -52,11 +56,11 @@ export async function buildProbes(opts: PreflightOptions): Promise<Probe[]> {
   const a = opts.answers;
   if (opts.platform === 'aws') {
     const { awsProbes } = await import('./aws.js');
-    probes.push(...awsProbes({ env: opts.env, profile: a?.aws?.profile, region: a?.aws?.region, ...opts.aws }));
+    probes.push(...awsProbes({ env: opts.env, profile: a?.aws?.profile, region: a?.aws?.region, targets: a && middlewareTargets(a), ...opts.aws }));
   }
   if (opts.platform === 'gcp') {
     const { gcpProbes } = await import('./gcp.js');
-    probes.push(...gcpProbes({ env: opts.env, project: a?.gcp?.project, region: a?.gcp?.region, ordering: a?.messaging.ordering, ...opts.gcp }));
+    probes.push(...gcpProbes({ env: opts.env, project: a?.gcp?.project, region: a?.gcp?.region, ordering: a?.messaging.ordering, targets: a && middlewareTargets(a), ...opts.gcp }));
   }
   const { kubernetesProbes } = await import('./kubernetes.js');
   const required = requiredFor(a, opts.platform);
@@ -72,7 +76,23 @@ export async function buildProbes(opts: PreflightOptions): Promise<Probe[]> {
       ...opts.kubernetes,
     }),
   );
+  if (a) probes.push(connectionProbe(a, opts));
   return opts.wrapProbe ? probes.map(opts.wrapProbe) : probes;
+}
+
+/** MySQL and Redis connected to the way Bucketeer does (src/doctor/prepare.ts connectionChecks). */
+function connectionProbe(answers: Answers, opts: PreflightOptions): Probe {
+  return {
+    id: 'middleware.connect',
+    category: 'middleware',
+    title: 'MySQL and Redis accept Bucketeer\'s connections',
+    async run(ctx) {
+      const { connectionChecks } = await import('../doctor/prepare.js');
+      const sources = opts.secretSources ?? { env: opts.env, baseDir: process.cwd() };
+      // Leave a margin inside the probe's own budget so the checks report their own timeouts.
+      return { checks: await connectionChecks({ answers, env: opts.env, sources, timeoutMs: Math.max(1_000, Math.floor(ctx.timeoutMs * 0.8)), signal: ctx.signal }) };
+    },
+  };
 }
 
 export async function runPreflight(opts: PreflightOptions): Promise<PreflightResult> {

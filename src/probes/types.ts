@@ -59,6 +59,10 @@ export interface RdsInstanceFact {
   port?: number;
   publiclyAccessible: boolean;
   status?: string;
+  parameterGroup?: string;
+  /** require_secure_transport of the DB parameter group ("0"/"1"); Bucketeer v2.3.0 needs it off. */
+  requireSecureTransport?: string;
+  requireSecureTransportSource?: 'parameter-group' | 'documented-default';
 }
 
 export interface ElastiCacheGroupFact {
@@ -71,6 +75,18 @@ export interface ElastiCacheGroupFact {
   maxmemoryPolicy?: string;
   /** Where maxmemoryPolicy came from: the parameter group itself, or the documented default of a default.* group. */
   maxmemoryPolicySource?: 'parameter-group' | 'documented-default';
+  transitEncryptionEnabled?: boolean;
+  /** "preferred" still accepts plain connections; "required" (or enabled without a mode) does not. */
+  transitEncryptionMode?: string;
+  authTokenEnabled?: boolean;
+  /** Every address the group answers on (primary, reader, configuration, node endpoints). */
+  addresses?: string[];
+}
+
+export interface ElastiCacheServerlessFact {
+  id: string;
+  endpoint?: string;
+  port?: number;
 }
 
 export interface QuotaFact {
@@ -114,7 +130,7 @@ export interface PreflightFacts {
   aws: Partial<AwsIdentityFacts> & {
     rds?: RdsInstanceFact[];
     elasticache?: ElastiCacheGroupFact[];
-    kms?: { keys: string[]; aliases: string[] };
+    elasticacheServerless?: ElastiCacheServerlessFact[];
   };
   gcp: GcpFacts;
   kubernetes: KubernetesFacts;

@@ -88,11 +88,23 @@ function stopper(proc: ChildProcess, dir: string) {
   };
 }
 
+/** A throwaway self-signed certificate and key (openssl), for servers that speak TLS. */
+export function selfSignedCert(dir: string): { cert: string; key: string } {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'pipe' });
+  return { cert, key };
+}
+export const opensslMissing = () => (!which('openssl') ? 'openssl not installed (apt-get install openssl)' : undefined);
+
 export const mariadbMissing = () => (!which('mariadbd') || !which('mariadb-install-db') ? 'mariadbd or mariadb-install-db not installed (apt-get install mariadb-server)' : undefined);
 
 /** MariaDB with binary logging on (so log_bin_trust_function_creators matters), root without password. */
-export async function startMariadb(): Promise<Peer & { socket: string }> {
+export async function startMariadb(opts: { requireSecureTransport?: boolean } = {}): Promise<Peer & { socket: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'bkt-mariadb-'));
+  // require_secure_transport needs TLS configured; the Unix socket still counts as secure, so the
+  // readiness check and test setup keep working through it.
+  const tls = opts.requireSecureTransport ? selfSignedCert(dir) : undefined;
   const data = join(dir, 'data');
   const user = userInfo().username;
   execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, `--user=${user}`, '--auth-root-authentication-method=normal', '--skip-test-db'], { stdio: 'pipe' });
@@ -114,6 +126,7 @@ export async function startMariadb(): Promise<Peer & { socket: string }> {
       `--log-error=${join(dir, 'error.log')}`,
       '--innodb-buffer-pool-size=32M',
       '--log-bin-trust-function-creators=0',
+      ...(tls ? [`--ssl-cert=${tls.cert}`, `--ssl-key=${tls.key}`, '--require-secure-transport=ON'] : []),
     ],
     { stdio: 'ignore' },
   );
@@ -133,15 +146,40 @@ export async function startMariadb(): Promise<Peer & { socket: string }> {
 
 export const redisMissing = () => (!which('redis-server') ? 'redis-server not installed (apt-get install redis-server)' : undefined);
 
-export async function startRedis(policy: string): Promise<Peer> {
+export interface RedisPeerOptions {
+  /** AUTH required (requirepass). */
+  requirepass?: string;
+  /** Only a TLS port (throwaway certificate), no plain port. */
+  tlsOnly?: boolean;
+  /** cluster-enabled yes (INFO cluster then reports cluster_enabled:1). */
+  cluster?: boolean;
+}
+
+export async function startRedis(policy: string, opts: RedisPeerOptions = {}): Promise<Peer> {
   const dir = mkdtempSync(join(tmpdir(), 'bkt-redis-'));
   const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', policy], { stdio: 'ignore' });
+  const args = ['--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', policy];
+  let tls: { cert: string; key: string } | undefined;
+  if (opts.tlsOnly) {
+    tls = selfSignedCert(dir);
+    args.push('--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-auth-clients', 'no');
+  } else args.push('--port', String(port));
+  if (opts.requirepass) args.push('--requirepass', opts.requirepass);
+  if (opts.cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'));
+  const proc = spawn('redis-server', args, { stdio: 'ignore' });
   const { Redis } = await import('ioredis');
   await waitFor(
     'redis-server',
     async () => {
-      const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      const c = new Redis({
+        port,
+        host: '127.0.0.1',
+        lazyConnect: true,
+        retryStrategy: () => null,
+        maxRetriesPerRequest: 0,
+        password: opts.requirepass,
+        tls: tls ? { rejectUnauthorized: false } : undefined,
+      });
       c.on('error', () => {});
       try {
         await c.connect();
