@@ -84,8 +84,8 @@ export function subchartFullname(release: string, chart: string): string {
 /**
  * Which secret values the chart writes outside Secrets, where the `view` role (which cannot read
  * Secrets) reads them: ConfigMaps, and the pod specs of the Deployments and the migration Job.
- * A warning when a real credential (the Google client secret, the warehouse password, or the
- * database password of a MySQL warehouse connection) is in a ConfigMap; the demo password has its own warning (values.demo-sign-in), and the database
+ * A warning when a real credential (the Google client secret, the warehouse password) is in a
+ * ConfigMap; the demo password has its own warning (values.demo-sign-in), and the database
  * password in the pod specs is how every install of this chart runs. Named from the values helm
  * holds; only names and keys are reported, never the values.
  */
@@ -95,16 +95,16 @@ export function inlineSecretsCheck(values: Values, release: string, namespace: s
   const set = (p: string) => !isEmpty(getPath(values, p));
   const credentials: string[] = [];
   if (set('web.oauth.google.clientSecret')) credentials.push(`Google client secret: ConfigMap ${web}-oauth-config`);
-  // A MySQL warehouse is a database of its own on the operational server, reached with the same
-  // user: its password in those ConfigMaps is the database password.
   const warehouseWhere = `ConfigMaps ${web}-datawarehouse-config and ${subscriber}-subscribers-config`;
   if (set('global.dataWarehouse.postgres.password')) credentials.push(`warehouse password: ${warehouseWhere}`);
-  if (set('global.dataWarehouse.mysql.password')) credentials.push(`database password (the MySQL warehouse connection): ${warehouseWhere}`);
   const others: string[] = [];
   if (getPath(values, 'web.oauth.demoSignIn.enabled') === true && set('web.oauth.demoSignIn.password')) {
     others.push(`demo sign-in password: ConfigMaps ${web}-env-js and ${web}-oauth-config`);
   }
   if (set('global.operationalDatabase.mysql.pass')) others.push("database password: the Deployments' env (BUCKETEER_*_MYSQL_PASS) and the migration Job's arguments");
+  // A MySQL warehouse is a database of its own on the operational server, reached with the same
+  // user: the password in those ConfigMaps is the database password the pod specs already show.
+  if (set('global.dataWarehouse.mysql.password')) others.push(`database password (the MySQL warehouse connection): ${warehouseWhere}`);
   const listed = [...credentials, ...others].join('; ');
   return {
     category: 'secrets',

@@ -158,7 +158,7 @@ describe.skipIf(!!mysqlGap)('MariaDB with require_secure_transport=ON', () => {
     if (!which('mysql')) return;
     const env = { DB_HOST: '127.0.0.1', DB_PORT: String(lax.port), DB_USER: 'bkt', MYSQL_PWD: 'pw', MODE: 'check', GRANTS: '1' };
     const db = checksFromJobLog('database', at(lax.port), await runJobScript(MYSQL_SCRIPT, programFiles(databaseProgram('bucketeer')), env), 'check');
-    expect(db.map((c) => c.id)).toEqual(['database.exists', 'database.log-bin-trust-function-creators', 'database.grants']);
+    expect(db.map((c) => c.id)).toEqual(['database.exists', 'database.warehouse-exists', 'database.log-bin-trust-function-creators', 'database.grants']);
   });
 });
 
