@@ -55,6 +55,8 @@ export interface InstallContext {
   /** Filled in as steps run. */
   state: {
     namespaceCreated?: boolean;
+    /** Objects this run created (not the ones it found), oldest first: what a failure leaves behind. */
+    created?: CreatedObject[];
     previousRevision?: number;
     revision?: number;
     /** True while helm runs: an interrupt then means helm was signalled. */
@@ -63,6 +65,16 @@ export interface InstallContext {
     /** The values of the last good revision, when already read (upgrade's plan): not read again. */
     deployedValues?: { revision: number; values: Record<string, unknown> };
   };
+}
+
+export interface CreatedObject {
+  kind: string;
+  name: string;
+}
+
+/** Notes an object this run created, for the "what was left" part of a failure message. */
+export function recordCreated(ctx: InstallContext, kind: string, name: string): void {
+  (ctx.state.created ??= []).push({ kind, name });
 }
 
 export interface StepApi {

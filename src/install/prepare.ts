@@ -8,7 +8,7 @@ import { KubeClient, resourcePath } from '../kube/client.js';
 import type { Job, KubeObject, Pod } from '../kube/types.js';
 import type { PrepareOptions, PrepareStep, PrepareStepName } from '../prepare/types.js';
 import { PREPARE_STEP_NAMES } from '../prepare/types.js';
-import { StepFailed, type InstallContext, type Step, type StepApi, type StepWarning } from './engine.js';
+import { recordCreated, StepFailed, type InstallContext, type Step, type StepApi, type StepWarning } from './engine.js';
 import { podProblem } from './diagnose.js';
 
 export interface PrepareFlags extends PrepareOptions {
@@ -56,6 +56,7 @@ async function runJob(ctx: InstallContext, step: PrepareStepName, api: StepApi, 
   await ctx.kube.delete(resourcePath('Job', ns, job.name), { signal: ctx.signal, propagationPolicy: 'Background' });
   for (const m of job.manifests) {
     await ctx.kube.apply(resourcePath(m.kind as 'ConfigMap' | 'Job', ns, m.metadata.name), m as KubeObject, { signal: ctx.signal });
+    recordCreated(ctx, m.kind, m.metadata.name);
   }
   api.progress(`Job ${job.name} (${job.client} client) started`);
   const done = await KubeClient.poll(

@@ -11,13 +11,15 @@ import type { Check } from '../checks/types.js';
 import { CancelledAtPrompt, CliError, ExitCode, Interrupted, UsageError, exitCodeOf } from '../errors.js';
 import type { ServiceIO } from '../io.js';
 import type { PrepareStepName } from '../prepare/types.js';
-import { resolveInlineSecrets } from '../plan/index.js';
+import { buildPlan, resolveInlineSecrets } from '../plan/index.js';
+import { resolveChartVersion } from '../upgrade/helm.js';
 import { KubeClient } from '../kube/client.js';
 import { version as installerVersion } from '../version.js';
 import { DEFAULT_HEALTH_WINDOW_MS, DEFAULT_TIMEOUT_MS } from '../settings.js';
 import { runSteps, type InstallContext, type Step } from './engine.js';
 import { progressFor, resultReporter, type Emit, type InstallEvent } from './events.js';
 import { assertPreflight, runInstallPreflight, type PreflightResult } from './preflight.js';
+import { withLeftovers } from './leftovers.js';
 import { releaseHistory } from './release.js';
 import { clusterSecretReader, generateKeysInAdvance, installSteps } from './steps.js';
 
@@ -95,9 +97,19 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
       o.emit({ type: 'failed', step: 'preflight', resource: failed?.title, reason: failed?.detail ?? (e as Error).message });
       throw e;
     }
+    // Everything else that can be checked read-only, before the first write: the secrets resolve
+    // and are safe for the chart's templates (building the plan validates them), and the chart can
+    // be fetched at that version.
+    let inlineSecrets;
+    try {
+      inlineSecrets = await resolveInlineSecrets(o.answers, { ...sources, readClusterSecret });
+      buildPlan(o.answers, { inlineSecrets });
+      await resolveChartVersion({ helm: pre.helm!, env: o.env }, o.answers.release.chart, o.answers.release.version, o.signal);
+    } catch (e) {
+      o.emit({ type: 'failed', step: 'preflight', reason: (e as Error).message });
+      throw e;
+    }
     o.emit({ type: 'step-finished', step: 'preflight', detail: `helm ${pre.helm!.version}, Kubernetes ${pre.serverVersion?.gitVersion}` });
-
-    const inlineSecrets = await resolveInlineSecrets(o.answers, { ...sources, readClusterSecret });
     const ctx: InstallContext = {
       answers: o.answers,
       answersPath: o.answersPath,
@@ -122,9 +134,9 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
     };
     o.onContext?.(ctx);
     if (o.confirm) {
-      const history = await releaseHistory({ helm: ctx.helm, env: ctx.env, release: o.answers.release.name, namespace, kubeArgs: ctx.kubeArgs }, { signal: o.signal }).catch(() => []);
-      const latest = history.at(-1);
-      const historyText = latest ? `exists (revision ${latest.revision}, ${latest.status}, ${latest.chart}): it will be upgraded` : 'first install';
+      const history = await releaseHistory({ helm: ctx.helm, env: ctx.env, release: o.answers.release.name, namespace, kubeArgs: ctx.kubeArgs }, { signal: o.signal }).catch(() => undefined);
+      const latest = history?.at(-1);
+      const historyText = !history ? 'unknown (helm history failed)' : latest ? `exists (revision ${latest.revision}, ${latest.status}, ${latest.chart}): it will be upgraded` : 'first install';
       if (!(await o.confirm(planSummary(ctx, pre, historyText)))) {
         throw new UsageError('install cancelled; nothing was changed', 'run again and answer y, or pass --yes');
       }
@@ -132,6 +144,8 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
     const outcome: InstallOutcome = { ctx, checks: [], preflight: pre };
     try {
       await runSteps(installSteps(o.prepareLanes), ctx, o.emit);
+    } catch (e) {
+      throw o.signal.aborted ? e : withLeftovers(e, ctx);
     } finally {
       outcome.checks = ctx.state.checks ?? [];
     }
@@ -214,7 +228,11 @@ async function interruptedError(ctx: InstallContext | undefined, step: string | 
   if (ctx && step === 'helm') {
     const history = await releaseHistory({ helm: ctx.helm, env: ctx.env, release: ctx.answers.release.name, namespace: ctx.answers.kubernetes.namespace, kubeArgs: ctx.kubeArgs }).catch(() => undefined);
     const latest = history?.at(-1);
-    release = latest ? ` helm was stopped; release ${ctx.answers.release.name} is now ${latest.status} at revision ${latest.revision}.` : ' helm was stopped; the release is not installed.';
+    release = !history
+      ? ` helm was stopped; the state of release ${ctx.answers.release.name} is unknown (helm history failed).`
+      : latest
+        ? ` helm was stopped; release ${ctx.answers.release.name} is now ${latest.status} at revision ${latest.revision}.`
+        : ' helm was stopped; the release is not installed.';
   }
   return new Interrupted(`interrupted${step ? ` during step ${step}` : ''}.${release}`, `${applied}Run the same command again: it reuses what exists (and recovers a pending release) and converges.`);
 }

@@ -10,7 +10,7 @@ import { endpointsFor, planValues, secretNamesFor } from '../plan/values.js';
 import { Interrupted, UsageError } from '../errors.js';
 import { isAlreadyExists, isKnownKind, KubeClient, resourcePath } from '../kube/client.js';
 import type { KubeObject, Secret, StatefulSet } from '../kube/types.js';
-import { StepFailed, type InstallContext, type Step, type StepApi, type StepList } from './engine.js';
+import { recordCreated, StepFailed, type InstallContext, type Step, type StepApi, type StepList } from './engine.js';
 import { findProblems, progressLine, statefulSetReady, takeSnapshot, type Problem } from './diagnose.js';
 import { healthChecks } from './health.js';
 import { keepDeployedWarehouse, refuseFewerPartitions, refuseWarehouseInMigrationDatabase } from './guards.js';
@@ -42,6 +42,7 @@ export const namespaceStep: Step = {
       if (!isAlreadyExists(e)) throw e;
     }
     ctx.state.namespaceCreated = true;
+    recordCreated(ctx, 'Namespace', name);
     ctx.applied.push(`namespace ${name} created`);
     return `${name} created`;
   },
@@ -156,6 +157,7 @@ export const secretsStep: Step = {
       api.progress(`creating Secret ${name}`);
       try {
         await kube.create(resourcePath('Secret', namespace), s as KubeObject, { signal });
+        recordCreated(ctx, 'Secret', name);
         ctx.applied.push(`Secret ${name} created`);
         created++;
       } catch (e) {
@@ -187,7 +189,10 @@ export const inClusterStep: Step = {
     const namespace = ns(ctx);
     for (const m of plan.inCluster) {
       if (!isKnownKind(m.kind)) throw new Error(`in-cluster manifest of unexpected kind ${m.kind}`);
-      await ctx.kube.apply(resourcePath(m.kind, namespace, m.metadata.name), m as KubeObject, { signal: ctx.signal });
+      const path = resourcePath(m.kind, namespace, m.metadata.name);
+      const existed = await ctx.kube.get(path, { signal: ctx.signal });
+      await ctx.kube.apply(path, m as KubeObject, { signal: ctx.signal });
+      if (!existed) recordCreated(ctx, m.kind, m.metadata.name);
     }
     const sets = inClusterSets(ctx);
     ctx.applied.push(`in-cluster ${sets.join(', ')} applied`);
@@ -316,6 +321,9 @@ function watchWorkloads(ctx: InstallContext, api: StepApi) {
   };
 }
 
+/** helm says so when its rollback flag removed a first install ("... has been uninstalled due to ..."). */
+const helmUninstalled = (output: string) => /has been uninstalled|uninstalled due to/i.test(output);
+
 function helmError(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
   const err = [...lines].reverse().find((l) => /^Error:/.test(l)) ?? lines.at(-1) ?? 'helm failed';
@@ -354,8 +362,9 @@ export const helmStep: Step = {
       ctx.applied.push(`helm release ${t.release} revision ${revision ?? '?'} (chart ${plan.chart.version})`);
       return `revision ${revision ?? '?'} deployed`;
     }
-    const history = await releaseHistory(t, { signal: ctx.signal }).catch(() => []);
-    const latest = history.at(-1);
+    // undefined: helm history itself failed, so the release state is unknown (never "no release").
+    const history = await releaseHistory(t, { signal: ctx.signal }).catch((e: Error) => e);
+    const latest = Array.isArray(history) ? history.at(-1) : undefined;
     // Explain: the resource that failed and why, read from the cluster (before or after rollback).
     let problems = watcher.ranked();
     try {
@@ -373,9 +382,13 @@ export const helmStep: Step = {
       problems = hit ? [hit, ...problems.filter((p) => p !== hit)] : [{ resource: key, reason: said.slice(said.indexOf(named[0])) }, ...problems];
     }
     const rolledBackTo = /Rollback to (\d+)/.exec(latest?.description ?? '')?.[1];
-    const afterState = !latest
-      ? 'the release was uninstalled (first install)'
-      : latest.status === 'deployed'
+    const afterState = !Array.isArray(history)
+      ? `the state of release ${t.release} is unknown (${history.message})`
+      : !latest
+        ? helmUninstalled(res.stdout + res.stderr)
+          ? `helm uninstalled the release it had created (first install)`
+          : `there is no release ${t.release} (helm did not create one)`
+        : latest.status === 'deployed'
         ? `the release is back at revision ${latest.revision}${rolledBackTo ? ` (the manifests of revision ${rolledBackTo})` : ''}`
         : rolledBackTo
           ? `helm rolled back to revision ${rolledBackTo}, but that did not become ready either (release ${latest.status} at revision ${latest.revision})`

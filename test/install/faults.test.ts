@@ -49,7 +49,8 @@ describe.skipIf(!helm)('install: faults', () => {
       const r = await runInstall(h, { namespace: ns, timeout: FAIL_TIMEOUT });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/Error: deployment\/web: .*not ready/);
-      expect(r.stderr).toContain('the release was uninstalled (first install)');
+      expect(r.stderr).toContain('helm uninstalled the release it had created (first install)');
+      expect(r.stderr).toMatch(new RegExp(`Left in the cluster: namespace ${ns}, created by this run, with Secrets .*StatefulSets bucketeer-mysql, bucketeer-redis.*remove it all: kubectl --context kubesim .* delete namespace ${ns}`));
       expect(await helmHistory(h, ns)).toBeUndefined();
     } finally {
       h.sim.clearFaults();
