@@ -1,12 +1,9 @@
 // Helm release operations the installer (and later upgrade/doctor) needs: read status and
 // history, recover a release stuck in pending-*, and run `helm upgrade --install` streaming its
-// output. Values reach helm only through files; the secret one is 0600 in a private temp folder.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
+// output. Values reach helm on its standard input, never through a file.
 import { EnvironmentError, Interrupted, OperationFailed } from '../errors.js';
 import { chartArgs, type HelmInfo } from '../helm/binary.js';
+import { valuesDocument } from '../helm/values.js';
 import { exec, type ExecResult } from '../util/exec.js';
 
 export interface HelmTarget {
@@ -120,33 +117,24 @@ function lineSplitter(onLine: (line: string) => void): { push(chunk: string): vo
 
 /**
  * `helm upgrade --install --wait --timeout T <rollback flag>`. Resolves with helm's result (the
- * caller explains failures by reading the cluster); the temp folder is removed in every case.
+ * caller explains failures by reading the cluster). The values, secrets included, reach helm on
+ * standard input (`--values -`, read by helm 3 and 4 alike): nothing is written to disk, so even a
+ * kill -9 of the installer leaves no secret behind.
  */
 export async function helmUpgradeInstall(t: HelmTarget, o: UpgradeInstallOptions): Promise<ExecResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'bucketeer-install-'));
-  try {
-    const valuesFile = join(dir, 'values.yaml');
-    writeFileSync(valuesFile, stringify(o.values), { mode: 0o600 });
-    const args = ['upgrade', '--install', t.release, ...chartArgs(o.chart, o.version), ...target(t), '--values', valuesFile];
-    if (o.secretValues) {
-      const secretFile = join(dir, 'secret-values.yaml');
-      writeFileSync(secretFile, stringify(o.secretValues), { mode: 0o600 });
-      args.push('--values', secretFile);
-    }
-    args.push('--wait', '--timeout', `${Math.ceil(o.timeoutMs / 1000)}s`, t.helm.rollbackFlag);
-    const split = o.onLine ? lineSplitter(o.onLine) : undefined;
-    // Helm gets its own grace period on top of --timeout: a rollback after a failed wait takes time.
-    const res = await exec(t.helm.bin, args, {
-      env: t.env,
-      timeoutMs: o.timeoutMs * 2 + 60_000,
-      signal: o.signal,
-      onOutput: split ? (chunk) => split.push(chunk) : undefined,
-    });
-    split?.flush();
-    return res;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const args = ['upgrade', '--install', t.release, ...chartArgs(o.chart, o.version), ...target(t), '--values', '-'];
+  args.push('--wait', '--timeout', `${Math.ceil(o.timeoutMs / 1000)}s`, t.helm.rollbackFlag);
+  const split = o.onLine ? lineSplitter(o.onLine) : undefined;
+  // Helm gets its own grace period on top of --timeout: a rollback after a failed wait takes time.
+  const res = await exec(t.helm.bin, args, {
+    env: t.env,
+    input: valuesDocument(o.values, o.secretValues),
+    timeoutMs: o.timeoutMs * 2 + 60_000,
+    signal: o.signal,
+    onOutput: split ? (chunk) => split.push(chunk) : undefined,
+  });
+  split?.flush();
+  return res;
 }
 
 /** `helm get values` (user-supplied, or all with `all`), for upgrade and doctor. */

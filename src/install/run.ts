@@ -19,6 +19,7 @@ import { DEFAULT_HEALTH_WINDOW_MS, DEFAULT_TIMEOUT_MS } from '../settings.js';
 import { runSteps, type InstallContext, type Step } from './engine.js';
 import { progressFor, resultReporter, type Emit, type InstallEvent } from './events.js';
 import { assertPreflight, runInstallPreflight, type PreflightResult } from './preflight.js';
+import { withoutSecretEnv } from './child-env.js';
 import { withLeftovers } from './leftovers.js';
 import { releaseHistory } from './release.js';
 import { clusterSecretReader, generateKeysInAdvance, installSteps } from './steps.js';
@@ -82,14 +83,16 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
   const sources: SecretSources = { env: o.env, baseDir: answersBaseDir(o.answersPath) };
   await checkLocalSecretRefs(o.answers, sources);
 
-  const kube = KubeClient.fromKubeconfig({ kubeconfig: o.kubeconfig, context: o.answers.kubernetes.context, env: o.env, cwd: o.cwd });
+  // helm and credential plugins run without the variables the secret refs name (they are read here only).
+  const childEnv = withoutSecretEnv(o.env, o.answers);
+  const kube = KubeClient.fromKubeconfig({ kubeconfig: o.kubeconfig, context: o.answers.kubernetes.context, env: childEnv, cwd: o.cwd });
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   try {
     const namespace = o.answers.kubernetes.namespace;
     const keysInAdvance = generateKeysInAdvance(o.answers);
     o.emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
     const readClusterSecret = clusterSecretReader(kube, namespace, o.signal);
-    const pre = await runInstallPreflight({ kube, env: o.env, namespace, requestTimeoutMs: Math.min(10_000, timeoutMs), signal: o.signal, answers: o.answers, secretSources: { ...sources, readClusterSecret } });
+    const pre = await runInstallPreflight({ kube, env: childEnv, namespace, requestTimeoutMs: Math.min(10_000, timeoutMs), signal: o.signal, answers: o.answers, secretSources: { ...sources, readClusterSecret } });
     try {
       assertPreflight(pre);
     } catch (e) {
@@ -104,7 +107,7 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
     try {
       inlineSecrets = await resolveInlineSecrets(o.answers, { ...sources, readClusterSecret });
       buildPlan(o.answers, { inlineSecrets });
-      await resolveChartVersion({ helm: pre.helm!, env: o.env }, o.answers.release.chart, o.answers.release.version, o.signal);
+      await resolveChartVersion({ helm: pre.helm!, env: childEnv }, o.answers.release.chart, o.answers.release.version, o.signal);
     } catch (e) {
       o.emit({ type: 'failed', step: 'preflight', reason: (e as Error).message });
       throw e;
@@ -117,7 +120,7 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
       helm: pre.helm!,
       kube,
       kubeArgs: kube.helmKubeArgs(),
-      env: o.env,
+      env: childEnv,
       secretSources: { ...sources, readClusterSecret },
       timeoutMs,
       pollIntervalMs: o.pollIntervalMs ?? 1_000,

@@ -30,6 +30,7 @@ import { buildPlan, resolveInlineSecrets, secretOverlay } from '../plan/index.js
 import { mysqlName } from '../plan/in-cluster.js';
 import { MASK, planValues, type InlineSecrets, type Values } from '../plan/values.js';
 import { keepDeployedWarehouse, refuseFewerPartitions } from '../install/guards.js';
+import { withoutSecretEnv } from '../install/child-env.js';
 import { version as installerVersion } from '../version.js';
 import { chartVersionOf, isDowngrade } from '../util/versions.js';
 import {
@@ -216,7 +217,7 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
 
   const [before, afterText] = await Promise.all([
     deployedManifest(t, good.revision, signal),
-    helmTemplate(t.helm, { release: t.release, namespace: t.namespace, chart: answers.release.chart, version: answers.release.version, values: deepMerge(newValues, plan.secretValues ?? {}), env: s.env }),
+    helmTemplate(t.helm, { release: t.release, namespace: t.namespace, chart: answers.release.chart, version: answers.release.version, values: deepMerge(newValues, plan.secretValues ?? {}), env: t.env }),
   ]);
   const oldObjects = parseManifest(before);
   const newObjects = parseManifest(afterText);
@@ -296,7 +297,9 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
     message: (sig) => `${sig} received: stopping (helm, if running, is signalled and awaited)`,
   });
 
-  const kube = KubeClient.fromKubeconfig({ kubeconfig: flags.kubeconfig, context, env: cmd.env, cwd: cmd.cwd });
+  // helm and credential plugins run without the variables the secret refs name (read here only).
+  const childEnv = withoutSecretEnv(cmd.env, flags.answersFile?.answers);
+  const kube = KubeClient.fromKubeconfig({ kubeconfig: flags.kubeconfig, context, env: childEnv, cwd: cmd.cwd });
   let ctx: InstallContext | undefined;
   let plan: UpgradePlan | undefined;
   const result = resultReporter(() => ({
@@ -305,7 +308,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
   }));
   try {
     emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
-    const pre = await runInstallPreflight({ kube, env: cmd.env, namespace, requestTimeoutMs: Math.min(10_000, flags.timeoutMs), signal: interrupt.signal });
+    const pre = await runInstallPreflight({ kube, env: childEnv, namespace, requestTimeoutMs: Math.min(10_000, flags.timeoutMs), signal: interrupt.signal });
     try {
       assertPreflight(pre);
     } catch (e) {
@@ -315,10 +318,11 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
     }
     emit({ type: 'step-finished', step: 'preflight', detail: `helm ${pre.helm!.version}, Kubernetes ${pre.serverVersion?.gitVersion}` });
     const kubeArgs = kube.helmKubeArgs();
-    const t: HelmTarget = { helm: pre.helm!, env: cmd.env, release, namespace, kubeArgs };
+    const t: HelmTarget = { helm: pre.helm!, env: childEnv, release, namespace, kubeArgs };
 
     emit({ type: 'step-started', step: 'plan', title: 'Read the deployed release and build the new plan' });
     plan = await planUpgrade({ kube, t, flags, env: cmd.env, cwd: cmd.cwd, signal: interrupt.signal });
+    t.env = withoutSecretEnv(childEnv, plan.answers, plan.stored?.answers);
     emit({ type: 'step-finished', step: 'plan', detail: `${plan.valueChanges.length} value changes, ${plan.resources.added.length + plan.resources.removed.length + plan.resources.changed.length} resource changes` });
     text?.stop();
     if (flags.output === 'text') cmd.stdout.write(describePlan(plan, kube.context));
@@ -349,7 +353,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
       helm: pre.helm!,
       kube,
       kubeArgs,
-      env: cmd.env,
+      env: t.env,
       secretSources: { env: cmd.env, ...fileRefBase(plan.answersPath, cmd.cwd), readClusterSecret: clusterSecretReader(kube, namespace, interrupt.signal) },
       timeoutMs: flags.timeoutMs,
       pollIntervalMs: 1_000,
