@@ -12,7 +12,7 @@ import type { Plan } from '../plan/index.js';
 import type { InstallPlan } from '../plan/resources.js';
 import type { PrepareStepName } from '../prepare/types.js';
 import type { OAuthKey, ServiceCert } from '../plan/material.js';
-import type { InlineSecrets } from '../plan/values.js';
+import type { InlineSecrets, Values } from '../plan/values.js';
 import type { Emit, StepId } from './events.js';
 
 export interface InstallContext {
@@ -62,6 +62,12 @@ export interface InstallContext {
     /** True while helm runs: an interrupt then means helm was signalled. */
     helmRunning?: boolean;
     checks?: Check[];
+    /**
+     * Values the deployed release holds that bucketeer-install did not produce (`helm upgrade
+     * --set ...` by hand): carried over into the new revision. Set by upgrade's plan, or by the
+     * release-state step.
+     */
+    handSet?: Values;
     /** The values of the last good revision, when already read (upgrade's plan): not read again. */
     deployedValues?: { revision: number; values: Record<string, unknown> };
   };

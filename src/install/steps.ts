@@ -6,7 +6,7 @@ import { demoSignInChecks } from '../doctor/values.js';
 import { buildPlan, MASKED_SECRETS } from '../plan/index.js';
 import { mysqlName } from '../plan/in-cluster.js';
 import { generateOAuthKey, generateServiceCert, serviceCertSans, signServiceToken, type Material } from '../plan/material.js';
-import { endpointsFor, planValues, secretNamesFor } from '../plan/values.js';
+import { endpointsFor, planValues, secretNamesFor, type Values } from '../plan/values.js';
 import { Interrupted, UsageError } from '../errors.js';
 import { isAlreadyExists, isKnownKind, KubeClient, resourcePath } from '../kube/client.js';
 import type { KubeObject, Secret, StatefulSet } from '../kube/types.js';
@@ -15,7 +15,8 @@ import { findProblems, progressLine, statefulSetReady, takeSnapshot, type Proble
 import { healthChecks } from './health.js';
 import { keepDeployedWarehouse, refuseFewerPartitions, refuseWarehouseInMigrationDatabase } from './guards.js';
 import { helmGetValues, helmUpgradeInstall, lastGoodRevision, recoverPendingRelease, releaseHistory, type HelmTarget } from './release.js';
-import { writeStoredAnswers } from './stored-answers.js';
+import { readStoredAnswers, writeStoredAnswers, type StoredAnswers } from './stored-answers.js';
+import { deepMerge, handSetValues } from '../upgrade/diff.js';
 
 const MANAGED_LABELS = { 'app.kubernetes.io/managed-by': 'bucketeer-install' };
 
@@ -249,6 +250,7 @@ export const releaseStateStep: Step = {
       const kept = keepDeployedWarehouse(deployed, ctx.answers);
       if (kept.note) api.progress(kept.note);
       ctx.answers = kept.answers;
+      ctx.state.handSet ??= handSetFromStored(deployed, await readStoredAnswers(ctx.kube, t.namespace, t.release, ctx.signal));
     } else {
       refuseWarehouseInMigrationDatabase(ctx.answers);
     }
@@ -267,6 +269,27 @@ export const releaseStateStep: Step = {
     ctx.state.previousRevision = good?.revision;
     if (!latest) return 'no release yet: first install';
     return `${latest.status} at revision ${latest.revision} (${latest.chart})`;
+  },
+};
+
+/**
+ * The values of a deployed release that bucketeer-install did not produce: what differs from the
+ * plan of the answers it stored with the release. None when there are no stored answers (nothing
+ * tells the installer's values from hand-set ones).
+ */
+export function handSetFromStored(deployedValues: Values, stored: StoredAnswers | undefined): Values {
+  return stored ? handSetValues(deployedValues, buildPlan(stored.answers).values) : {};
+}
+
+/** After secretsStep built ctx.plan: carry the hand-set values over (the plan's values win). */
+export const handSetStep: Step = {
+  id: 'values',
+  title: 'Merge values set outside bucketeer-install',
+  skip: (ctx) => Object.keys(ctx.state.handSet ?? {}).length === 0,
+  async run(ctx) {
+    const handSet = ctx.state.handSet!;
+    ctx.plan!.values = deepMerge(handSet, ctx.plan!.values);
+    return `${Object.keys(handSet).length} top-level keys kept`;
   },
 };
 
@@ -452,7 +475,7 @@ export const healthStep: Step = {
  * side; helm starts when all are done.
  */
 export function installSteps(prepareLanes: Step[][] = []): StepList {
-  return [releaseStateStep, namespaceStep, secretsStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes] }, helmStep, storeAnswersStep, healthStep];
+  return [releaseStateStep, namespaceStep, secretsStep, handSetStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes] }, helmStep, storeAnswersStep, healthStep];
 }
 
 /** For the secret refs that point into the cluster ({secret: {name, key}}). */

@@ -21,7 +21,7 @@ import { helmGetValues, helmRollback, lastGoodRevision, PENDING, releaseHistory,
 import { checkLocalSecretRefs } from '../install/run.js';
 import { resolveTarget } from '../resolve.js';
 import { everyInlineSecret, RESTART_ANNOTATION } from '../chart/facts.js';
-import { clusterSecretReader, healthStep, helmStep, inClusterReadyStep, inClusterStep, releaseStateStep, secretsStep, storeAnswersStep } from '../install/steps.js';
+import { clusterSecretReader, handSetFromStored, handSetStep, healthStep, helmStep, inClusterReadyStep, inClusterStep, releaseStateStep, secretsStep, storeAnswersStep } from '../install/steps.js';
 import { readStoredAnswers, storedAnswersName, type StoredAnswers } from '../install/stored-answers.js';
 import { deploymentReady } from '../install/diagnose.js';
 import { KubeClient, resourcePath } from '../kube/client.js';
@@ -39,7 +39,6 @@ import {
   diffResources,
   diffValues,
   formatValueChanges,
-  handSetValues,
   leafPaths,
   parseManifest,
   type ResourceDiff,
@@ -206,7 +205,7 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
   }
   const plan = buildPlan(answers, { inlineSecrets });
 
-  const handSet = stored ? handSetValues(deployedValues, buildPlan(stored.answers).values) : {};
+  const handSet = handSetFromStored(deployedValues, stored);
   const secretPaths = new Set([...secretValuePaths(answers), ...(stored ? secretValuePaths(stored.answers) : [])]);
   const newValues = deepMerge(handSet, plan.values);
   // Compared with the real secrets (so a changed password shows as changed), printed masked.
@@ -238,19 +237,6 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
     restarts: deploymentsToRestart(oldObjects, newObjects).deployments,
     handSet,
     inlineSecrets,
-  };
-}
-
-/** After secretsStep built ctx.plan: carry the hand-set values over (the plan's values win). */
-function handSetStep(handSet: Values): Step {
-  return {
-    id: 'values',
-    title: 'Merge values set outside bucketeer-install',
-    skip: () => Object.keys(handSet).length === 0,
-    async run(ctx) {
-      ctx.plan!.values = deepMerge(handSet, ctx.plan!.values);
-      return `${Object.keys(handSet).length} top-level keys kept`;
-    },
   };
 }
 
@@ -363,7 +349,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
       installerVersion,
       signal: interrupt.signal,
       applied: [],
-      state: { deployedValues: { revision: plan.good.revision, values: plan.deployedValues } },
+      state: { deployedValues: { revision: plan.good.revision, values: plan.deployedValues }, handSet: plan.handSet },
     };
     // The install's steps, reused: pending recovery, Secrets (reused unchanged; missing ones
     // created), in-cluster middleware, helm with the rollback flag; then restarts and health.
@@ -371,7 +357,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
     // The prepare steps too: an ordering change on existing subscriptions is refused here unless
     // --recreate-subscriptions, before helm touches anything.
     const prepareLanes = await installPrepareLanes({ skip: flags.skipPrepare, force: flags.force, recreateSubscriptions: flags.recreateSubscriptions });
-    const steps: StepList = [releaseStateStep, secretsStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes] }, handSetStep(plan.handSet), helmStep, restartStep(plan.restarts), healthStep, storeAnswersStep];
+    const steps: StepList = [releaseStateStep, secretsStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes] }, handSetStep, helmStep, restartStep(plan.restarts), healthStep, storeAnswersStep];
     try {
       await runSteps(steps, ctx, emit);
     } catch (err) {
