@@ -68,6 +68,8 @@ export interface InstallContext {
      * release-state step.
      */
     handSet?: Values;
+    /** The release lock, once taken (src/install/lock.ts); released when the run ends, however it ends. */
+    lock?: { holder: string; lostTo?: string; release(): Promise<void> };
     /** The values of the last good revision, when already read (upgrade's plan): not read again. */
     deployedValues?: { revision: number; values: Record<string, unknown> };
   };

@@ -21,6 +21,7 @@ import { progressFor, resultReporter, type Emit, type InstallEvent } from './eve
 import { assertPreflight, runInstallPreflight, type PreflightResult } from './preflight.js';
 import { withoutSecretEnv } from './child-env.js';
 import { withLeftovers } from './leftovers.js';
+import { releaseLockOf } from './lock.js';
 import { releaseHistory } from './release.js';
 import { clusterSecretReader, generateKeysInAdvance, installSteps } from './steps.js';
 
@@ -146,10 +147,12 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
     }
     const outcome: InstallOutcome = { ctx, checks: [], preflight: pre };
     try {
-      await runSteps(installSteps(o.prepareLanes), ctx, o.emit);
+      // A second run waits for the release lock as long as any other wait of this run (--timeout).
+      await runSteps(installSteps(o.prepareLanes, { lockWaitMs: timeoutMs }), ctx, o.emit);
     } catch (e) {
       throw o.signal.aborted ? e : withLeftovers(e, ctx);
     } finally {
+      await releaseLockOf(ctx);
       outcome.checks = ctx.state.checks ?? [];
     }
     return outcome;

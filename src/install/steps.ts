@@ -16,6 +16,7 @@ import { healthChecks } from './health.js';
 import { keepDeployedWarehouse, refuseFewerPartitions, refuseWarehouseInMigrationDatabase } from './guards.js';
 import { helmGetValues, helmUpgradeInstall, lastGoodRevision, recoverPendingRelease, releaseHistory, type HelmTarget } from './release.js';
 import { readStoredAnswers, writeStoredAnswers, type StoredAnswers } from './stored-answers.js';
+import { lockStep } from './lock.js';
 import { deepMerge, handSetValues } from '../upgrade/diff.js';
 
 const MANAGED_LABELS = { 'app.kubernetes.io/managed-by': 'bucketeer-install' };
@@ -41,6 +42,9 @@ export const namespaceStep: Step = {
       await ctx.kube.create(resourcePath('Namespace', undefined), { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: MANAGED_LABELS } }, { signal: ctx.signal });
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
+      // Another run created it a moment ago: it is that run's, not this one's to offer for deletion.
+      ctx.applied.push(`namespace ${name} (existed)`);
+      return `${name} exists`;
     }
     ctx.state.namespaceCreated = true;
     recordCreated(ctx, 'Namespace', name);
@@ -83,93 +87,99 @@ const decode = (s: Secret | undefined, key: string): string | undefined => {
 export const secretsStep: Step = {
   id: 'secrets',
   title: 'Secrets',
-  async run(ctx, api) {
-    const { answers, kube, signal } = ctx;
-    const namespace = ns(ctx);
-    const get = (name: string) => kube.get<Secret>(resourcePath('Secret', namespace, name), { signal });
-
-    // 1. Secrets the user brought must exist and hold the keys the chart mounts.
-    const existingRefs = Object.entries(answers.existingSecrets).filter(([, v]) => v) as [keyof typeof EXPECTED_KEYS, string][];
-    const brought = new Map<string, Secret>();
-    for (const [key, name] of existingRefs) {
-      const s = await get(name);
-      const fix = `create it with the keys ${EXPECTED_KEYS[key].join(', ')} (kubectl create secret generic ${name} -n ${namespace} --from-file=...), or remove existingSecrets.${key} to have one generated`;
-      if (!s) throw new StepFailed(`secret/${name}`, `existingSecrets.${key} names Secret ${name}, which does not exist in namespace ${namespace}`, fix);
-      const missing = EXPECTED_KEYS[key].filter((k) => !s.data?.[k]);
-      if (missing.length) throw new StepFailed(`secret/${name}`, `existingSecrets.${key}: Secret ${name} has no key ${missing.join(', ')}`, fix);
-      brought.set(key, s);
-    }
-
-    // 2. The generated ones: read what exists, generate only what is missing.
-    const names = secretNamesFor(answers);
-    const found = {
-      serviceCert: answers.existingSecrets.serviceCert ? undefined : await get(names.serviceCert),
-      oauthKey: answers.existingSecrets.oauthKey ? undefined : await get(names.oauthKey),
-      serviceToken: answers.existingSecrets.serviceToken ? undefined : await get(names.serviceToken),
-    };
-    const material: Material = {};
-    if (!answers.existingSecrets.serviceCert && !found.serviceCert) material.serviceCert = await (ctx.keysInAdvance?.serviceCert ?? generateServiceCert(serviceCertSans(answers)));
-    if (!answers.existingSecrets.oauthKey && !found.oauthKey) material.oauthKey = await (ctx.keysInAdvance?.oauthKey ?? generateOAuthKey());
-    if (!answers.existingSecrets.serviceToken && !found.serviceToken) {
-      // The token must verify with the OAuth public key the services mount: sign it with that key.
-      const privatePem = material.oauthKey?.privatePem ?? decode(found.oauthKey ?? brought.get('oauthKey'), 'private.pem');
-      if (!privatePem) throw new StepFailed(`secret/${names.oauthKey}`, 'has no private.pem to sign the service token with', `add private.pem to Secret ${names.oauthKey}, or set existingSecrets.serviceToken`);
-      const ep = endpointsFor(answers);
-      material.serviceToken = await signServiceToken(privatePem, ep.oauthIssuer, ep.oauthAudience);
-    } else if (found.serviceToken && material.oauthKey) {
-      throw new StepFailed(
-        `secret/${names.serviceToken}`,
-        `exists, but the OAuth key Secret ${names.oauthKey} it was signed with does not; a new key would not verify it`,
-        `delete the stale token so it is re-signed: kubectl delete secret ${names.serviceToken} -n ${namespace}`,
-      );
-    }
-
-    // 3. In-cluster MySQL: an existing Secret holds the password MySQL was initialised with.
-    let mysqlRootPassword: string | undefined;
-    if (answers.database.mode === 'in-cluster') {
-      const existing = await get(mysqlName(answers));
-      const current = decode(existing, 'password');
-      if (existing && current) {
-        if (answers.database.password && current !== ctx.inlineSecrets.dbPassword) {
-          throw new UsageError(
-            `database.password differs from the password the in-cluster MySQL was created with (Secret ${mysqlName(answers)} in ${namespace})`,
-            `set it back to the stored one, or change the MySQL user's password first and then update that Secret`,
-          );
-        }
-        ctx.inlineSecrets = { ...ctx.inlineSecrets, dbPassword: current };
-        mysqlRootPassword = decode(existing, 'root-password');
-      }
-    }
-
-    const plan = buildPlan(answers, { inlineSecrets: ctx.inlineSecrets, material, mysqlRootPassword });
-    ctx.plan = plan;
-    const present = new Set([found.serviceCert, found.oauthKey, found.serviceToken].filter(Boolean).map((s) => s!.metadata.name));
-    if (answers.database.mode === 'in-cluster' && (await get(mysqlName(answers)))) present.add(mysqlName(answers));
-    let created = 0;
-    let reused = brought.size;
-    for (const s of plan.secrets) {
-      const name = s.metadata.name;
-      if (present.has(name)) {
-        api.progress(`Secret ${name} exists: reused unchanged`);
-        ctx.applied.push(`Secret ${name} (existed, unchanged)`);
-        reused++;
-        continue;
-      }
-      api.progress(`creating Secret ${name}`);
-      try {
-        await kube.create(resourcePath('Secret', namespace), s as KubeObject, { signal });
-        recordCreated(ctx, 'Secret', name);
-        ctx.applied.push(`Secret ${name} created`);
-        created++;
-      } catch (e) {
-        // Created meanwhile by someone else: theirs wins, unchanged.
-        if (!isAlreadyExists(e)) throw e;
-        reused++;
-      }
-    }
-    return `${created} created, ${reused} reused`;
-  },
+  run: (ctx, api) => ensureSecrets(ctx, api, true),
 };
+
+async function ensureSecrets(ctx: InstallContext, api: StepApi, mayRetry: boolean): Promise<string> {
+  const { answers, kube, signal } = ctx;
+  const namespace = ns(ctx);
+  const get = (name: string) => kube.get<Secret>(resourcePath('Secret', namespace, name), { signal });
+
+  // 1. Secrets the user brought must exist and hold the keys the chart mounts.
+  const existingRefs = Object.entries(answers.existingSecrets).filter(([, v]) => v) as [keyof typeof EXPECTED_KEYS, string][];
+  const brought = new Map<string, Secret>();
+  for (const [key, name] of existingRefs) {
+    const s = await get(name);
+    const fix = `create it with the keys ${EXPECTED_KEYS[key].join(', ')} (kubectl create secret generic ${name} -n ${namespace} --from-file=...), or remove existingSecrets.${key} to have one generated`;
+    if (!s) throw new StepFailed(`secret/${name}`, `existingSecrets.${key} names Secret ${name}, which does not exist in namespace ${namespace}`, fix);
+    const missing = EXPECTED_KEYS[key].filter((k) => !s.data?.[k]);
+    if (missing.length) throw new StepFailed(`secret/${name}`, `existingSecrets.${key}: Secret ${name} has no key ${missing.join(', ')}`, fix);
+    brought.set(key, s);
+  }
+
+  // 2. The generated ones: read what exists, generate only what is missing.
+  const names = secretNamesFor(answers);
+  const found = {
+    serviceCert: answers.existingSecrets.serviceCert ? undefined : await get(names.serviceCert),
+    oauthKey: answers.existingSecrets.oauthKey ? undefined : await get(names.oauthKey),
+    serviceToken: answers.existingSecrets.serviceToken ? undefined : await get(names.serviceToken),
+  };
+  const material: Material = {};
+  if (!answers.existingSecrets.serviceCert && !found.serviceCert) material.serviceCert = await (ctx.keysInAdvance?.serviceCert ?? generateServiceCert(serviceCertSans(answers)));
+  if (!answers.existingSecrets.oauthKey && !found.oauthKey) material.oauthKey = await (ctx.keysInAdvance?.oauthKey ?? generateOAuthKey());
+  if (!answers.existingSecrets.serviceToken && !found.serviceToken) {
+    // The token must verify with the OAuth public key the services mount: sign it with that key.
+    const privatePem = material.oauthKey?.privatePem ?? decode(found.oauthKey ?? brought.get('oauthKey'), 'private.pem');
+    if (!privatePem) throw new StepFailed(`secret/${names.oauthKey}`, 'has no private.pem to sign the service token with', `add private.pem to Secret ${names.oauthKey}, or set existingSecrets.serviceToken`);
+    const ep = endpointsFor(answers);
+    material.serviceToken = await signServiceToken(privatePem, ep.oauthIssuer, ep.oauthAudience);
+  } else if (found.serviceToken && material.oauthKey) {
+    throw new StepFailed(
+      `secret/${names.serviceToken}`,
+      `exists, but the OAuth key Secret ${names.oauthKey} it was signed with does not; a new key would not verify it`,
+      `delete the stale token so it is re-signed: kubectl delete secret ${names.serviceToken} -n ${namespace}`,
+    );
+  }
+
+  // 3. In-cluster MySQL: an existing Secret holds the password MySQL was initialised with.
+  let mysqlRootPassword: string | undefined;
+  if (answers.database.mode === 'in-cluster') {
+    const existing = await get(mysqlName(answers));
+    const current = decode(existing, 'password');
+    if (existing && current) {
+      if (answers.database.password && current !== ctx.inlineSecrets.dbPassword) {
+        throw new UsageError(
+          `database.password differs from the password the in-cluster MySQL was created with (Secret ${mysqlName(answers)} in ${namespace})`,
+          `set it back to the stored one, or change the MySQL user's password first and then update that Secret`,
+        );
+      }
+      ctx.inlineSecrets = { ...ctx.inlineSecrets, dbPassword: current };
+      mysqlRootPassword = decode(existing, 'root-password');
+    }
+  }
+
+  const plan = buildPlan(answers, { inlineSecrets: ctx.inlineSecrets, material, mysqlRootPassword });
+  ctx.plan = plan;
+  const present = new Set([found.serviceCert, found.oauthKey, found.serviceToken].filter(Boolean).map((s) => s!.metadata.name));
+  if (answers.database.mode === 'in-cluster' && (await get(mysqlName(answers)))) present.add(mysqlName(answers));
+  let created = 0;
+  let reused = brought.size;
+  for (const s of plan.secrets) {
+    const name = s.metadata.name;
+    if (present.has(name)) {
+      api.progress(`Secret ${name} exists: reused unchanged`);
+      ctx.applied.push(`Secret ${name} (existed, unchanged)`);
+      reused++;
+      continue;
+    }
+    api.progress(`creating Secret ${name}`);
+    try {
+      await kube.create(resourcePath('Secret', namespace), s as KubeObject, { signal });
+      recordCreated(ctx, 'Secret', name);
+      ctx.applied.push(`Secret ${name} created`);
+      created++;
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+      // Created meanwhile by someone else (a run that did not take the release lock): theirs
+      // wins. Read everything again so the plan uses the values they hold (the MySQL password
+      // above all), not the ones generated here.
+      if (!mayRetry) throw new StepFailed(`secret/${name}`, 'was created by someone else while this run created it, twice', 'make sure no other install runs against this release, then run the same command again');
+      api.progress(`Secret ${name} was created meanwhile by another run: reading the Secrets again to use their values`);
+      return ensureSecrets(ctx, api, false);
+    }
+  }
+  return `${created} created, ${reused} reused`;
+}
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -470,12 +480,14 @@ export const healthStep: Step = {
 };
 
 /**
- * The full list. The release state comes first: its guards refuse before anything changes. Once
+ * The full list. The namespace comes first because the release lock (a Lease) lives in it; with
+ * the lock held, the release state is read (its guards refuse before anything else changes, and a
+ * pending-* release can only be a run that was interrupted, not one still going). Once
  * the in-cluster MySQL and Redis are applied, waiting for them and the prepare lanes run side by
  * side; helm starts when all are done.
  */
-export function installSteps(prepareLanes: Step[][] = []): StepList {
-  return [releaseStateStep, namespaceStep, secretsStep, handSetStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes] }, helmStep, storeAnswersStep, healthStep];
+export function installSteps(prepareLanes: Step[][] = [], opts: { lockWaitMs?: number } = {}): StepList {
+  return [namespaceStep, lockStep('install', opts.lockWaitMs), releaseStateStep, secretsStep, handSetStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes] }, helmStep, storeAnswersStep, healthStep];
 }
 
 /** For the secret refs that point into the cluster ({secret: {name, key}}). */

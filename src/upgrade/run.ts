@@ -31,6 +31,7 @@ import { mysqlName } from '../plan/in-cluster.js';
 import { MASK, planValues, type InlineSecrets, type Values } from '../plan/values.js';
 import { keepDeployedWarehouse, refuseFewerPartitions } from '../install/guards.js';
 import { withoutSecretEnv } from '../install/child-env.js';
+import { lockStep, releaseLockOf } from '../install/lock.js';
 import { version as installerVersion } from '../version.js';
 import { chartVersionOf, isDowngrade } from '../util/versions.js';
 import {
@@ -357,7 +358,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
     // The prepare steps too: an ordering change on existing subscriptions is refused here unless
     // --recreate-subscriptions, before helm touches anything.
     const prepareLanes = await installPrepareLanes({ skip: flags.skipPrepare, force: flags.force, recreateSubscriptions: flags.recreateSubscriptions });
-    const steps: StepList = [releaseStateStep, secretsStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes] }, handSetStep, helmStep, restartStep(plan.restarts), healthStep, storeAnswersStep];
+    const steps: StepList = [lockStep('upgrade', flags.timeoutMs), releaseStateStep, secretsStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes] }, handSetStep, helmStep, restartStep(plan.restarts), healthStep, storeAnswersStep];
     try {
       await runSteps(steps, ctx, emit);
     } catch (err) {
@@ -376,6 +377,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
     else if (ctx?.state.checks?.length) cmd.stdout.write(renderText(summarize(ctx.state.checks), { color: useColor(cmd.stdout, cmd.env) }));
     throw error;
   } finally {
+    await releaseLockOf(ctx);
     interrupt.dispose();
     kube.close();
   }
