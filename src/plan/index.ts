@@ -41,7 +41,7 @@ export async function resolveInlineSecrets(answers: Answers, src: SecretSources)
   return secrets;
 }
 
-/** The leaves of `real` that differ from `masked`: the overlay helm gets from a 0600 file. */
+/** The leaves of `real` that differ from `masked`: the overlay helm gets on its standard input. */
 export function secretOverlay(masked: unknown, real: unknown): Values | undefined {
   if (real && typeof real === 'object' && !Array.isArray(real)) {
     const out: Values = {};
