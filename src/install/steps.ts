@@ -14,7 +14,7 @@ import { recordCreated, StepFailed, type InstallContext, type Step, type StepApi
 import { findProblems, progressLine, statefulSetReady, takeSnapshot, type Problem } from './diagnose.js';
 import { healthChecks } from './health.js';
 import { keepDeployedWarehouse, refuseFewerPartitions, refuseWarehouseInMigrationDatabase } from './guards.js';
-import { helmGetValues, helmUpgradeInstall, lastGoodRevision, recoverPendingRelease, releaseHistory, type HelmTarget } from './release.js';
+import { helmGetValues, helmUpgradeInstall, lastGoodRevision, PENDING, recoverPendingRelease, releaseHistory, type HelmTarget } from './release.js';
 import { readStoredAnswers, writeStoredAnswers, type StoredAnswers } from './stored-answers.js';
 import { lockStep } from './lock.js';
 import { deepMerge, handSetValues } from '../upgrade/diff.js';
@@ -244,7 +244,12 @@ export const inClusterReadyStep: Step = {
   },
 };
 
-export const releaseStateStep: Step = {
+/**
+ * The release as it is, read-only: the guards that refuse before anything changes (they need the
+ * deployed values), the values set by hand to carry over, and the plan event. A pending-* release
+ * is only noted here: recoverPendingStep deals with it once this run holds the release lock.
+ */
+export const releaseChecksStep: Step = {
   id: 'release-state',
   title: 'Helm release state',
   async run(ctx, api) {
@@ -269,16 +274,41 @@ export const releaseStateStep: Step = {
       const { installPlan } = await import('../plan/resources.js');
       ctx.onPlan(installPlan(ctx.answers, buildPlan(ctx.answers), { skip: ctx.skipPrepare }));
     }
-    if (latest && ['pending-install', 'pending-upgrade', 'pending-rollback'].includes(latest.status)) {
-      api.progress(`release ${t.release} is stuck in ${latest.status} (revision ${latest.revision}), probably from an interrupted run; recovering`);
-      const r = await recoverPendingRelease(t, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
-      ctx.applied.push(r?.action === 'rollback' ? `release ${t.release} rolled back from ${latest.status} to revision ${r.to}` : `release ${t.release} (${latest.status}, never deployed) uninstalled`);
-      ctx.state.previousRevision = r?.to;
-      return r?.action === 'rollback' ? `recovered from ${latest.status}: rolled back to revision ${r.to}` : `recovered from ${latest.status}: uninstalled the never-deployed release`;
-    }
     ctx.state.previousRevision = good?.revision;
     if (!latest) return 'no release yet: first install';
+    if (PENDING.includes(latest.status)) return `${latest.status} at revision ${latest.revision}: recovered once this run holds the release lock, if no other run is still at it`;
     return `${latest.status} at revision ${latest.revision} (${latest.chart})`;
+  },
+};
+
+/**
+ * With the release lock held, a release still pending-* was left by a run that is gone (the lock
+ * would otherwise still be held): roll it back to its last good revision, or uninstall it when it
+ * never deployed. Read again here: the release may have changed while this run waited.
+ */
+export const recoverPendingStep: Step = {
+  id: 'release-recover',
+  title: 'Recover an interrupted release',
+  async run(ctx, api) {
+    const t = helmTarget(ctx);
+    const latest = (await releaseHistory(t, { signal: ctx.signal })).at(-1);
+    if (!latest || !PENDING.includes(latest.status)) return latest ? `nothing to recover (${latest.status})` : 'nothing to recover';
+    api.progress(`release ${t.release} is stuck in ${latest.status} (revision ${latest.revision}), left by a run that is gone; recovering`);
+    const r = await recoverPendingRelease(t, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+    ctx.applied.push(r?.action === 'rollback' ? `release ${t.release} rolled back from ${latest.status} to revision ${r.to}` : `release ${t.release} (${latest.status}, never deployed) uninstalled`);
+    ctx.state.previousRevision = r?.to;
+    return r?.action === 'rollback' ? `recovered from ${latest.status}: rolled back to revision ${r.to}` : `recovered from ${latest.status}: uninstalled the never-deployed release`;
+  },
+};
+
+/** Both, for upgrade (whose plan already ran the read-only part before its confirmation). */
+export const releaseStateStep: Step = {
+  id: 'release-state',
+  title: 'Helm release state',
+  async run(ctx, api) {
+    const checked = await releaseChecksStep.run(ctx, api);
+    const recovered = await recoverPendingStep.run(ctx, api);
+    return typeof recovered === 'string' && recovered.startsWith('recovered') ? recovered : checked;
   },
 };
 
@@ -480,14 +510,15 @@ export const healthStep: Step = {
 };
 
 /**
- * The full list. The namespace comes first because the release lock (a Lease) lives in it; with
- * the lock held, the release state is read (its guards refuse before anything else changes, and a
- * pending-* release can only be a run that was interrupted, not one still going). Once
+ * The full list. The release state is read first: its guards refuse before anything changes.
+ * Then the namespace, because the release lock (a Lease) lives in it; with the lock held, a
+ * pending-* release can only be a run that was interrupted, not one still going, and is
+ * recovered. Once
  * the in-cluster MySQL and Redis are applied, waiting for them and the prepare lanes run side by
  * side; helm starts when all are done.
  */
 export function installSteps(prepareLanes: Step[][] = [], opts: { lockWaitMs?: number } = {}): StepList {
-  return [namespaceStep, lockStep('install', opts.lockWaitMs), releaseStateStep, secretsStep, handSetStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes] }, helmStep, storeAnswersStep, healthStep];
+  return [releaseChecksStep, namespaceStep, lockStep('install', opts.lockWaitMs), recoverPendingStep, secretsStep, handSetStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes] }, helmStep, storeAnswersStep, healthStep];
 }
 
 /** For the secret refs that point into the cluster ({secret: {name, key}}). */
