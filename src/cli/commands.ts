@@ -29,6 +29,8 @@ const f = {
   recreateSubscriptions: { name: 'recreate-subscriptions', type: 'boolean', description: 'delete and recreate Pub/Sub subscriptions whose ordering differs from the answers (drops their backlog)' },
   force: { name: 'force', type: 'boolean', description: 'turn refusals that have a workaround into warnings (a Redis maxmemory-policy other than noeviction; fewer Redis Streams partitions than deployed)' },
   release: { name: 'release', type: 'string', valueName: 'NAME', description: `helm release name (default: the answers file, else ${DEFAULT_RELEASE})` },
+  skipBootstrap: { name: 'skip-bootstrap', type: 'boolean', description: 'do not create the first organization, project, environments and SDK keys through Bucketeer\'s API' },
+  skipSmoke: { name: 'skip-smoke', type: 'boolean', description: 'do not run the smoke test (create, evaluate and archive a throwaway flag)' },
   healthWindow: { name: 'health-window', type: 'string', valueName: 'DURATION', description: `how long restart counts must stay still after install (default ${formatDuration(DEFAULT_HEALTH_WINDOW_MS)})` },
 } satisfies Record<string, FlagSpec>;
 
@@ -42,7 +44,7 @@ export const commands: CommandSpec[] = [
     name: 'install',
     summary: 'install Bucketeer (the wizard on a terminal; --answers FILE for no prompts)',
     usage: 'bucketeer-install install [--answers FILE] [flags]',
-    flags: [f.answers, f.yes, f.kubeContext, f.kubeconfig, f.namespace, f.chart, f.chartVersion, f.timeout, f.healthWindow, f.output, f.skipPrepare, f.recreateSubscriptions, f.force],
+    flags: [f.answers, f.yes, f.kubeContext, f.kubeconfig, f.namespace, f.chart, f.chartVersion, f.timeout, f.healthWindow, f.output, f.skipPrepare, f.recreateSubscriptions, f.force, f.skipBootstrap, f.skipSmoke],
     load: () => import('../commands/install.js'),
   },
   {

@@ -40,6 +40,8 @@ export interface InstallContext {
   /** Try /health through the API server's service proxy. */
   probeHttp: boolean;
   installerVersion: string;
+  /** How long the smoke test waits for a new flag to reach the API gateway (default 30 s). */
+  smokeEvaluationWaitMs?: number;
   signal: AbortSignal;
   /**
    * Keys a first install needs, started before preflight so the work overlaps (generateKeysInAdvance
@@ -62,6 +64,8 @@ export interface InstallContext {
     checks?: Check[];
     /** The values of the last good revision, when already read (upgrade's plan): not read again. */
     deployedValues?: { revision: number; values: Record<string, unknown> };
+    /** Bootstrap and smoke test outcome (src/bootstrap/steps.ts). */
+    bootstrap?: import('../bootstrap/steps.js').BootstrapState;
   };
 }
 

@@ -20,6 +20,8 @@ import { progressFor, resultReporter, type Emit, type InstallEvent } from './eve
 import { assertPreflight, runInstallPreflight, type PreflightResult } from './preflight.js';
 import { releaseHistory } from './release.js';
 import { clusterSecretReader, generateKeysInAdvance, installSteps } from './steps.js';
+import { bootstrapSpec } from '../bootstrap/bootstrap.js';
+import { bootstrapSummary } from '../bootstrap/steps.js';
 
 
 export interface ExecuteOptions {
@@ -37,6 +39,10 @@ export interface ExecuteOptions {
   prepareLanes?: Step[][];
   /** --force (see InstallContext.force). */
   force?: boolean;
+  /** --skip-bootstrap, --skip-smoke: leave out the first-run bootstrap and the smoke test. */
+  skipBootstrap?: boolean;
+  skipSmoke?: boolean;
+  smokeEvaluationWaitMs?: number;
   signal: AbortSignal;
   emit: Emit;
   /** Called after preflight and before any change; resolve false to stop (nothing changed). */
@@ -79,6 +85,8 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
   setMaxListeners(0, o.signal);
   const sources: SecretSources = { env: o.env, baseDir: answersBaseDir(o.answersPath) };
   await checkLocalSecretRefs(o.answers, sources);
+  // Bad bootstrap input (no owner email) is refused before any change.
+  if (!o.skipBootstrap) bootstrapSpec(o.answers);
 
   const kube = KubeClient.fromKubeconfig({ kubeconfig: o.kubeconfig, context: o.answers.kubernetes.context, env: o.env, cwd: o.cwd });
   const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -113,6 +121,7 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
       force: o.force,
       probeHttp: o.probeHttp ?? true,
       installerVersion,
+      smokeEvaluationWaitMs: o.smokeEvaluationWaitMs,
       signal: o.signal,
       keysInAdvance,
       onPlan: o.onPlan,
@@ -131,7 +140,7 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
     }
     const outcome: InstallOutcome = { ctx, checks: [], preflight: pre };
     try {
-      await runSteps(installSteps(o.prepareLanes), ctx, o.emit);
+      await runSteps(installSteps(o.prepareLanes, { bootstrap: !o.skipBootstrap, smoke: !o.skipSmoke }), ctx, o.emit);
     } finally {
       outcome.checks = ctx.state.checks ?? [];
     }
@@ -203,6 +212,9 @@ export interface InstallRunOptions {
   skipPrepare: PrepareStepName[];
   force: boolean;
   recreateSubscriptions: boolean;
+  /** --skip-bootstrap, --skip-smoke. */
+  skipBootstrap?: boolean;
+  skipSmoke?: boolean;
   /** The prepare steps, a lane each; default: built from skipPrepare, force and recreateSubscriptions. */
   prepareLanes?: Step[][];
 }
@@ -257,6 +269,8 @@ export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<n
       healthWindowMs: o.healthWindowMs,
       prepareLanes,
       force: o.force,
+      skipBootstrap: o.skipBootstrap,
+      skipSmoke: o.skipSmoke,
       signal: interrupt.signal,
       emit: trackingEmit,
       onContext: (c) => (ctxRef = c),
@@ -302,7 +316,8 @@ export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<n
         `  answers  stored in ConfigMap ${a.release.name}-bucketeer-install (upgrade and doctor read them)`,
         '',
         renderText(summarize(checks), { color: useColor(io.stdout, io.env) }),
-      ].join('\n'),
+        ...bootstrapSummary(a, outcome.ctx?.state.bootstrap),
+      ].join('\n') + (outcome.ctx?.state.bootstrap?.result || outcome.ctx?.state.bootstrap?.unreachable ? '\n' : ''),
     );
   } else {
     const r = result('ok', 0, checks);

@@ -13,6 +13,7 @@ import type { KubeObject, Secret, StatefulSet } from '../kube/types.js';
 import { StepFailed, type InstallContext, type Step, type StepApi, type StepList } from './engine.js';
 import { findProblems, progressLine, statefulSetReady, takeSnapshot, type Problem } from './diagnose.js';
 import { healthChecks } from './health.js';
+import { bootstrapStep, smokeStep } from '../bootstrap/steps.js';
 import { keepDeployedWarehouse, refuseFewerPartitions, refuseWarehouseInMigrationDatabase } from './guards.js';
 import { helmGetValues, helmUpgradeInstall, lastGoodRevision, recoverPendingRelease, releaseHistory, type HelmTarget } from './release.js';
 import { writeStoredAnswers } from './stored-answers.js';
@@ -438,8 +439,12 @@ export const healthStep: Step = {
  * the in-cluster MySQL and Redis are applied, waiting for them and the prepare lanes run side by
  * side; helm starts when all are done.
  */
-export function installSteps(prepareLanes: Step[][] = []): StepList {
-  return [releaseStateStep, namespaceStep, secretsStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes] }, helmStep, storeAnswersStep, healthStep];
+export function installSteps(prepareLanes: Step[][] = [], after: { bootstrap?: boolean; smoke?: boolean } = { bootstrap: true, smoke: true }): StepList {
+  return [
+    releaseStateStep, namespaceStep, secretsStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes] }, helmStep, storeAnswersStep, healthStep,
+    ...(after.bootstrap ? [bootstrapStep] : []),
+    ...(after.smoke ? [smokeStep] : []),
+  ];
 }
 
 /** For the secret refs that point into the cluster ({secret: {name, key}}). */

@@ -1,0 +1,140 @@
+// The install/upgrade steps that run bootstrap and the smoke test, and the shared setup (service
+// token, transport) that `doctor --smoke` reuses. Reached through the API server's service proxy;
+// when that path does not answer at all the steps finish with a warning saying so, instead of
+// failing an install whose helm release and health checks passed.
+import type { Answers } from '../answers/schema.js';
+import type { Check } from '../checks/types.js';
+import { StepFailed, type InstallContext, type Step } from '../install/engine.js';
+import { resourcePath, type KubeClient } from '../kube/client.js';
+import type { Secret } from '../kube/types.js';
+import { secretNamesFor } from '../plan/values.js';
+import { bootstrapSpec, locate, readKeyCommand, runBootstrap, sdkKeyName, type BootstrapResult } from './bootstrap.js';
+import { BucketeerClient, BucketeerError } from './client.js';
+import { secretKeyStore } from './keys.js';
+import { runSmoke } from './smoke.js';
+import { serviceProxyTransport, Unreachable, type Transport } from './transport.js';
+
+/** The smoke test has nowhere to run: no bootstrap yet. */
+export class NotBootstrapped extends StepFailed {
+  constructor(reason: string) {
+    super('smoke', reason, 'run install without --skip-bootstrap');
+  }
+}
+
+export interface BootstrapState {
+  result?: BootstrapResult;
+  /** Why bootstrap or the smoke test could not reach Bucketeer (a warning, not a failure). */
+  unreachable?: string;
+  smoke?: Check[];
+}
+
+/** Set by tests to reach the gateways another way; the installer itself uses the service proxy. */
+export type TransportFactory = (kube: KubeClient, namespace: string) => Transport;
+let makeTransport: TransportFactory = serviceProxyTransport;
+export function setTransportFactory(f: TransportFactory | undefined): void {
+  makeTransport = f ?? serviceProxyTransport;
+}
+
+async function serviceToken(kube: KubeClient, a: Answers, signal?: AbortSignal): Promise<string> {
+  const name = secretNamesFor(a).serviceToken;
+  const s = await kube.get<Secret>(resourcePath('Secret', a.kubernetes.namespace, name), { signal });
+  const token = s?.data?.token ? Buffer.from(s.data.token, 'base64').toString('utf8').trim() : '';
+  if (!token) throw new StepFailed(`secret/${name}`, 'has no key token: bootstrap needs the service token', `check it with: kubectl get secret -n ${a.kubernetes.namespace} ${name}`);
+  return token;
+}
+
+export async function bucketeerClient(kube: KubeClient, a: Answers, signal?: AbortSignal): Promise<BucketeerClient> {
+  return new BucketeerClient({ transport: makeTransport(kube, a.kubernetes.namespace), serviceToken: await serviceToken(kube, a, signal), signal });
+}
+
+function failure(e: unknown, what: string): never {
+  if (e instanceof BucketeerError) {
+    throw new StepFailed(what, e.message, e.status === 401 || e.status === 403 ? 'the web gateway refused the service token: check that the service-token Secret was signed with the OAuth key web runs with (bucketeer-install doctor checks it)' : 'check the web pod: kubectl logs deploy/web -c web');
+  }
+  throw e;
+}
+
+const unreachableDetail = (e: Unreachable) => `not run: Bucketeer did not answer via ${e.via} (${e.message}); run the same install again once it does (it converges), or check with: bucketeer-install doctor --smoke`;
+
+export const bootstrapStep: Step = {
+  id: 'bootstrap',
+  title: 'Bootstrap organization, project, environments and SDK keys',
+  async run(ctx, api) {
+    const a = ctx.answers;
+    const spec = bootstrapSpec(a);
+    const state = (ctx.state.bootstrap ??= {});
+    const client = await bucketeerClient(ctx.kube, a, ctx.signal);
+    try {
+      const r = await runBootstrap(client, spec, secretKeyStore(ctx.kube, spec.namespace, spec.secretName, ctx.signal), (m) => api.progress(m));
+      state.result = r;
+      for (const line of r.created) api.log(`created ${line}`);
+      if (r.created.length) ctx.applied.push(`Bucketeer: ${r.created.join(', ')}`);
+      return r.created.length ? `created ${r.created.length} (${r.created.join('; ')})` : 'all present, nothing created';
+    } catch (e) {
+      if (e instanceof Unreachable) {
+        state.unreachable = unreachableDetail(e);
+        return { detail: state.unreachable, warn: true };
+      }
+      failure(e, 'bootstrap');
+    }
+  },
+};
+
+/** The smoke test against the first bootstrap environment; throws StepFailed naming the failed step. */
+export async function smokeChecks(kube: KubeClient, a: Answers, opts: { signal?: AbortSignal; evaluationWaitMs?: number } = {}): Promise<Check[]> {
+  const spec = bootstrapSpec(a);
+  const client = await bucketeerClient(kube, a, opts.signal);
+  const { environments } = await locate(client, spec);
+  const first = spec.environments[0];
+  const env = environments.find((e) => e.urlCode === first.urlCode);
+  if (!env) throw new NotBootstrapped(`environment ${first.name} of organization ${spec.organization.urlCode} not found: bootstrap has not run`);
+  const keys = await secretKeyStore(kube, spec.namespace, spec.secretName, opts.signal).read();
+  const clientKey = keys[sdkKeyName(env.urlCode, 'client')];
+  if (!clientKey) throw new StepFailed(`secret/${spec.secretName}`, `has no key ${sdkKeyName(env.urlCode, 'client')}`, 'run install again: bootstrap creates the missing SDK keys');
+  return runSmoke(client, { environmentId: env.id, environmentName: env.name, clientKey, evaluationWaitMs: opts.evaluationWaitMs, signal: opts.signal });
+}
+
+export const smokeStep: Step = {
+  id: 'smoke',
+  title: 'Smoke test: flag, evaluation, event',
+  async run(ctx, api) {
+    const state = (ctx.state.bootstrap ??= {});
+    if (state.unreachable) return { detail: state.unreachable, warn: true };
+    let checks: Check[];
+    try {
+      checks = await smokeChecks(ctx.kube, ctx.answers, { signal: ctx.signal, evaluationWaitMs: ctx.smokeEvaluationWaitMs });
+    } catch (e) {
+      if (e instanceof Unreachable) {
+        state.unreachable = unreachableDetail(e);
+        return { detail: state.unreachable, warn: true };
+      }
+      if (e instanceof NotBootstrapped) return { detail: `not run: ${e.reason}`, warn: true };
+      failure(e, 'smoke');
+    }
+    state.smoke = checks;
+    ctx.state.checks = [...(ctx.state.checks ?? []), ...checks];
+    for (const c of checks) api.log(`${c.status === 'pass' ? '✓' : c.status === 'skip' ? '-' : '✗'} ${c.title}: ${c.detail}`);
+    const failed = checks.find((c) => c.status === 'fail');
+    if (failed) throw new StepFailed(`smoke test step "${failed.title}"`, failed.detail ?? 'failed', failed.hint);
+    const ms = checks.reduce((n, c) => n + Number(c.facts?.ms ?? 0), 0);
+    return `${checks.filter((c) => c.status === 'pass').length} steps passed in ${ms} ms`;
+  },
+};
+
+/** The closing lines of install: what was bootstrapped, where the keys are, the smoke result. */
+export function bootstrapSummary(a: Answers, state: BootstrapState | undefined): string[] {
+  if (!state) return [];
+  if (!state.result) return state.unreachable ? [`  bootstrap ${state.unreachable}`] : [];
+  const r = state.result;
+  const ns = a.kubernetes.namespace;
+  const lines = [
+    `organization ${r.organization.name} (${r.organization.urlCode}), project ${r.project.name}, environments ${r.environments.map((e) => e.name).join(', ')}, SDK keys in secret ${r.secretName}`,
+    `  read a key: ${readKeyCommand(ns, r.secretName, sdkKeyName(r.environments[0].urlCode, 'client'))}`,
+  ];
+  if (state.smoke) {
+    const failed = state.smoke.find((c) => c.status === 'fail');
+    const ms = state.smoke.reduce((n, c) => n + Number(c.facts?.ms ?? 0), 0);
+    lines.push(failed ? `smoke test failed: ${failed.detail}` : `smoke test passed: flag created, evaluated with the client SDK key, event registered, flag archived (${ms} ms)`);
+  } else if (state.unreachable) lines.push(`smoke test ${state.unreachable}`);
+  return lines;
+}

@@ -1,0 +1,95 @@
+// install on the Kubernetes simulator with the fake Bucketeer gateways behind its service proxy:
+// bootstrap runs after helm and the health checks, then the smoke test; the output ends with the
+// summary line; the SDK keys exist only in Secret <release>-sdk-keys.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeBucketeer, type FakeBucketeer } from '../fakebucketeer/server.js';
+import { helm, runInstall, startHarness, type Harness } from '../install/helpers.js';
+
+const NS = 'boot';
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
+    const p = join(dir, d.name);
+    return d.isDirectory() ? filesUnder(p) : d.isFile() && statSync(p).size < 5_000_000 ? [p] : [];
+  });
+}
+
+describe.skipIf(!helm)('install with bootstrap and smoke test (kubesim + fake Bucketeer)', () => {
+  let h: Harness;
+  let fake: FakeBucketeer;
+  beforeAll(async () => {
+    h = await startHarness();
+    // The fake accepts the service token install generated, read from the Secret as web would.
+    fake = await startFakeBucketeer({
+      serviceToken: () => {
+        const s = h.sim.objects.get('secret', NS, 'bucketeer-service-token') as { data?: Record<string, string> } | undefined;
+        return s?.data?.token ? Buffer.from(s.data.token, 'base64').toString('utf8') : undefined;
+      },
+    });
+    h.sim.setServiceBackend(NS, 'web', fake.webUrl);
+    h.sim.setServiceBackend(NS, 'api', fake.apiUrl);
+  });
+  afterAll(async () => {
+    await fake?.close();
+    await h?.close();
+  });
+
+  it('ends with the organization/project/environments/keys line and a passing smoke test; a second install creates nothing', async () => {
+    const r = await runInstall(h, { namespace: NS });
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.at(-3)).toBe('organization Bucketeer (bucketeer), project Default Project, environments Development, Production, SDK keys in secret bucketeer-sdk-keys');
+    expect(lines.at(-2)).toBe(`  read a key: kubectl get secret -n ${NS} bucketeer-sdk-keys -o jsonpath='{.data.development-client}' | base64 -d`);
+    expect(lines.at(-1)).toMatch(/^smoke test passed: flag created, evaluated with the client SDK key, event registered, flag archived \(\d+ ms\)$/);
+    expect(r.stderr).toMatch(/Bootstrap organization, project, environments and SDK keys/);
+    expect(fake.creates()).toEqual({ createOrganization: 1, createApiKey: 4, createFeature: 1 });
+    // Through the API server proxy the service token travels as Grpc-Metadata-Authorization
+    // (the proxy drops Authorization); the fake saw "bearer" on every web call.
+    expect(fake.calls.filter((c) => c.gateway === 'web' && c.route).every((c) => c.authHeader === 'bearer')).toBe(true);
+    expect(fake.state.organizations[0].ownerEmail).toBe('admin@example.com');
+
+    const secret = h.sim.objects.get('secret', NS, 'bucketeer-sdk-keys') as unknown as { data: Record<string, string> };
+    const keys = Object.values(secret.data).map((v) => Buffer.from(v, 'base64').toString('utf8'));
+    expect(Object.keys(secret.data).sort()).toEqual(['development-client', 'development-server', 'production-client', 'production-server']);
+    expect(keys.sort()).toEqual(fake.state.apiKeys.map((k) => k.apiKey).sort());
+    // never printed, never in the stored answers ConfigMap or any other object, never in a file
+    for (const k of keys) {
+      expect(r.stdout).not.toContain(k);
+      expect(r.stderr).not.toContain(k);
+      const others = h.sim.objects.list('configmap', NS).concat(h.sim.objects.list('secret', NS).filter((s) => s.metadata.name !== 'bucketeer-sdk-keys'));
+      expect(JSON.stringify(others)).not.toContain(k);
+      expect(JSON.stringify(others)).not.toContain(Buffer.from(k).toString('base64'));
+      for (const f of filesUnder(h.dir)) expect(readFileSync(f, 'latin1').includes(k), f).toBe(false);
+    }
+
+    const before = JSON.stringify({ ...fake.state, features: [], events: [] });
+    const again = await runInstall(h, { namespace: NS });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/all present, nothing created/);
+    expect(fake.creates()).toEqual({ createOrganization: 1, createApiKey: 4, createFeature: 2 });
+    expect(JSON.stringify({ ...fake.state, features: [], events: [] })).toBe(before);
+    expect((h.sim.objects.get('secret', NS, 'bucketeer-sdk-keys') as unknown as { data: object }).data).toEqual(secret.data);
+  }, 180_000);
+
+  it('a smoke test failure exits 1 naming the step, the HTTP status and Bucketeer\'s message', async () => {
+    fake.setFault({ kind: 'status', status: 503, route: 'registerEvents' });
+    try {
+      const r = await runInstall(h, { namespace: NS });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/smoke test step "register an evaluation event \(API gateway\)".*HTTP 503: upstream connect error/);
+    } finally {
+      fake.clearFaults();
+    }
+  }, 180_000);
+
+  it('--skip-bootstrap --skip-smoke leaves Bucketeer alone', async () => {
+    const calls = fake.calls.filter((c) => c.route).length;
+    const r = await runInstall(h, { namespace: NS, extra: ['--skip-bootstrap', '--skip-smoke'] });
+    expect(r.code, r.stderr).toBe(0);
+    expect(fake.calls.filter((c) => c.route).length).toBe(calls);
+    expect(r.stdout).not.toMatch(/SDK keys in secret/);
+  }, 180_000);
+});
