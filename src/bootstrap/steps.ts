@@ -121,20 +121,24 @@ export const smokeStep: Step = {
   },
 };
 
+/** The smoke test's closing line, if it ran or could not. */
+export function smokeSummary(state: BootstrapState | undefined): string[] {
+  if (state?.smoke) {
+    const failed = state.smoke.find((c) => c.status === 'fail');
+    const ms = state.smoke.reduce((n, c) => n + Number(c.facts?.ms ?? 0), 0);
+    return [failed ? `smoke test failed: ${failed.detail}` : `smoke test passed: flag created, evaluated with the client SDK key, event registered, flag archived (${ms} ms)`];
+  }
+  return state?.unreachable ? [`smoke test ${state.unreachable}`] : [];
+}
+
 /** The closing lines of install: what was bootstrapped, where the keys are, the smoke result. */
 export function bootstrapSummary(a: Answers, state: BootstrapState | undefined): string[] {
   if (!state) return [];
-  if (!state.result) return state.unreachable ? [`  bootstrap ${state.unreachable}`] : [];
+  if (!state.result) return smokeSummary(state);
   const r = state.result;
-  const ns = a.kubernetes.namespace;
-  const lines = [
+  return [
     `organization ${r.organization.name} (${r.organization.urlCode}), project ${r.project.name}, environments ${r.environments.map((e) => e.name).join(', ')}, SDK keys in secret ${r.secretName}`,
-    `  read a key: ${readKeyCommand(ns, r.secretName, sdkKeyName(r.environments[0].urlCode, 'client'))}`,
+    `  read a key: ${readKeyCommand(a.kubernetes.namespace, r.secretName, sdkKeyName(r.environments[0].urlCode, 'client'))}`,
+    ...smokeSummary(state),
   ];
-  if (state.smoke) {
-    const failed = state.smoke.find((c) => c.status === 'fail');
-    const ms = state.smoke.reduce((n, c) => n + Number(c.facts?.ms ?? 0), 0);
-    lines.push(failed ? `smoke test failed: ${failed.detail}` : `smoke test passed: flag created, evaluated with the client SDK key, event registered, flag archived (${ms} ms)`);
-  } else if (state.unreachable) lines.push(`smoke test ${state.unreachable}`);
-  return lines;
 }

@@ -63,6 +63,7 @@ export const commands: CommandSpec[] = [
       { ...f.force, description: 'allow a downgrade to an older chart version or fewer Redis Streams partitions; a Redis maxmemory-policy other than noeviction becomes a warning' },
       f.skipPrepare,
       f.recreateSubscriptions,
+      { ...f.skipSmoke, description: 'do not run the smoke test after the health checks (a failing smoke test rolls the upgrade back)' },
       f.timeout,
       f.healthWindow,
       { ...f.output, description: `output format: ${wordList(COMMAND_OUTPUTS.upgrade)}` },
@@ -82,6 +83,7 @@ export const commands: CommandSpec[] = [
     usage: 'bucketeer-install doctor [--pre] [--release NAME] [--output json|text] [--strict] [flags]',
     flags: [
       { name: 'pre', type: 'boolean', description: 'preflight: check the cloud and cluster before installing (like linkerd check --pre)' },
+      { name: 'smoke', type: 'boolean', description: 'also run the smoke test: create, evaluate and archive a throwaway flag (the only doctor check that writes)' },
       { name: 'platform', type: 'string', valueName: 'NAME', description: 'aws, gcp or other (default: the answers file, else detected from the context and credentials)' },
       { ...f.output, description: `output format: ${wordList(COMMAND_OUTPUTS.doctor)}` },
       { name: 'probe-timeout', type: 'string', valueName: 'DURATION', description: `time each probe or API request may take (default ${formatDuration(DEFAULT_PROBE_TIMEOUT_MS)})` },

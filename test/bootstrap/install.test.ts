@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeBucketeer, type FakeBucketeer } from '../fakebucketeer/server.js';
-import { helm, runInstall, startHarness, type Harness } from '../install/helpers.js';
+import { fixtureChart, helm, runInstall, startCli, startHarness, type Harness } from '../install/helpers.js';
 
 const NS = 'boot';
 
@@ -83,6 +83,33 @@ describe.skipIf(!helm)('install with bootstrap and smoke test (kubesim + fake Bu
     } finally {
       fake.clearFaults();
     }
+  }, 180_000);
+
+  it('doctor --smoke reruns the smoke test, and fails naming the step on a wrong variation', async () => {
+    const doctor = (extra: string[] = []) => startCli(['doctor', '--smoke', '--kube-context', 'kubesim', '--kubeconfig', h.sim.kubeconfigPath, '-n', NS, '--health-window', '1s', ...extra], h.env).done;
+    const features = fake.state.features.length;
+    const ok = await doctor(['--output', 'json']);
+    expect(ok.stdout, ok.stderr).not.toBe('');
+    const report = JSON.parse(ok.stdout) as { checks: { id: string; status: string }[] };
+    expect(report.checks.filter((c) => c.id.startsWith('smoke.')).map((c) => `${c.id}:${c.status}`)).toEqual([
+      'smoke.create-flag:pass', 'smoke.enable-flag:pass', 'smoke.evaluate:pass', 'smoke.register-event:pass', 'smoke.archive-flag:pass',
+    ]);
+    expect(fake.state.features.length).toBe(features + 1);
+    fake.setFault({ kind: 'wrong-variation' });
+    try {
+      // the default 30 s wait for the flag to reach the API gateway is part of the run
+      const bad = await doctor();
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toMatch(/evaluate the flag with the client SDK key \(API gateway\) failed: got variation false/);
+    } finally {
+      fake.clearFaults();
+    }
+  }, 180_000);
+
+  it('upgrade runs the smoke test after the health checks', async () => {
+    const r = await startCli(['upgrade', '--yes', '--chart', fixtureChart, '--kube-context', 'kubesim', '--kubeconfig', h.sim.kubeconfigPath, '--namespace', NS, '--timeout', '60s', '--health-window', '1s'], h.env).done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/smoke test passed: flag created, evaluated with the client SDK key, event registered, flag archived/);
   }, 180_000);
 
   it('--skip-bootstrap --skip-smoke leaves Bucketeer alone', async () => {
