@@ -22,7 +22,6 @@ export const ROUTES = {
   // web-api.swagger.yaml, tag Account / API Key.
   getAccount: { gateway: 'web', method: 'GET', path: '/v1/account/get_account' },
   createAccount: { gateway: 'web', method: 'POST', path: '/v1/account/create_account' },
-  listApiKeys: { gateway: 'web', method: 'GET', path: '/v1/account/list_api_keys' },
   createApiKey: { gateway: 'web', method: 'POST', path: '/v1/account/create_api_key' },
   // web-api.swagger.yaml, tag Feature: POST creates, PATCH updates (enabled, archived).
   createFeature: { gateway: 'web', method: 'POST', path: '/v1/feature' },

@@ -2,7 +2,8 @@
 // Upstream behaviour relied on, at v2.3.0:
 // - pkg/environment/api/organization.go: create_organization also creates "Default Project"
 //   (url code default), Development/Production and the owner's OWNER account;
-// - pkg/account/api/api_key.go: list_api_keys obfuscates keys (so the Secret is the record);
+// - pkg/account/api/api_key.go: create_api_key returns the key; later listings obfuscate it, so
+//   the Secret is the record;
 // - pkg/rpc/auth.go: web auth is "bearer <token>"; pkg/api/api/api_grpc.go: the SDK key is the bare
 //   `authorization` value and get_evaluation needs an SDK_CLIENT key.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -252,15 +252,6 @@ export async function startFakeBucketeer(opts: FakeOptions): Promise<FakeBuckete
         state.accounts.push(a);
         return { account: a };
       }
-      case 'listApiKeys': {
-        if (!q.get('organizationId')) throw invalid('account: organization id must be specified');
-        const envId = q.get('environmentId');
-        const list = state.apiKeys
-          .filter((k) => !envId || k.environmentId === envId)
-          // list_api_keys obfuscates the key (pkg/account/api/api_key.go obfuscateAPIKey)
-          .map((k) => ({ id: k.id, name: k.name, role: k.role, apiKey: `${k.apiKey.slice(0, 4)}....${k.apiKey.slice(-4)}`, maintainer: k.maintainer, environmentName: env(k.environmentId).name }));
-        return { apiKeys: list, cursor: String(list.length), totalCount: String(list.length) };
-      }
       case 'createApiKey': {
         if (!b.name) throw invalid('account: api key name must be specified');
         env(b.environmentId);
@@ -348,6 +339,8 @@ export async function startFakeBucketeer(opts: FakeOptions): Promise<FakeBuckete
       for await (const c of req) chunks.push(c as Buffer);
       try {
         if (url.pathname === '/health' && req.method === 'GET') return send(200, { status: 'SERVING' });
+        // The installer's health check of web's API (src/install/health.ts), no auth as upstream.
+        if (gateway === 'web' && url.pathname === '/v1/demo_site_status' && req.method === 'GET') return send(200, { isDemoSiteEnabled: false });
         if (!route) throw new Reply(404, 5, 'Not Found');
         for (const f of faults) {
           if (f.kind === 'slow' && (!f.route || f.route === route)) await new Promise((r) => setTimeout(r, f.delayMs));
