@@ -67,9 +67,8 @@ export const bootstrapStep: Step = {
     try {
       const r = await runBootstrap(client, spec, secretKeyStore(ctx.kube, spec.namespace, spec.secretName, ctx.signal), (m) => api.progress(m));
       state.result = r;
-      for (const line of r.created) api.log(`created ${line}`);
       if (r.created.length) ctx.applied.push(`Bucketeer: ${r.created.join(', ')}`);
-      return r.created.length ? `created ${r.created.length} (${r.created.join('; ')})` : 'all present, nothing created';
+      return r.created.length ? `created ${r.created.length}: ${r.created.map((c) => c.replace(/ \(bucketeer-install-(client|server)[^)]*\)$/, '')).join(', ')}` : 'all present, nothing created';
     } catch (e) {
       if (e instanceof Unreachable) {
         state.unreachable = unreachableDetail(e);

@@ -36,6 +36,8 @@ const TO_REVIEW: ScriptStep[] = [
   { on: 'How will people sign in' },
   { on: 'Demo sign-in email', type: 'admin@example.com' },
   { on: 'Where should the demo sign-in password come from?' },
+  { on: 'Name of the first organization' },
+  { on: 'default: the demo sign-in email' },
   { on: 'How big?' },
 ];
 const TO_INSTALL: ScriptStep[] = [...TO_REVIEW, { on: 'Save the answers file' }, { on: 'Where should the answers file go?' }, { on: /❯ Install now into kind-dev/ }];
@@ -229,7 +231,9 @@ describe('wizard behaviour', () => {
   /** From the sizing question: saves the answers file and quits without installing. */
   async function saveAndQuit(s: Awaited<ReturnType<typeof atDemoPasswordSource>>['s']) {
     await play(s, [
-      { on: 'How big?' },
+      { on: 'Name of the first organization' },
+  { on: 'default: the demo sign-in email' },
+  { on: 'How big?' },
       { on: 'Save the answers file' },
       { on: 'Where should the answers file go?' },
       { on: /❯ Render the files/, key: KEY.down },
