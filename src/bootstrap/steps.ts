@@ -8,7 +8,8 @@ import { StepFailed, type InstallContext, type Step } from '../install/engine.js
 import { resourcePath, type KubeClient } from '../kube/client.js';
 import type { Secret } from '../kube/types.js';
 import { secretNamesFor } from '../plan/values.js';
-import { bootstrapSpec, locate, readKeyCommand, runBootstrap, sdkKeyName, type BootstrapResult } from './bootstrap.js';
+import { bootstrapSpec, locate, readKeyCommand, runBootstrap, sdkKeyName } from './bootstrap.js';
+import type { BootstrapState } from './state.js';
 import { BucketeerClient, BucketeerError } from './client.js';
 import { secretKeyStore } from './keys.js';
 import { runSmoke } from './smoke.js';
@@ -21,12 +22,7 @@ export class NotBootstrapped extends StepFailed {
   }
 }
 
-export interface BootstrapState {
-  result?: BootstrapResult;
-  /** Why bootstrap or the smoke test could not reach Bucketeer (a warning, not a failure). */
-  unreachable?: string;
-  smoke?: Check[];
-}
+export type { BootstrapState };
 
 /** Set by tests to reach the gateways another way; the installer itself uses the service proxy. */
 export type TransportFactory = (kube: KubeClient, namespace: string) => Transport;

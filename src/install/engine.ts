@@ -3,6 +3,7 @@
 // stops at the first failure. Steps are idempotent: running the list again converges.
 import { setMaxListeners } from 'node:events';
 import type { Answers } from '../answers/schema.js';
+import type { BootstrapState } from '../bootstrap/state.js';
 import type { SecretSources } from '../answers/secrets.js';
 import type { Check } from '../checks/types.js';
 import { CliError, Interrupted, OperationFailed } from '../errors.js';
@@ -65,7 +66,7 @@ export interface InstallContext {
     /** The values of the last good revision, when already read (upgrade's plan): not read again. */
     deployedValues?: { revision: number; values: Record<string, unknown> };
     /** Bootstrap and smoke test outcome (src/bootstrap/steps.ts). */
-    bootstrap?: import('../bootstrap/steps.js').BootstrapState;
+    bootstrap?: BootstrapState;
   };
 }
 
