@@ -24,6 +24,8 @@ export const isAlreadyExists = (e: unknown) => e instanceof BucketeerError && (e
 export interface ClientOptions {
   transport: Transport;
   serviceToken: string;
+  /** The Secret and key the service token is read from (for the Job path). */
+  serviceTokenSecret?: { name: string; key: string };
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -37,16 +39,17 @@ export class BucketeerClient {
 
   /** A web gateway call with the service token. */
   web<T = any>(route: RouteName, req: { query?: GatewayRequest['query']; body?: unknown } = {}): Promise<T> {
-    return this.call<T>(route, { ...req, auth: webAuthValue(this.o.serviceToken) });
+    const ref = this.o.serviceTokenSecret;
+    return this.call<T>(route, { ...req, auth: webAuthValue(this.o.serviceToken), authSecret: ref ? { ...ref, scheme: 'bearer' } : undefined });
   }
 
   /** An API gateway call with an SDK API key. */
-  sdk<T = any>(route: RouteName, apiKey: string, body: unknown): Promise<T> {
-    return this.call<T>(route, { body, auth: apiKey });
+  sdk<T = any>(route: RouteName, apiKey: string, body: unknown, keySecret?: { name: string; key: string }): Promise<T> {
+    return this.call<T>(route, { body, auth: apiKey, authSecret: keySecret });
   }
 
-  private async call<T>(route: RouteName, req: { query?: GatewayRequest['query']; body?: unknown; auth: string }): Promise<T> {
-    const res = await this.o.transport.call({ route: ROUTES[route], query: req.query, body: req.body, auth: req.auth, timeoutMs: this.o.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, signal: this.o.signal });
+  private async call<T>(route: RouteName, req: { query?: GatewayRequest['query']; body?: unknown; auth: string; authSecret?: GatewayRequest['authSecret'] }): Promise<T> {
+    const res = await this.o.transport.call({ route: ROUTES[route], query: req.query, body: req.body, auth: req.auth, authSecret: req.authSecret, timeoutMs: this.o.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, signal: this.o.signal });
     if (res.status >= 200 && res.status < 300) return res.body as T;
     const message = typeof res.body?.message === 'string' ? res.body.message : res.text.trim().slice(0, 200);
     throw new BucketeerError(route, res.status, typeof res.body?.code === 'number' ? res.body.code : undefined, message);

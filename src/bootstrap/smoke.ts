@@ -17,6 +17,8 @@ export interface SmokeOptions {
   environmentId: string;
   environmentName: string;
   clientKey: string;
+  /** The Secret and key the client key is read from (for the Job path). */
+  clientKeySecret?: { name: string; key: string };
   /** How long the evaluation may take to see the new flag (the API gateway caches flags). */
   evaluationWaitMs?: number;
   signal?: AbortSignal;
@@ -91,7 +93,7 @@ export async function runSmoke(client: BucketeerClient, o: SmokeOptions): Promis
     for (;;) {
       let last: string;
       try {
-        const res = await client.sdk<{ evaluation: Evaluation }>('getEvaluation', o.clientKey, { tag: TAG, user: { id: userId }, featureId: flagId });
+        const res = await client.sdk<{ evaluation: Evaluation }>('getEvaluation', o.clientKey, { tag: TAG, user: { id: userId }, featureId: flagId }, o.clientKeySecret);
         evaluation = res.evaluation;
         if (evaluation.variationValue === 'true' && (!want || evaluation.variationId === want.id)) return `variation on (true), reason ${evaluation.reason?.type ?? '?'}`;
         last = `got variation ${evaluation.variationValue} (${evaluation.variationId}), expected on (true)`;
@@ -122,7 +124,7 @@ export async function runSmoke(client: BucketeerClient, o: SmokeOptions): Promis
           tag: TAG,
         },
       }],
-    });
+    }, o.clientKeySecret);
     const errs = Object.entries(res.errors ?? {});
     if (errs.length) throw new Error(`the event was refused: ${errs.map(([, v]) => v.message ?? '?').join('; ')}`);
     return 'accepted';

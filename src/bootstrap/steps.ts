@@ -1,7 +1,7 @@
 // The install/upgrade steps that run bootstrap and the smoke test, and the shared setup (service
-// token, transport) that `doctor --smoke` reuses. Reached through the API server's service proxy;
-// when that path does not answer at all the steps finish with a warning saying so, instead of
-// failing an install whose helm release and health checks passed.
+// token, transport) that `doctor --smoke` reuses. Bucketeer is reached through the API server's
+// service proxy, else a Job per call; when neither answers, the steps finish with a warning saying
+// so instead of failing an install whose helm release and health checks passed.
 import type { Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';
 import { StepFailed, type InstallContext, type Step } from '../install/engine.js';
@@ -13,6 +13,7 @@ import type { BootstrapState } from './state.js';
 import { BucketeerClient, BucketeerError } from './client.js';
 import { secretKeyStore } from './keys.js';
 import { runSmoke } from './smoke.js';
+import { jobTransport, withFallback } from './job-transport.js';
 import { serviceProxyTransport, Unreachable, type Transport } from './transport.js';
 
 /** The smoke test has nowhere to run: no bootstrap yet. */
@@ -24,11 +25,15 @@ export class NotBootstrapped extends StepFailed {
 
 export type { BootstrapState };
 
-/** Set by tests to reach the gateways another way; the installer itself uses the service proxy. */
-export type TransportFactory = (kube: KubeClient, namespace: string) => Transport;
-let makeTransport: TransportFactory = serviceProxyTransport;
-export function setTransportFactory(f: TransportFactory | undefined): void {
-  makeTransport = f ?? serviceProxyTransport;
+/**
+ * The API server's service proxy first; when it cannot reach the gateways at all (forbidden,
+ * cannot dial, not served), a Job per call in the namespace from then on.
+ */
+function transportFor(kube: KubeClient, a: Answers, progress?: (m: string) => void): Transport {
+  const ns = a.kubernetes.namespace;
+  return withFallback(serviceProxyTransport(kube, ns), jobTransport(kube, ns, { release: a.release.name, serviceCertSecret: secretNamesFor(a).serviceCert }), (why) =>
+    progress?.(`the service proxy did not reach Bucketeer (${why}); calling through a Job in the namespace instead`),
+  );
 }
 
 async function serviceToken(kube: KubeClient, a: Answers, signal?: AbortSignal): Promise<string> {
@@ -39,8 +44,13 @@ async function serviceToken(kube: KubeClient, a: Answers, signal?: AbortSignal):
   return token;
 }
 
-export async function bucketeerClient(kube: KubeClient, a: Answers, signal?: AbortSignal): Promise<BucketeerClient> {
-  return new BucketeerClient({ transport: makeTransport(kube, a.kubernetes.namespace), serviceToken: await serviceToken(kube, a, signal), signal });
+export async function bucketeerClient(kube: KubeClient, a: Answers, signal?: AbortSignal, progress?: (m: string) => void): Promise<BucketeerClient> {
+  return new BucketeerClient({
+    transport: transportFor(kube, a, progress),
+    serviceToken: await serviceToken(kube, a, signal),
+    serviceTokenSecret: { name: secretNamesFor(a).serviceToken, key: 'token' },
+    signal,
+  });
 }
 
 function failure(e: unknown, what: string): never {
@@ -50,7 +60,7 @@ function failure(e: unknown, what: string): never {
   throw e;
 }
 
-const unreachableDetail = (e: Unreachable) => `not run: Bucketeer did not answer via ${e.via} (${e.message}); run the same install again once it does (it converges), or check with: bucketeer-install doctor --smoke`;
+const unreachableDetail = (e: Unreachable) => `not run: Bucketeer did not answer through the API server proxy nor through a Job (${e.via}: ${e.message}); run the same install again once it does (it converges), or check with: bucketeer-install doctor --smoke`;
 
 export const bootstrapStep: Step = {
   id: 'bootstrap',
@@ -59,7 +69,7 @@ export const bootstrapStep: Step = {
     const a = ctx.answers;
     const spec = bootstrapSpec(a);
     const state = (ctx.state.bootstrap ??= {});
-    const client = await bucketeerClient(ctx.kube, a, ctx.signal);
+    const client = await bucketeerClient(ctx.kube, a, ctx.signal, (m) => api.progress(m));
     try {
       const r = await runBootstrap(client, spec, secretKeyStore(ctx.kube, spec.namespace, spec.secretName, ctx.signal), (m) => api.progress(m));
       state.result = r;
@@ -76,9 +86,9 @@ export const bootstrapStep: Step = {
 };
 
 /** The smoke test against the first bootstrap environment; throws StepFailed naming the failed step. */
-export async function smokeChecks(kube: KubeClient, a: Answers, opts: { signal?: AbortSignal; evaluationWaitMs?: number } = {}): Promise<Check[]> {
+export async function smokeChecks(kube: KubeClient, a: Answers, opts: { signal?: AbortSignal; evaluationWaitMs?: number; progress?: (m: string) => void } = {}): Promise<Check[]> {
   const spec = bootstrapSpec(a);
-  const client = await bucketeerClient(kube, a, opts.signal);
+  const client = await bucketeerClient(kube, a, opts.signal, opts.progress);
   const { environments } = await locate(client, spec);
   const first = spec.environments[0];
   const env = environments.find((e) => e.urlCode === first.urlCode);
@@ -86,7 +96,7 @@ export async function smokeChecks(kube: KubeClient, a: Answers, opts: { signal?:
   const keys = await secretKeyStore(kube, spec.namespace, spec.secretName, opts.signal).read();
   const clientKey = keys[sdkKeyName(env.urlCode, 'client')];
   if (!clientKey) throw new StepFailed(`secret/${spec.secretName}`, `has no key ${sdkKeyName(env.urlCode, 'client')}`, 'run install again: bootstrap creates the missing SDK keys');
-  return runSmoke(client, { environmentId: env.id, environmentName: env.name, clientKey, evaluationWaitMs: opts.evaluationWaitMs, signal: opts.signal });
+  return runSmoke(client, { environmentId: env.id, environmentName: env.name, clientKey, clientKeySecret: { name: spec.secretName, key: sdkKeyName(env.urlCode, 'client') }, evaluationWaitMs: opts.evaluationWaitMs, signal: opts.signal });
 }
 
 export const smokeStep: Step = {
@@ -97,7 +107,7 @@ export const smokeStep: Step = {
     if (state.unreachable) return { detail: state.unreachable, warn: true };
     let checks: Check[];
     try {
-      checks = await smokeChecks(ctx.kube, ctx.answers, { signal: ctx.signal, evaluationWaitMs: ctx.smokeEvaluationWaitMs });
+      checks = await smokeChecks(ctx.kube, ctx.answers, { signal: ctx.signal, evaluationWaitMs: ctx.smokeEvaluationWaitMs, progress: (m) => api.progress(m) });
     } catch (e) {
       if (e instanceof Unreachable) {
         state.unreachable = unreachableDetail(e);

@@ -1,7 +1,8 @@
-// How bootstrap and the smoke test reach Bucketeer's gateways. Two ways:
-// - the Kubernetes API server's service proxy (the default: the installer runs outside the
+// How bootstrap and the smoke test reach Bucketeer's gateways:
+// - the Kubernetes API server's service proxy (tried first: the installer runs outside the
 //   cluster and the ingress hosts may have no DNS yet), with the auth header sent as
 //   Grpc-Metadata-Authorization because the API server drops `Authorization` (see contract.ts);
+// - a Job per call in the namespace (job-transport.ts), when the proxy cannot get through;
 // - plain HTTP(S) to base URLs (tests, or a machine that can reach the gateways directly).
 // Every call has a timeout; a call that gets no answer rejects with Unreachable.
 import http from 'node:http';
@@ -16,6 +17,8 @@ export interface GatewayRequest {
   body?: unknown;
   /** The value of the authorization metadata (`bearer <token>` or a bare API key). */
   auth: string;
+  /** Where that credential lives, for a path that must not carry it inline (the Job). */
+  authSecret?: { name: string; key: string; scheme?: 'bearer' };
   timeoutMs: number;
   signal?: AbortSignal;
 }
@@ -112,7 +115,7 @@ export function serviceProxyTransport(kube: KubeClient, namespace: string): Tran
       const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(`https:${svc.name}:${svc.port}`)}/proxy${req.route.path}${queryString(req.query)}`;
       let res;
       try {
-        res = await kube.request<any>({ method: req.route.method, path, body: req.body, headers: { [PROXY_SAFE_AUTH_HEADER]: req.auth }, timeoutMs: req.timeoutMs, signal: req.signal });
+        res = await kube.request<any>({ method: req.route.method, path, body: req.body, headers: { [PROXY_SAFE_AUTH_HEADER]: req.auth }, timeoutMs: req.timeoutMs, signal: req.signal, retry: false });
       } catch (e) {
         if (e instanceof Interrupted) throw e;
         throw new Unreachable((e as Error).message, this.via);

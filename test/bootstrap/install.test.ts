@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCallJobs } from '../fakebucketeer/call-jobs.js';
 import { startFakeBucketeer, type FakeBucketeer } from '../fakebucketeer/server.js';
 import { fixtureChart, helm, runInstall, startCli, startHarness, type Harness } from '../install/helpers.js';
 
@@ -119,4 +120,37 @@ describe.skipIf(!helm)('install with bootstrap and smoke test (kubesim + fake Bu
     expect(fake.calls.filter((c) => c.route).length).toBe(calls);
     expect(r.stdout).not.toMatch(/SDK keys in secret/);
   }, 180_000);
+});
+
+describe.skipIf(!helm)('install where the API server cannot proxy: the call Jobs', () => {
+  it('falls back to a Job per call; the Jobs reference the Secrets and carry no credential; install ends with the summary', async () => {
+    const ns = 'boot-job';
+    // Jobs finish after 500 ms here, time for the runner to give them their log line.
+    const h = await startHarness({ jobDurationMs: 500 });
+    const fake = await startFakeBucketeer({
+      serviceToken: () => {
+        const s = h.sim.objects.get('secret', ns, 'bucketeer-service-token') as unknown as { data?: Record<string, string> } | undefined;
+        return s?.data?.token ? Buffer.from(s.data.token, 'base64').toString('utf8') : undefined;
+      },
+    });
+    const runner = runCallJobs(h.sim, fake, ns);
+    try {
+      const r = await runInstall(h, { namespace: ns });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/calling through a Job in the namespace instead/);
+      expect(r.stdout).toMatch(/organization Bucketeer \(bucketeer\), project Default Project, environments Development, Production, SDK keys in secret bucketeer-sdk-keys/);
+      expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^smoke test passed/);
+      expect(fake.creates()).toEqual({ createOrganization: 1, createApiKey: 4, createFeature: 1 });
+      const token = Buffer.from((h.sim.objects.get('secret', ns, 'bucketeer-service-token') as unknown as { data: { token: string } }).data.token, 'base64').toString('utf8');
+      const keys = fake.state.apiKeys.map((k) => k.apiKey);
+      expect(runner.specs.length).toBeGreaterThan(5);
+      for (const spec of runner.specs) for (const secret of [token, ...keys]) expect(spec.includes(secret)).toBe(false);
+      // each call Job is deleted once its answer is read
+      expect(h.sim.objects.list('job', ns).filter((j) => j.metadata.labels?.['app.kubernetes.io/component'] === 'bucketeer-call')).toEqual([]);
+    } finally {
+      runner.stop();
+      await fake.close();
+      await h.close();
+    }
+  }, 240_000);
 });
