@@ -233,6 +233,28 @@ const Auth = z.strictObject({
   adminEmail: z.email().optional(),
 });
 
+// The first organization, project and environments that install creates through Bucketeer's API
+// (src/bootstrap). Url codes follow Bucketeer's rule ^[a-z0-9-]{1,50}$; left out, they are derived
+// from the names.
+const bucketeerUrlCode = (what: string) => z.string().regex(/^[a-z0-9-]{1,50}$/, { error: `${what} must be 1-50 lower-case letters, digits or '-'` });
+const Bootstrap = z.strictObject({
+  organization: z
+    .strictObject({
+      name: z.string().trim().min(1).max(50, { error: 'bootstrap.organization.name is at most 50 characters' }),
+      urlCode: bucketeerUrlCode('bootstrap.organization.urlCode').optional(),
+    })
+    .default({ name: 'Bucketeer' }),
+  /** Owner of the organization; defaults to auth.adminEmail, then auth.demoSignIn.email. */
+  ownerEmail: z.email().optional(),
+  project: z
+    .strictObject({ name: z.string().trim().min(1).max(50), urlCode: bucketeerUrlCode('bootstrap.project.urlCode').optional() })
+    .default({ name: 'Default Project' }),
+  environments: z
+    .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 _-]{0,49}$/, { error: 'an environment name is 1-50 letters, digits, spaces, _ or -' }))
+    .min(1, { error: 'bootstrap.environments needs at least one environment (the smoke test uses the first)' })
+    .default(['development', 'production']),
+});
+
 const ExistingSecrets = z.strictObject({
   serviceCert: dnsLabel('existingSecrets.serviceCert', 253).optional().describe('Secret with tls.crt and tls.key'),
   oauthKey: dnsLabel('existingSecrets.oauthKey', 253).optional().describe('Secret with public.pem and private.pem'),
@@ -255,6 +277,7 @@ export const AnswersSchema = z
     ingress: Ingress,
     auth: Auth.default({ demoSignIn: { enabled: false, organizationId: 'demo', projectId: 'demo', environmentId: 'demo', isSystemAdmin: false } }),
     existingSecrets: ExistingSecrets.default({}),
+    bootstrap: Bootstrap.default({ organization: { name: 'Bucketeer' }, project: { name: 'Default Project' }, environments: ['development', 'production'] }),
     sizing: z.enum(['small', 'medium', 'large']).default('small'),
   })
   .superRefine((a, ctx) => {

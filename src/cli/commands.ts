@@ -29,6 +29,8 @@ const f = {
   recreateSubscriptions: { name: 'recreate-subscriptions', type: 'boolean', description: 'delete and recreate Pub/Sub subscriptions whose ordering differs from the answers (drops their backlog)' },
   force: { name: 'force', type: 'boolean', description: 'turn refusals that have a workaround into warnings (a Redis maxmemory-policy other than noeviction; fewer Redis Streams partitions than deployed)' },
   release: { name: 'release', type: 'string', valueName: 'NAME', description: `helm release name (default: the answers file, else ${DEFAULT_RELEASE})` },
+  skipBootstrap: { name: 'skip-bootstrap', type: 'boolean', description: 'do not create the first organization, project, environments and SDK keys through Bucketeer\'s API' },
+  skipSmoke: { name: 'skip-smoke', type: 'boolean', description: 'do not run the smoke test (create, evaluate and archive a throwaway flag)' },
   healthWindow: { name: 'health-window', type: 'string', valueName: 'DURATION', description: `how long restart counts must stay still after install (default ${formatDuration(DEFAULT_HEALTH_WINDOW_MS)})` },
 } satisfies Record<string, FlagSpec>;
 
@@ -42,7 +44,7 @@ export const commands: CommandSpec[] = [
     name: 'install',
     summary: 'install Bucketeer (the wizard on a terminal; --answers FILE for no prompts)',
     usage: 'bucketeer-install install [--answers FILE] [flags]',
-    flags: [f.answers, f.yes, f.kubeContext, f.kubeconfig, f.namespace, f.chart, f.chartVersion, f.timeout, f.healthWindow, f.output, f.skipPrepare, f.recreateSubscriptions, f.force],
+    flags: [f.answers, f.yes, f.kubeContext, f.kubeconfig, f.namespace, f.chart, f.chartVersion, f.timeout, f.healthWindow, f.output, f.skipPrepare, f.recreateSubscriptions, f.force, f.skipBootstrap, f.skipSmoke],
     load: () => import('../commands/install.js'),
   },
   {
@@ -61,6 +63,7 @@ export const commands: CommandSpec[] = [
       { ...f.force, description: 'allow a downgrade to an older chart version or fewer Redis Streams partitions; a Redis maxmemory-policy other than noeviction becomes a warning' },
       f.skipPrepare,
       f.recreateSubscriptions,
+      { ...f.skipSmoke, description: 'do not run the smoke test after the health checks (a failing smoke test rolls the upgrade back)' },
       f.timeout,
       f.healthWindow,
       { ...f.output, description: `output format: ${wordList(COMMAND_OUTPUTS.upgrade)}` },
@@ -80,6 +83,7 @@ export const commands: CommandSpec[] = [
     usage: 'bucketeer-install doctor [--pre] [--release NAME] [--output json|text] [--strict] [flags]',
     flags: [
       { name: 'pre', type: 'boolean', description: 'preflight: check the cloud and cluster before installing (like linkerd check --pre)' },
+      { name: 'smoke', type: 'boolean', description: 'also run the smoke test: create, evaluate and archive a throwaway flag (the only doctor check that writes)' },
       { name: 'platform', type: 'string', valueName: 'NAME', description: 'aws, gcp or other (default: the answers file, else detected from the context and credentials)' },
       { ...f.output, description: `output format: ${wordList(COMMAND_OUTPUTS.doctor)}` },
       { name: 'probe-timeout', type: 'string', valueName: 'DURATION', description: `time each probe or API request may take (default ${formatDuration(DEFAULT_PROBE_TIMEOUT_MS)})` },

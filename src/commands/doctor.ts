@@ -15,6 +15,7 @@ const OUTPUTS = COMMAND_OUTPUTS.doctor;
 
 export interface DoctorFlags {
   pre: boolean;
+  smoke: boolean;
   platform?: (typeof PLATFORMS)[number];
   output: (typeof OUTPUTS)[number];
   probeTimeoutMs?: number;
@@ -36,6 +37,7 @@ export function parseDoctorFlags(ctx: CommandContext): DoctorFlags {
   const healthWindow = str(f, 'health-window');
   return {
     pre: bool(f, 'pre'),
+    smoke: bool(f, 'smoke'),
     platform,
     output,
     probeTimeoutMs: timeout === undefined ? undefined : parseDuration(timeout, 'probe-timeout'),
@@ -78,6 +80,16 @@ async function runReleaseDoctor(ctx: CommandContext, flags: DoctorFlags, answers
       requestTimeoutMs: flags.probeTimeoutMs,
       signal: controller.signal,
     });
+    if (flags.smoke) {
+      const { KubeClient } = await import('../kube/client.js');
+      const { smokeDoctorChecks } = await import('../bootstrap/doctor.js');
+      const kube = KubeClient.fromKubeconfig({ kubeconfig: flags.kubeconfig, context: target.kubeContext, env: ctx.env, cwd: ctx.cwd });
+      try {
+        checks.push(...(await smokeDoctorChecks(kube, { namespace: target.namespace, release: target.release, signal: controller.signal })));
+      } finally {
+        kube.close();
+      }
+    }
     if (controller.signal.aborted) throw new Interrupted();
     const report = summarize(checks);
     ctx.stdout.write(flags.output === 'json' ? renderJson(report) : renderText(report, { color: useColor(ctx.stdout, ctx.env) }));

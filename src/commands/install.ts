@@ -22,6 +22,8 @@ export interface InstallFlags {
   skipPrepare: PrepareStepName[];
   force: boolean;
   recreateSubscriptions: boolean;
+  skipBootstrap: boolean;
+  skipSmoke: boolean;
 }
 
 export async function parseInstallFlags(flags: ParsedFlags): Promise<InstallFlags> {
@@ -44,6 +46,8 @@ export async function parseInstallFlags(flags: ParsedFlags): Promise<InstallFlag
     skipPrepare: parseSkipPrepare(list(flags, 'skip-prepare')),
     force: bool(flags, 'force'),
     recreateSubscriptions: bool(flags, 'recreate-subscriptions'),
+    skipBootstrap: bool(flags, 'skip-bootstrap'),
+    skipSmoke: bool(flags, 'skip-smoke'),
   };
 }
 

@@ -30,6 +30,7 @@ export async function parseUpgradeFlags(ctx: CommandContext): Promise<UpgradeOpt
     recreateSubscriptions: bool(f, 'recreate-subscriptions'),
     timeoutMs,
     healthWindowMs,
+    skipSmoke: bool(f, 'skip-smoke'),
     output,
   };
 }

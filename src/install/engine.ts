@@ -3,6 +3,7 @@
 // stops at the first failure. Steps are idempotent: running the list again converges.
 import { setMaxListeners } from 'node:events';
 import type { Answers } from '../answers/schema.js';
+import type { BootstrapState } from '../bootstrap/state.js';
 import type { SecretSources } from '../answers/secrets.js';
 import type { Check } from '../checks/types.js';
 import { CliError, Interrupted, OperationFailed } from '../errors.js';
@@ -40,6 +41,8 @@ export interface InstallContext {
   /** Try /health through the API server's service proxy. */
   probeHttp: boolean;
   installerVersion: string;
+  /** How long the smoke test waits for a new flag to reach the API gateway (default 30 s). */
+  smokeEvaluationWaitMs?: number;
   signal: AbortSignal;
   /**
    * Keys a first install needs, started before preflight so the work overlaps (generateKeysInAdvance
@@ -72,6 +75,8 @@ export interface InstallContext {
     lock?: { holder: string; lostTo?: string; release(): Promise<void> };
     /** The values of the last good revision, when already read (upgrade's plan): not read again. */
     deployedValues?: { revision: number; values: Record<string, unknown> };
+    /** Bootstrap and smoke test outcome (src/bootstrap/steps.ts). */
+    bootstrap?: BootstrapState;
   };
 }
 

@@ -24,6 +24,8 @@ import { withLeftovers } from './leftovers.js';
 import { releaseLockOf } from './lock.js';
 import { releaseHistory } from './release.js';
 import { clusterSecretReader, generateKeysInAdvance, installSteps } from './steps.js';
+import { bootstrapSpec } from '../bootstrap/bootstrap.js';
+import { bootstrapSummary } from '../bootstrap/steps.js';
 
 
 export interface ExecuteOptions {
@@ -41,6 +43,10 @@ export interface ExecuteOptions {
   prepareLanes?: Step[][];
   /** --force (see InstallContext.force). */
   force?: boolean;
+  /** --skip-bootstrap, --skip-smoke: leave out the first-run bootstrap and the smoke test. */
+  skipBootstrap?: boolean;
+  skipSmoke?: boolean;
+  smokeEvaluationWaitMs?: number;
   signal: AbortSignal;
   emit: Emit;
   /** Called after preflight and before any change; resolve false to stop (nothing changed). */
@@ -83,6 +89,8 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
   setMaxListeners(0, o.signal);
   const sources: SecretSources = { env: o.env, baseDir: answersBaseDir(o.answersPath) };
   await checkLocalSecretRefs(o.answers, sources);
+  // Bad bootstrap input (no owner email) is refused before any change.
+  if (!o.skipBootstrap) bootstrapSpec(o.answers);
 
   // helm and credential plugins run without the variables the secret refs name (they are read here only).
   const childEnv = withoutSecretEnv(o.env, o.answers);
@@ -129,6 +137,7 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
       force: o.force,
       probeHttp: o.probeHttp ?? true,
       installerVersion,
+      smokeEvaluationWaitMs: o.smokeEvaluationWaitMs,
       signal: o.signal,
       keysInAdvance,
       onPlan: o.onPlan,
@@ -148,7 +157,7 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
     const outcome: InstallOutcome = { ctx, checks: [], preflight: pre };
     try {
       // A second run waits for the release lock as long as any other wait of this run (--timeout).
-      await runSteps(installSteps(o.prepareLanes, { lockWaitMs: timeoutMs }), ctx, o.emit);
+      await runSteps(installSteps(o.prepareLanes, { lockWaitMs: timeoutMs, bootstrap: !o.skipBootstrap, smoke: !o.skipSmoke }), ctx, o.emit);
     } catch (e) {
       throw o.signal.aborted ? e : withLeftovers(e, ctx);
     } finally {
@@ -223,6 +232,9 @@ export interface InstallRunOptions {
   skipPrepare: PrepareStepName[];
   force: boolean;
   recreateSubscriptions: boolean;
+  /** --skip-bootstrap, --skip-smoke. */
+  skipBootstrap?: boolean;
+  skipSmoke?: boolean;
   /** The prepare steps, a lane each; default: built from skipPrepare, force and recreateSubscriptions. */
   prepareLanes?: Step[][];
 }
@@ -281,6 +293,8 @@ export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<n
       healthWindowMs: o.healthWindowMs,
       prepareLanes,
       force: o.force,
+      skipBootstrap: o.skipBootstrap,
+      skipSmoke: o.skipSmoke,
       signal: interrupt.signal,
       emit: trackingEmit,
       onContext: (c) => (ctxRef = c),
@@ -326,7 +340,8 @@ export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<n
         `  answers  stored in ConfigMap ${a.release.name}-bucketeer-install (upgrade and doctor read them)`,
         '',
         renderText(summarize(checks), { color: useColor(io.stdout, io.env) }),
-      ].join('\n'),
+        ...bootstrapSummary(a, outcome.ctx?.state.bootstrap),
+      ].join('\n') + (outcome.ctx?.state.bootstrap?.result || outcome.ctx?.state.bootstrap?.unreachable ? '\n' : ''),
     );
   } else {
     const r = result('ok', 0, checks);

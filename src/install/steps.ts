@@ -13,6 +13,7 @@ import type { KubeObject, Secret, StatefulSet } from '../kube/types.js';
 import { recordCreated, StepFailed, type InstallContext, type Step, type StepApi, type StepList } from './engine.js';
 import { findProblems, progressLine, statefulSetReady, takeSnapshot, type Problem } from './diagnose.js';
 import { healthChecks } from './health.js';
+import { bootstrapStep, smokeStep } from '../bootstrap/steps.js';
 import { keepDeployedWarehouse, refuseFewerPartitions, refuseWarehouseInMigrationDatabase } from './guards.js';
 import { helmGetValues, helmUpgradeInstall, lastGoodRevision, PENDING, recoverPendingRelease, releaseHistory, type HelmTarget } from './release.js';
 import { readStoredAnswers, writeStoredAnswers, type StoredAnswers } from './stored-answers.js';
@@ -517,8 +518,14 @@ export const healthStep: Step = {
  * the in-cluster MySQL and Redis are applied, waiting for them and the prepare lanes run side by
  * side; helm starts when all are done.
  */
-export function installSteps(prepareLanes: Step[][] = [], opts: { lockWaitMs?: number } = {}): StepList {
-  return [releaseChecksStep, namespaceStep, lockStep('install', opts.lockWaitMs), recoverPendingStep, secretsStep, handSetStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes] }, helmStep, storeAnswersStep, healthStep];
+export function installSteps(prepareLanes: Step[][] = [], opts: { lockWaitMs?: number; bootstrap?: boolean; smoke?: boolean } = {}): StepList {
+  const { bootstrap = true, smoke = true } = opts;
+  return [
+    releaseChecksStep, namespaceStep, lockStep('install', opts.lockWaitMs), recoverPendingStep, secretsStep, handSetStep, inClusterStep,
+    { concurrent: [[inClusterReadyStep], ...prepareLanes] }, helmStep, storeAnswersStep, healthStep,
+    ...(bootstrap ? [bootstrapStep] : []),
+    ...(smoke ? [smokeStep] : []),
+  ];
 }
 
 /** For the secret refs that point into the cluster ({secret: {name, key}}). */

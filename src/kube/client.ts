@@ -46,6 +46,8 @@ export interface KubeRequest {
   body?: unknown;
   contentType?: string;
   /** Total time for all attempts (transient errors are retried within it). */
+  /** Extra request headers (never Authorization: the client sets that from the kubeconfig). */
+  headers?: Record<string, string>;
   timeoutMs?: number;
   signal?: AbortSignal;
   /** false: one attempt only, for replies that are the answer itself (a service proxied through the API server). */
@@ -321,6 +323,7 @@ export class KubeClient {
     const headers: http.OutgoingHttpHeaders = {
       Accept: 'application/json',
       'User-Agent': 'bucketeer-install',
+      ...req.headers,
       ...(await this.authHeaders(req.signal)),
       ...impersonationHeaders(this.config.user.impersonate),
     };

@@ -11,6 +11,8 @@ import type { Sizing, WizardFact, WizardPresets } from './ports.js';
 
 export type Values = Record<string, string>;
 
+const DEFAULT_ORGANIZATION = 'Bucketeer';
+
 export type Section =
   | 'Platform'
   | 'Cloud'
@@ -21,6 +23,7 @@ export type Section =
   | 'Warehouse'
   | 'Ingress'
   | 'Sign-in'
+  | 'First organization'
   | 'Sizing';
 
 export interface SelectItem {
@@ -184,6 +187,14 @@ export function buildDraft(v: Values, presets: WizardPresets = {}): Record<strin
   }
   if (v['auth.method'] === 'google') a.auth = { google: { clientId: v['auth.clientId'], clientSecret: secretRef(v, 'google') } };
   if (v['auth.method'] === 'demo') a.auth = { demoSignIn: { enabled: true, email: v['auth.demoEmail'], password: secretRef(v, 'demo') } };
+  // The first organization: only what differs from the defaults is written, so a saved file
+  // stays as short as the defaults allow (the owner defaults to the demo sign-in email).
+  const orgName = v['boot.org'];
+  const owner = v['boot.owner'];
+  const bootstrap: Record<string, unknown> = {};
+  if (orgName !== undefined && orgName !== DEFAULT_ORGANIZATION) bootstrap.organization = { name: orgName };
+  if (owner !== undefined && owner !== (v['auth.method'] === 'demo' ? v['auth.demoEmail'] : undefined)) bootstrap.ownerEmail = owner;
+  if (Object.keys(bootstrap).length) a.bootstrap = bootstrap;
   if (v.sizing !== undefined) a.sizing = v.sizing;
   return a;
 }
@@ -585,6 +596,31 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
     );
     qs.push(...secretQuestions(v, ctx, 'demo', 'Sign-in'));
   }
+
+  // The first organization, created after the install through Bucketeer's API
+  qs.push(
+    text(v, {
+      id: 'boot.org',
+      section: 'First organization',
+      title: 'Name of the first organization',
+      help: ['Created after the install, with a project and the development and production environments; sign-in needs one.'],
+      initial: DEFAULT_ORGANIZATION,
+      source: 'default',
+      path: ['bootstrap', 'organization', 'name'],
+    }),
+  );
+  const demoEmail = v['auth.method'] === 'demo' ? v['auth.demoEmail'] : undefined;
+  qs.push(
+    text(v, {
+      id: 'boot.owner',
+      section: 'First organization',
+      title: 'Owner email of the organization (its first admin)',
+      initial: demoEmail,
+      source: demoEmail ? 'the demo sign-in email' : undefined,
+      placeholder: 'admin@example.com',
+      path: ['bootstrap', 'ownerEmail'],
+    }),
+  );
 
   // Sizing
   const mediumFits = d.capacity.find((c) => c.sizing === 'medium')?.fits;

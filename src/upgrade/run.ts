@@ -12,6 +12,7 @@ import { summarize } from '../checks/types.js';
 import { CancelledAtPrompt, CliError, ExitCode, Interrupted, OperationFailed, UsageError, exitCodeOf } from '../errors.js';
 import type { ServiceIO } from '../io.js';
 import { helmTemplate } from '../helm/template.js';
+import { smokeStep, smokeSummary } from '../bootstrap/steps.js';
 import { StepFailed, runSteps, type InstallContext, type Step, type StepList } from '../install/engine.js';
 import { progressFor, resultReporter, type Emit } from '../install/events.js';
 import { installPrepareLanes } from '../install/prepare.js';
@@ -63,6 +64,8 @@ export interface UpgradeOptions {
   force: boolean;
   skipPrepare: PrepareStepName[];
   recreateSubscriptions: boolean;
+  /** --skip-smoke: leave out the smoke test after the health checks. */
+  skipSmoke: boolean;
   timeoutMs: number;
   healthWindowMs: number;
   output: 'text' | 'ndjson';
@@ -358,7 +361,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
     // The prepare steps too: an ordering change on existing subscriptions is refused here unless
     // --recreate-subscriptions, before helm touches anything.
     const prepareLanes = await installPrepareLanes({ skip: flags.skipPrepare, force: flags.force, recreateSubscriptions: flags.recreateSubscriptions });
-    const steps: StepList = [lockStep('upgrade', flags.timeoutMs), releaseStateStep, secretsStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes] }, handSetStep, helmStep, restartStep(plan.restarts), healthStep, storeAnswersStep];
+    const steps: StepList = [lockStep('upgrade', flags.timeoutMs), releaseStateStep, secretsStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes] }, handSetStep, helmStep, restartStep(plan.restarts), healthStep, ...(flags.skipSmoke ? [] : [smokeStep]), storeAnswersStep];
     try {
       await runSteps(steps, ctx, emit);
     } catch (err) {
@@ -393,6 +396,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
         `  answers    stored in ConfigMap ${storedAnswersName(release)}`,
         '',
         renderText(summarize(checks), { color: useColor(cmd.stdout, cmd.env) }),
+        ...smokeSummary(ctx.state.bootstrap).map((l) => `${l}\n`),
       ]
         .filter((l) => l !== undefined)
         .join('\n'),

@@ -522,23 +522,32 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
   }
 
   /**
-   * GET through the Service proxy, like the API server's: 404 for an unknown Service, 503 when no
+   * Through the Service proxy, like the API server's: 404 for an unknown Service, 503 when no
    * endpoint is ready or the backend does not answer, else the backend's status, type and body.
+   * Method, body and headers are passed on, except the caller's Authorization, which (as on a real
+   * API server) authenticated the caller and is not forwarded. An rbac/deny fault on
+   * VERB:services/proxy gives 403.
    */
   async function proxyToService(req: http.IncomingMessage, res: http.ServerResponse, namespace: string, target: string, rest: string, search: string): Promise<void> {
     const parts = target.split(':');
     const name = parts.length === 1 || !['http', 'https'].includes(parts[0]) ? parts[0] : parts[1];
     const backend = serviceBackends.get(`${namespace}/${name}`);
     if (!backend) throw new ApiError(404, 'NotFound', `the server could not find the requested resource (services/proxy: kubesim proxies only Services a test gave a backend)`);
-    if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', `kubesim proxies GET only`);
+    const verb = ({ GET: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<string, string>)[req.method ?? 'GET'] ?? 'get';
+    if (faultSet.denies(verb, 'services/proxy')) {
+      throw new ApiError(403, 'Forbidden', `services "${target}" is forbidden: User "kubesim" cannot ${verb} resource "services/proxy" in API group "" in the namespace "${namespace}"`, { name: target, kind: 'services' });
+    }
     const svcType = registry.byAlias('Service')!;
     if (!store.get(svcType, namespace, name)) throw notFound(svcType, name);
     const ep = store.get(registry.byAlias('Endpoints')!, namespace, name);
     const ready = ((ep?.subsets ?? []) as { addresses?: unknown[] }[]).some((sub) => (sub.addresses?.length ?? 0) > 0);
     if (!ready) throw new ApiError(503, 'ServiceUnavailable', `no endpoints available for service "${name}"`);
+    const sent = await readBody(req);
+    const headers = { ...req.headers };
+    for (const h of ['authorization', 'host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']) delete headers[h];
     let reply: Response;
     try {
-      reply = await fetch(`${backend.replace(/\/+$/, '')}${rest || '/'}${search}`, { signal: AbortSignal.timeout(10_000) });
+      reply = await fetch(`${backend.replace(/\/+$/, '')}${rest || '/'}${search}`, { method: req.method, headers: headers as Record<string, string>, body: sent.length ? new Uint8Array(sent) : undefined, signal: AbortSignal.timeout(30_000) });
     } catch (e) {
       throw new ApiError(503, 'ServiceUnavailable', `error trying to reach service: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`);
     }

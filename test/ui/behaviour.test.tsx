@@ -36,6 +36,8 @@ const TO_REVIEW: ScriptStep[] = [
   { on: 'How will people sign in' },
   { on: 'Demo sign-in email', type: 'admin@example.com' },
   { on: 'Where should the demo sign-in password come from?' },
+  { on: 'Name of the first organization' },
+  { on: 'default: the demo sign-in email' },
   { on: 'How big?' },
 ];
 const TO_INSTALL: ScriptStep[] = [...TO_REVIEW, { on: 'Save the answers file' }, { on: 'Where should the answers file go?' }, { on: /❯ Install now into kind-dev/ }];
@@ -124,7 +126,8 @@ describe('wizard behaviour', () => {
     const s = startWizard({ probes: fakeProbes([KUBE]), engine, cwd: tempDir(), env: {} });
     sessions.push(s);
     // Left empty "to set it yourself before installing".
-    await play(s, [...TO_REVIEW.slice(0, -1), { on: 'Type the demo sign-in password' }, ...TO_REVIEW.slice(-1), { on: 'Save the answers file' }]);
+    const afterSource = TO_REVIEW.findIndex((st) => st.on === 'Where should the demo sign-in password come from?') + 1;
+    await play(s, [...TO_REVIEW.slice(0, afterSource), { on: 'Type the demo sign-in password' }, ...TO_REVIEW.slice(afterSource), { on: 'Save the answers file' }]);
     await s.waitFor('Where should the answers file go?');
     await s.press(KEY.enter, /BUCKETEER_DEMO_PASSWORD is not set, so installing now is not offered/);
     expect(s.frame()).not.toContain('Install now');
@@ -229,7 +232,9 @@ describe('wizard behaviour', () => {
   /** From the sizing question: saves the answers file and quits without installing. */
   async function saveAndQuit(s: Awaited<ReturnType<typeof atDemoPasswordSource>>['s']) {
     await play(s, [
-      { on: 'How big?' },
+      { on: 'Name of the first organization' },
+  { on: 'default: the demo sign-in email' },
+  { on: 'How big?' },
       { on: 'Save the answers file' },
       { on: 'Where should the answers file go?' },
       { on: /❯ Render the files/, key: KEY.down },

@@ -93,6 +93,8 @@ describe('wizard profiles', () => {
       { on: 'How will people sign in' },
       { on: 'Google OAuth client id', type: '1234567890-abc.apps.googleusercontent.com' },
       { on: 'GOOGLE_CLIENT_SECRET is set' },
+      { on: 'Name of the first organization' },
+      { on: 'Owner email of the organization', type: 'admin@example.com' },
       { on: /default: the cluster fits medium/ },
       { on: 'Save the answers file' },
       { on: 'Where should the answers file go?' },
@@ -159,6 +161,8 @@ describe('wizard profiles', () => {
       { on: 'How will people sign in' },
       { on: 'Google OAuth client id', type: '1234567890-abc.apps.googleusercontent.com' },
       { on: 'GOOGLE_CLIENT_SECRET is set' },
+      { on: 'Name of the first organization' },
+      { on: 'Owner email of the organization', type: 'admin@example.com' },
       { on: 'How big?' },
     ]);
     // The review warns about the eviction policy of the chosen ElastiCache group.
@@ -211,6 +215,8 @@ describe('wizard profiles', () => {
       { on: 'Demo sign-in email', type: 'admin@example.com' },
       { on: 'Where should the demo sign-in password come from?' },
       { on: 'Type the demo sign-in password', type: 'demo-pass-1', shown: '***********' },
+      { on: 'Name of the first organization' },
+      { on: 'default: the demo sign-in email' },
       { on: 'default: cluster capacity unknown' },
     ]);
     await s.waitFor('Save the answers file');
