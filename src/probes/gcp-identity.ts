@@ -283,6 +283,8 @@ export function workloadIdentityProbe<R extends { project: string }>(deps: Ident
     const missing = all.filter((p) => !granted.has(p));
     const facts = { method: token ? 'testIamPermissions' : 'project-policy', missing };
     if (missing.length === 0) return { ...base, status: 'pass', detail: `all ${all.length} permissions Bucketeer uses are granted; ${method}`, facts };
+    // Only table permissions short, and the dataset's grants unreadable: unknown, not missing.
+    const undetermined = notes.length > 0 && missing.every((p) => DATASET_PERMISSIONS.has(p));
     const byRole = new Map<string, { project: string; permissions: string[] }>();
     for (const a of asks) {
       for (const p of a.permissions.filter((x) => missing.includes(x))) {
@@ -295,8 +297,8 @@ export function workloadIdentityProbe<R extends { project: string }>(deps: Ident
     }
     return {
       ...base,
-      status: 'fail',
-      detail: `missing ${missing.join(', ')}; ${method}${notes.length ? `; ${notes.join('; ')}` : ''}`,
+      status: undetermined ? 'warn' : 'fail',
+      detail: `${undetermined ? 'not granted on the project, and the dataset could not be read' : 'missing'}: ${missing.join(', ')}; ${method}${notes.length ? `; ${notes.join('; ')}` : ''}`,
       hint: [...byRole.entries()].map(([key, e]) => `gcloud projects add-iam-policy-binding ${e.project} --member=serviceAccount:${gsa} --role=${key.split(' ')[1]}`).join('; '),
       facts,
     };

@@ -58,7 +58,7 @@ describe.skipIf(!helm)('install: GKE Workload Identity in preflight', () => {
     state.projectPermissions[GSA] = [...PUBSUB_PERMISSIONS];
     const r = await runInstall(h, { namespace: ns, answers, env, extra: skipPrepare });
     expect(r.code, r.stderr).toBe(3);
-    expect(r.stderr).toContain(`preflight: permissions of ${GSA}: missing bigquery.tables.updateData`);
+    expect(r.stderr).toContain(`preflight: permissions of ${GSA}: missing: bigquery.tables.updateData`);
     expect(r.stderr).toContain(`gcloud projects add-iam-policy-binding my-bucketeer-proj --member=serviceAccount:${GSA} --role=roles/bigquery.dataEditor`);
     expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
   });

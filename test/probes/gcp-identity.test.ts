@@ -14,12 +14,16 @@
 //   subscriptions.create/delete).
 // - pkg/storage/v2/bigquery/writer/client.go: managedwriter default stream (tables.updateData);
 //   pkg/storage/v2/bigquery/querier/client.go: queries (jobs.create, tables.getData).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Check } from '../../src/checks/types.js';
 import { BIGQUERY_PERMISSIONS, PUBSUB_PERMISSIONS, WORKLOAD_SERVICE_ACCOUNTS } from '../../src/probes/gcp-identity.js';
 import { gcpProbes } from '../../src/probes/gcp.js';
 import { runProbes } from '../../src/probes/runner.js';
+import { runCli } from '../helpers/cli.js';
 import { startGcpIamFake, type GcpIamState } from './peers.js';
 
 const GSA = 'bucketeer@my-proj.iam.gserviceaccount.com';
@@ -103,7 +107,7 @@ describe('GKE Workload Identity check against the local GCP IAM fake', () => {
     const c = byId(await run(), 'gcp.identity.permissions');
     expect(c.status).toBe('fail');
     expect(c.facts).toMatchObject({ method: 'testIamPermissions' });
-    expect(c.detail).toContain('missing pubsub.topics.attachSubscription, pubsub.subscriptions.delete, bigquery.tables.updateData');
+    expect(c.detail).toContain('missing: pubsub.topics.attachSubscription, pubsub.subscriptions.delete, bigquery.tables.updateData');
     expect(c.hint).toBe(
       [
         `gcloud projects add-iam-policy-binding my-proj --member=serviceAccount:${GSA} --role=roles/pubsub.editor`,
@@ -119,6 +123,12 @@ describe('GKE Workload Identity check against the local GCP IAM fake', () => {
     const topics = ['domain', 'bulk-segment-users-received', 'goal', 'evaluation', 'metrics', 'cache-invalidation'];
     for (const t of topics) state.topicPermissions[`my-proj/${t}`] = { [GSA]: ['pubsub.topics.publish'] };
     expect(byId(await run(), 'gcp.identity.permissions')).toMatchObject({ status: 'pass' });
+    // The dataset's access list unreadable and the table permissions not on the project: unknown, a warning.
+    state.datasets['my-proj/bucketeer_events'] = 'denied';
+    const unread = byId(await run(), 'gcp.identity.permissions');
+    expect(unread).toMatchObject({ status: 'warn', facts: { missing: ['bigquery.tables.updateData', 'bigquery.tables.getData', 'bigquery.tables.get'] } });
+    expect(unread.detail).toContain('could not read dataset my-proj.bucketeer_events: permission denied (bigquery.datasets.get');
+    state.datasets['my-proj/bucketeer_events'] = { access: [{ role: 'WRITER', userByEmail: GSA }] };
     // One topic without the grant: publishing there would be denied.
     state.topicPermissions['my-proj/goal'] = { [GSA]: [] };
     expect(byId(await run(), 'gcp.identity.permissions')).toMatchObject({ status: 'fail', facts: { missing: ['pubsub.topics.publish'] } });
@@ -161,5 +171,35 @@ describe('GKE Workload Identity check against the local GCP IAM fake', () => {
     } finally {
       fake.setDelay(0);
     }
+  });
+});
+
+describe('doctor --pre --platform gcp --answers (the gcp example, Workload Identity set)', () => {
+  const gsa = 'bucketeer@my-bucketeer-proj.iam.gserviceaccount.com';
+  const ns = 'wi-doctor';
+  const m = (ksa: string) => `serviceAccount:my-bucketeer-proj.svc.id.goog[${ns}/${ksa}]`;
+  let fake: Awaited<ReturnType<typeof startGcpIamFake>>;
+  beforeAll(async () => {
+    fake = await startGcpIamFake({
+      serviceAccountPolicies: { [gsa]: { bindings: [{ role: 'roles/iam.workloadIdentityUser', members: ['api', 'web', 'subscriber'].map(m) }] } },
+      projectPolicies: {},
+      impersonation: { [gsa]: true },
+      projectPermissions: { [gsa]: [...PUBSUB_PERMISSIONS, ...BIGQUERY_PERMISSIONS] },
+      topicPermissions: {},
+      datasets: {},
+    });
+  });
+  afterAll(async () => fake?.stop());
+
+  it('a missing binding is a failing check (exit 1) naming the service account and the gcloud command; -n names the namespace', async () => {
+    // The operator's credentials come from the fake's metadata server (no ADC file).
+    const env = { CLOUDSDK_CONFIG: mkdtempSync(join(tmpdir(), 'gcloud-')), GCE_METADATA_HOST: `127.0.0.1:${fake.port}`, BUCKETEER_INSTALL_GCP_ENDPOINT: fake.url };
+    const r = await runCli(['doctor', '--pre', '--platform', 'gcp', '--answers', 'examples/answers/gcp.yaml', '-n', ns, '-o', 'json', '--probe-timeout', '5s'], { env });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { checks: Check[] };
+    const binding = byId(report.checks, 'gcp.identity.binding');
+    expect(binding).toMatchObject({ status: 'fail', facts: { missing: ['batch-server'] } });
+    expect(binding.hint).toContain(`--member="${m('batch-server')}"`);
+    expect(byId(report.checks, 'gcp.identity.permissions')).toMatchObject({ status: 'pass', facts: { method: 'testIamPermissions' } });
   });
 });

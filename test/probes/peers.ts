@@ -166,8 +166,8 @@ export interface GcpIamState {
   projectPermissions: Record<string, string[]>;
   /** Permissions each service account holds on a topic ("project/topic"); a topic absent answers 404. */
   topicPermissions: Record<string, Record<string, string[]>>;
-  /** BigQuery datasets ("project/dataset") with their access lists. */
-  datasets: Record<string, { access: { role: string; userByEmail?: string; iamMember?: string }[] }>;
+  /** BigQuery datasets ("project/dataset") with their access lists; 'denied': the operator may not read it. */
+  datasets: Record<string, { access: { role: string; userByEmail?: string; iamMember?: string }[] } | 'denied'>;
 }
 
 /**
@@ -231,6 +231,7 @@ export async function startGcpIamFake(state: GcpIamState) {
     m = /^\/bigquery\/v2\/projects\/([^/]+)\/datasets\/([^/]+)$/.exec(path);
     if (m && req.method === 'GET') {
       const ds = state.datasets[`${m[1]}/${m[2]}`];
+      if (ds === 'denied') return denied('bigquery.datasets.get');
       return ds ? json(res, 200, { id: `${m[1]}:${m[2]}`, access: ds.access }) : json(res, 404, { error: { code: 404, message: `Not found: Dataset ${m[1]}:${m[2]}`, status: 'NOT_FOUND' } });
     }
     json(res, 404, { error: { code: 404, message: `fake: no route ${req.method} ${path}`, status: 'NOT_FOUND' } });
