@@ -194,7 +194,7 @@ describe('doctor --pre --platform gcp --answers (the gcp example, Workload Ident
   it('a missing binding is a failing check (exit 1) naming the service account and the gcloud command; -n names the namespace', async () => {
     // The operator's credentials come from the fake's metadata server (no ADC file).
     const env = { CLOUDSDK_CONFIG: mkdtempSync(join(tmpdir(), 'gcloud-')), GCE_METADATA_HOST: `127.0.0.1:${fake.port}`, BUCKETEER_INSTALL_GCP_ENDPOINT: fake.url };
-    const r = await runCli(['doctor', '--pre', '--platform', 'gcp', '--answers', 'examples/answers/gcp.yaml', '-n', ns, '-o', 'json', '--probe-timeout', '5s'], { env });
+    const r = await runCli(['doctor', '--pre', '--platform', 'gcp', '--answers', 'examples/answers/gcp.yaml', '-n', ns, '-o', 'json', '--probe-timeout', '20s'], { env });
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as { checks: Check[] };
     const binding = byId(report.checks, 'gcp.identity.binding');
