@@ -10,6 +10,8 @@ import { detectHelm, type HelmInfo } from '../helm/binary.js';
 import { resourcePath, type KubeClient } from '../kube/client.js';
 import type { ServerVersion } from '../kube/types.js';
 import { kubernetesSupported, MIN_KUBERNETES_TEXT } from '../chart/facts.js';
+import { BINDING_ID, PERMISSIONS_ID, workloadIdentityOf } from '../probes/gcp-identity.js';
+import type { GcpProbeOptions } from '../probes/gcp.js';
 
 const DOC = 'https://github.com/bucketeer-io/bucketeer-install#install';
 
@@ -37,10 +39,13 @@ export interface PreflightOptions {
   /**
    * With answers: the external MySQL and Redis are connected to the way Bucketeer does (no TLS,
    * no AUTH), and the cloud settings of those instances are read, so a server it cannot use stops
-   * the install before its first change.
+   * the install before its first change. On GCP with gcp.workloadIdentity, the pods' Workload
+   * Identity bindings and the Google service account's permissions are checked too.
    */
   answers?: Answers;
   secretSources?: SecretSources;
+  /** Tests: GCP endpoint and auth client for the Workload Identity check. */
+  gcp?: Partial<GcpProbeOptions>;
 }
 
 export interface PreflightResult {
@@ -80,8 +85,44 @@ async function middlewareChecks(o: PreflightOptions, timeoutMs: number): Promise
 
 /** install's preflight as data; each check records what it learned in `result` for the steps. */
 function preflightChecks(o: PreflightOptions, result: PreflightResult, timeoutMs: number): CheckSpec[] {
-  const { kube, namespace: ns } = o;
   const request = () => ({ timeoutMs, signal: o.signal });
+  return [...clusterChecks(o, result, request), ...workloadIdentityChecks(o, timeoutMs)];
+}
+
+/**
+ * GKE Workload Identity of the pods (gcp.workloadIdentity): one check for the four bindings, one
+ * for the service account's permissions. A missing binding or permission fails the install before
+ * any change (web and api exit when their topic lookup is denied); what could not be read warns.
+ */
+function workloadIdentityChecks(o: PreflightOptions, timeoutMs: number): CheckSpec[] {
+  const wi = o.answers ? workloadIdentityOf(o.answers, o.namespace) : undefined;
+  if (!o.answers || !wi) return [];
+  const answers = o.answers;
+  let probed: Promise<Check[]> | undefined;
+  const probe = () =>
+    (probed ??= (async () => {
+      const [{ gcpProbes }, { runProbes }] = await Promise.all([import('../probes/gcp.js'), import('../probes/runner.js')]);
+      const identity = gcpProbes({ env: o.env, project: answers.gcp!.project, region: answers.gcp!.region, workloadIdentity: wi, ...o.gcp }).find((p) => p.id === 'gcp.identity')!;
+      const [res] = await runProbes([identity], { timeoutMs, signal: o.signal });
+      return res.checks;
+    })());
+  const spec = (id: string, title: string): CheckSpec => ({
+    id: id.replace(/^gcp\./, 'preflight.'),
+    category: 'preflight',
+    title,
+    fatal: true,
+    async run() {
+      const checks = await probe();
+      // No credentials, a timeout or a broken probe: one check for the whole probe, not a verdict.
+      const c = checks.find((x) => x.id === id) ?? checks[0];
+      return { status: c.status === 'skip' ? 'warn' : c.status, detail: c.detail, hint: c.hint, facts: c.facts };
+    },
+  });
+  return [spec(BINDING_ID, `Workload Identity bindings on ${wi.serviceAccount}`), spec(PERMISSIONS_ID, `permissions of ${wi.serviceAccount}`)];
+}
+
+function clusterChecks(o: PreflightOptions, result: PreflightResult, request: () => { timeoutMs: number; signal?: AbortSignal }): CheckSpec[] {
+  const { kube, namespace: ns } = o;
   return [
     {
       id: 'preflight.helm',

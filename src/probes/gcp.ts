@@ -1,9 +1,11 @@
 // GCP probes: ADC source and the project (Resource Manager client library), then lighter REST
-// through google-auth-library for enabled APIs, Cloud SQL, Memorystore, Pub/Sub and regional
-// quotas. Libraries load inside the probes, never at module scope.
+// through google-auth-library for enabled APIs, Cloud SQL, Memorystore, Pub/Sub, regional
+// quotas and the pods' Workload Identity (gcp-identity.ts). Libraries load inside the probes,
+// never at module scope.
 //
 // Endpoints: every REST base URL can be replaced, for tests and private endpoints:
-//   BUCKETEER_INSTALL_GCP_ENDPOINT_<API>  (API: RESOURCEMANAGER, SERVICEUSAGE, SQLADMIN, REDIS, PUBSUB, COMPUTE)
+//   BUCKETEER_INSTALL_GCP_ENDPOINT_<API>  (API: RESOURCEMANAGER, SERVICEUSAGE, SQLADMIN, REDIS, PUBSUB, COMPUTE,
+//                                          IAM, IAMCREDENTIALS, BIGQUERY)
 //   > BUCKETEER_INSTALL_GCP_ENDPOINT       (one base URL for all of them, e.g. http://127.0.0.1:8085)
 //   > the public https://<api>.googleapis.com
 // Pub/Sub also honours the standard PUBSUB_EMULATOR_HOST (no credentials sent to an emulator).
@@ -13,10 +15,11 @@ import type { AuthClient } from 'google-auth-library';
 import type { Check } from '../checks/types.js';
 import { ON_DEMAND_SUBSCRIBERS, TOPICS } from '../plan/topics.js';
 import { detectGcp, type GcpDetection } from './detect.js';
+import { workloadIdentityProbe, type WorkloadIdentityOptions } from './gcp-identity.js';
 import { oneLine } from './runner.js';
 import type { GcpFacts, Probe, ProbeContext, ProbeOutput, QuotaFact } from './types.js';
 
-export type GcpApi = 'resourcemanager' | 'serviceusage' | 'sqladmin' | 'redis' | 'pubsub' | 'compute';
+export type GcpApi = 'resourcemanager' | 'serviceusage' | 'sqladmin' | 'redis' | 'pubsub' | 'compute' | 'iam' | 'iamcredentials' | 'bigquery';
 
 const HOSTS: Record<GcpApi, string> = {
   resourcemanager: 'https://cloudresourcemanager.googleapis.com',
@@ -25,6 +28,9 @@ const HOSTS: Record<GcpApi, string> = {
   redis: 'https://redis.googleapis.com',
   pubsub: 'https://pubsub.googleapis.com',
   compute: 'https://compute.googleapis.com',
+  iam: 'https://iam.googleapis.com',
+  iamcredentials: 'https://iamcredentials.googleapis.com',
+  bigquery: 'https://bigquery.googleapis.com',
 };
 
 /** What a 403 from each API means in IAM terms. */
@@ -35,6 +41,9 @@ const PERMISSION: Record<GcpApi, { permission: string; role: string }> = {
   redis: { permission: 'redis.instances.list', role: 'roles/redis.viewer' },
   pubsub: { permission: 'pubsub.topics.list and pubsub.subscriptions.list', role: 'roles/pubsub.viewer' },
   compute: { permission: 'compute.regions.get', role: 'roles/compute.viewer' },
+  iam: { permission: 'iam.serviceAccounts.getIamPolicy', role: 'roles/iam.securityReviewer' },
+  iamcredentials: { permission: 'iam.serviceAccounts.getAccessToken', role: 'roles/iam.serviceAccountTokenCreator' },
+  bigquery: { permission: 'bigquery.datasets.get', role: 'roles/bigquery.metadataViewer' },
 };
 
 /** APIs a Bucketeer install on GCP uses, with what needs each. */
@@ -62,6 +71,8 @@ export interface GcpProbeOptions {
   endpoint?: string;
   /** What the answers point at: settings Bucketeer cannot use fail only for these. */
   targets?: MiddlewareTargets;
+  /** gcp.workloadIdentity of the answers, with what the pods use: checks the GSA's bindings and permissions. */
+  workloadIdentity?: WorkloadIdentityOptions;
 }
 
 export function gcpBaseUrl(api: GcpApi, opts: Pick<GcpProbeOptions, 'env' | 'endpoint'>): string {
@@ -167,18 +178,26 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
     }
   };
 
-  /** GET a JSON document; non-2xx becomes a GcpHttpError carrying status and reason. */
-  const get = async <T>(api: GcpApi, path: string, r: Ready, ctx: ProbeContext): Promise<T> => {
+  /**
+   * One REST call (GET unless `init` says otherwise); non-2xx becomes a GcpHttpError carrying
+   * status and reason. `init.bearer` sends that access token instead of the ADC client's (a token
+   * minted for another identity); the probe's signal and timeout bound every call.
+   */
+  const call = async <T>(api: GcpApi, path: string, r: Ready, ctx: ProbeContext, init: { method?: 'GET' | 'POST'; body?: unknown; bearer?: string } = {}): Promise<T> => {
     const url = `${gcpBaseUrl(api, opts)}${path}`;
+    const method = init.method ?? 'GET';
+    const body = init.body === undefined ? undefined : JSON.stringify(init.body);
     const emulator = api === 'pubsub' && Boolean(opts.env.PUBSUB_EMULATOR_HOST) && !opts.env.BUCKETEER_INSTALL_GCP_ENDPOINT_PUBSUB;
-    if (emulator || !r.client) {
-      const res = await fetch(url, { signal: ctx.signal });
-      const body = await res.text();
-      if (!res.ok) throw httpError(res.status, body);
-      return JSON.parse(body) as T;
+    if (emulator || !r.client || init.bearer) {
+      const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
+      if (init.bearer) headers.authorization = `Bearer ${init.bearer}`;
+      const res = await fetch(url, { method, headers, body, signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.timeoutMs)]) });
+      const text = await res.text();
+      if (!res.ok) throw httpError(res.status, text);
+      return (text ? JSON.parse(text) : {}) as T;
     }
     try {
-      const res = await r.client.request<T>({ url, signal: ctx.signal, timeout: ctx.timeoutMs, retry: false } as never);
+      const res = await r.client.request<T>({ url, method, data: body, headers: body ? { 'content-type': 'application/json' } : undefined, signal: ctx.signal, timeout: ctx.timeoutMs, retry: false } as never);
       return res.data;
     } catch (err) {
       const resp = (err as { response?: { status?: number; data?: unknown } }).response;
@@ -186,6 +205,7 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
       throw err;
     }
   };
+  const get = <T>(api: GcpApi, path: string, r: Ready, ctx: ProbeContext): Promise<T> => call<T>(api, path, r, ctx);
 
   const failFrom = (id: string, title: string, api: GcpApi, err: unknown): ProbeOutput => {
     const p = describeGcpError(err, api, project, principal);
@@ -546,7 +566,9 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
     },
   };
 
-  return [identity, apis, cloudSql, memorystore, pubsub, quotas];
+  const probes = [identity, apis, cloudSql, memorystore, pubsub, quotas];
+  if (opts.workloadIdentity) probes.push(workloadIdentityProbe({ ready, call }, opts.workloadIdentity));
+  return probes;
 }
 
 async function listAll<T>(fetchPage: (tokenParam: string) => Promise<unknown>, key: string): Promise<T[]> {

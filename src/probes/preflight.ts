@@ -60,7 +60,9 @@ export async function buildProbes(opts: PreflightOptions): Promise<Probe[]> {
   }
   if (opts.platform === 'gcp') {
     const { gcpProbes } = await import('./gcp.js');
-    probes.push(...gcpProbes({ env: opts.env, project: a?.gcp?.project, region: a?.gcp?.region, ordering: a?.messaging.ordering, targets: a && middlewareTargets(a), ...opts.gcp }));
+    const { workloadIdentityOf } = await import('./gcp-identity.js');
+    const workloadIdentity = a ? workloadIdentityOf(a, opts.namespace) : undefined;
+    probes.push(...gcpProbes({ env: opts.env, project: a?.gcp?.project, region: a?.gcp?.region, ordering: a?.messaging.ordering, targets: a && middlewareTargets(a), workloadIdentity, ...opts.gcp }));
   }
   const { kubernetesProbes } = await import('./kubernetes.js');
   const required = requiredFor(a, opts.platform);
