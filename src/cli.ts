@@ -42,6 +42,9 @@ export function commandHelp(cmd: CommandSpec): string {
   const label = (fl: (typeof all)[number]) =>
     `${fl.short ? `-${fl.short}, ` : '    '}--${fl.name}${fl.type === 'boolean' ? '' : ` ${fl.valueName ?? 'VALUE'}`}`;
   const width = Math.max(...all.map((fl) => label(fl).length));
+  const examples = cmd.examples.length
+    ? `Examples:\n${cmd.examples.map((e) => `  # ${e.description}\n  ${e.command}`).join('\n\n')}\n\n`
+    : '';
   return `${cmd.summary}
 
 Usage:
@@ -50,7 +53,7 @@ Usage:
 Flags:
 ${all.map((fl) => `  ${label(fl).padEnd(width)}  ${fl.description}`).join('\n')}
 
-${exitCodesHelp}
+${examples}${exitCodesHelp}
 `;
 }
 

@@ -1,4 +1,4 @@
-// Flags that override the answers file (-n, --kube-context, --chart, --chart-version). They are
+// Flags that override the answers file (-n, --kube-context, --chart, --chart-version, --release). They are
 // validated by the same schema, and a bad value is reported against the flag, not the file.
 import { AnswersSchema, type Answers } from './schema.js';
 import { UsageError } from '../errors.js';
@@ -8,13 +8,15 @@ export interface AnswerOverrides {
   kubeContext?: string;
   chart?: string;
   chartVersion?: string;
+  /** --release: the helm release name. */
+  release?: string;
 }
 
 export function applyOverrides(answers: Answers, o: AnswerOverrides): Answers {
   const merged = {
     ...answers,
     kubernetes: { ...answers.kubernetes, ...(o.namespace !== undefined ? { namespace: o.namespace } : {}), ...(o.kubeContext !== undefined ? { context: o.kubeContext } : {}) },
-    release: { ...answers.release, ...(o.chart !== undefined ? { chart: o.chart } : {}), ...(o.chartVersion !== undefined ? { version: o.chartVersion } : {}) },
+    release: { ...answers.release, ...(o.chart !== undefined ? { chart: o.chart } : {}), ...(o.chartVersion !== undefined ? { version: o.chartVersion } : {}), ...(o.release !== undefined ? { name: o.release } : {}) },
   };
   const r = AnswersSchema.safeParse(merged);
   if (r.success) return r.data;
@@ -23,6 +25,7 @@ export function applyOverrides(answers: Answers, o: AnswerOverrides): Answers {
     'kubernetes.context': '--kube-context',
     'release.chart': '--chart',
     'release.version': '--chart-version',
+    'release.name': '--release',
   };
   const issue = r.error.issues[0];
   const key = issue.path.join('.');

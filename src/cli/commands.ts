@@ -1,5 +1,6 @@
 import type { CommandModule } from './context.js';
 import { COMMAND_OUTPUTS, wordList, type FlagSpec } from './flags.js';
+import { PREPARE_STEP_NAMES } from '../prepare/types.js';
 import { DEFAULT_DOCTOR_HEALTH_WINDOW_MS, DEFAULT_HEALTH_WINDOW_MS, DEFAULT_NAMESPACE, DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_RELEASE, DEFAULT_TIMEOUT_MS, formatDuration } from '../settings.js';
 
 export type { CommandContext, CommandModule } from './context.js';
@@ -9,14 +10,16 @@ export interface CommandSpec {
   summary: string;
   usage: string;
   flags: FlagSpec[];
+  /** Shown under Examples in --help; a test parses each with the command's flag specs. */
+  examples: { command: string; description: string }[];
   /** Loaded only when the command runs, so --help and --version stay light. */
   load: () => Promise<CommandModule>;
 }
 
 const f = {
   answers: { name: 'answers', type: 'string', valueName: 'FILE', description: 'answers file (YAML); with it nothing prompts' },
-  yes: { name: 'yes', type: 'boolean', description: 'accept defaults and confirm without asking' },
-  kubeContext: { name: 'kube-context', type: 'string', valueName: 'NAME', description: 'kubeconfig context to use (default: current context)' },
+  yes: { name: 'yes', short: 'y', type: 'boolean', description: 'accept defaults and confirm without asking' },
+  kubeContext: { name: 'kube-context', aliases: ['context'], type: 'string', valueName: 'NAME', description: 'kubeconfig context to use (default: current context); --context works too' },
   kubeconfig: { name: 'kubeconfig', type: 'string', valueName: 'FILE', description: 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)' },
   namespace: { name: 'namespace', short: 'n', type: 'string', valueName: 'NS', description: `namespace (default: the answers file, else ${DEFAULT_NAMESPACE})` },
   chart: { name: 'chart', type: 'string', valueName: 'REF', description: 'chart: OCI reference, repo/chart, local directory or .tgz (default: the answers file)' },
@@ -24,8 +27,8 @@ const f = {
   outputDir: { name: 'output-dir', type: 'string', valueName: 'DIR', description: 'folder to write values and manifests into' },
   includeSecrets: { name: 'include-secrets', type: 'boolean', description: 'also write secret values and Secret manifests (files of mode 0600)' },
   timeout: { name: 'timeout', type: 'string', valueName: 'DURATION', description: `how long to wait for the release to become ready (default ${formatDuration(DEFAULT_TIMEOUT_MS)})` },
-  output: { name: 'output', short: 'o', type: 'string', valueName: 'FORMAT', description: `output format: ${wordList(COMMAND_OUTPUTS.install)}` },
-  skipPrepare: { name: 'skip-prepare', type: 'list', valueName: 'STEP', description: 'skip a prepare step you handle yourself: database, warehouse, messaging or redis (repeatable)' },
+  output: { name: 'output', short: 'o', type: 'string', valueName: 'FORMAT', values: COMMAND_OUTPUTS.install, description: `output format: ${wordList(COMMAND_OUTPUTS.install)}` },
+  skipPrepare: { name: 'skip-prepare', type: 'list', valueName: 'STEP', values: PREPARE_STEP_NAMES, description: 'skip a prepare step you handle yourself: database, warehouse, messaging or redis (repeatable)' },
   recreateSubscriptions: { name: 'recreate-subscriptions', type: 'boolean', description: 'delete and recreate Pub/Sub subscriptions whose ordering differs from the answers (drops their backlog)' },
   force: { name: 'force', type: 'boolean', description: 'turn refusals that have a workaround into warnings (a Redis maxmemory-policy other than noeviction; fewer Redis Streams partitions than deployed)' },
   release: { name: 'release', type: 'string', valueName: 'NAME', description: `helm release name (default: the answers file, else ${DEFAULT_RELEASE})` },
@@ -44,7 +47,13 @@ export const commands: CommandSpec[] = [
     name: 'install',
     summary: 'install Bucketeer (the wizard on a terminal; --answers FILE for no prompts)',
     usage: 'bucketeer-install install [--answers FILE] [flags]',
-    flags: [f.answers, f.yes, f.kubeContext, f.kubeconfig, f.namespace, f.chart, f.chartVersion, f.timeout, f.healthWindow, f.output, f.skipPrepare, f.recreateSubscriptions, f.force, f.skipBootstrap, f.skipSmoke],
+    flags: [f.answers, f.yes, f.kubeContext, f.kubeconfig, f.namespace, f.release, f.chart, f.chartVersion, f.timeout, f.healthWindow, f.output, f.skipPrepare, f.recreateSubscriptions, f.force, f.skipBootstrap, f.skipSmoke],
+    examples: [
+      { command: 'bucketeer-install', description: 'the wizard (on a terminal)' },
+      { command: 'bucketeer-install install --answers bucketeer.yaml -y --timeout 15m', description: 'install from an answers file, no prompt' },
+      { command: 'bucketeer-install install --answers bucketeer.yaml --context prod -n bucketeer --release bkt -y', description: 'another context, namespace and release name than the file says' },
+      { command: 'bucketeer-install install --answers bucketeer.yaml -y -o ndjson', description: 'one JSON event a line, for CI' },
+    ],
     load: () => import('../commands/install.js'),
   },
   {
@@ -66,7 +75,11 @@ export const commands: CommandSpec[] = [
       { ...f.skipSmoke, description: 'do not run the smoke test after the health checks (a failing smoke test rolls the upgrade back)' },
       f.timeout,
       f.healthWindow,
-      { ...f.output, description: `output format: ${wordList(COMMAND_OUTPUTS.upgrade)}` },
+      { ...f.output, values: COMMAND_OUTPUTS.upgrade, description: `output format: ${wordList(COMMAND_OUTPUTS.upgrade)}` },
+    ],
+    examples: [
+      { command: 'bucketeer-install upgrade --chart-version v2.4.0 -y', description: 'same answers as stored with the release, newer chart' },
+      { command: 'bucketeer-install upgrade --answers bucketeer.yaml -n bucketeer', description: 'new answers file; shows the diff and asks' },
     ],
     load: () => import('../commands/upgrade.js'),
   },
@@ -74,7 +87,11 @@ export const commands: CommandSpec[] = [
     name: 'render',
     summary: 'write the chart values and manifests to a folder (no cluster needed)',
     usage: 'bucketeer-install render --answers FILE [--output-dir DIR] [--chart REF] [flags]',
-    flags: [f.answers, f.namespace, f.chart, f.chartVersion, f.outputDir, f.includeSecrets, f.kubeContext],
+    flags: [f.answers, f.namespace, f.release, f.chart, f.chartVersion, f.outputDir, f.includeSecrets, { ...f.kubeContext, description: 'context written into the rendered answers (render reads no cluster); --context works too' }, { ...f.kubeconfig, description: 'accepted like --kube-context; render reads no cluster' }],
+    examples: [
+      { command: 'bucketeer-install render --answers bucketeer.yaml --output-dir out', description: 'values, in-cluster and prepare manifests (secrets masked)' },
+      { command: 'bucketeer-install render --answers bucketeer.yaml --chart oci://ghcr.io/bucketeer-io/chart/bucketeer --chart-version v2.3.0', description: 'also the chart rendered by helm template (manifests.yaml)' },
+    ],
     load: () => import('../commands/render.js'),
   },
   {
@@ -84,8 +101,8 @@ export const commands: CommandSpec[] = [
     flags: [
       { name: 'pre', type: 'boolean', description: 'preflight: check the cloud and cluster before installing (like linkerd check --pre)' },
       { name: 'smoke', type: 'boolean', description: 'also run the smoke test: create, evaluate and archive a throwaway flag (the only doctor check that writes)' },
-      { name: 'platform', type: 'string', valueName: 'NAME', description: 'aws, gcp or other (default: the answers file, else detected from the context and credentials)' },
-      { ...f.output, description: `output format: ${wordList(COMMAND_OUTPUTS.doctor)}` },
+      { name: 'platform', type: 'string', valueName: 'NAME', values: ['aws', 'gcp', 'other'], description: 'aws, gcp or other (default: the answers file, else detected from the context and credentials)' },
+      { ...f.output, values: COMMAND_OUTPUTS.doctor, description: `output format: ${wordList(COMMAND_OUTPUTS.doctor)}` },
       { name: 'probe-timeout', type: 'string', valueName: 'DURATION', description: `time each probe or API request may take (default ${formatDuration(DEFAULT_PROBE_TIMEOUT_MS)})` },
       { name: 'strict', type: 'boolean', description: 'exit 1 on warnings too' },
       f.kubeContext,
@@ -95,6 +112,10 @@ export const commands: CommandSpec[] = [
       { ...f.healthWindow, description: `how long restart counts must stay still (default ${formatDuration(DEFAULT_DOCTOR_HEALTH_WINDOW_MS)})` },
       { ...f.answers, description: 'answers file (optional): namespace, release and context; for --pre also sizing and messaging choices for capacity, quota and messaging advice' },
     ],
+    examples: [
+      { command: 'bucketeer-install doctor -n bucketeer', description: 'check an installed release' },
+      { command: 'bucketeer-install doctor --pre --platform aws --answers bucketeer.yaml -o json', description: 'preflight before an install' },
+    ],
     load: () => import('../commands/doctor.js'),
   },
   {
@@ -102,6 +123,7 @@ export const commands: CommandSpec[] = [
     summary: 'print the JSON Schema of the answers file',
     usage: 'bucketeer-install schema',
     flags: [],
+    examples: [{ command: 'bucketeer-install schema > answers.schema.json', description: 'the JSON Schema for editors' }],
     load: () => import('../commands/schema.js'),
   },
 ];

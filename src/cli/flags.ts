@@ -9,6 +9,10 @@ export interface FlagSpec {
   type: FlagType;
   description: string;
   valueName?: string;
+  /** Other long names accepted for this flag (kubectl's --context for --kube-context). */
+  aliases?: string[];
+  /** The words the value may be (--output): listed in --help and offered by shell completion. */
+  values?: readonly string[];
 }
 
 export type ParsedFlags = Record<string, string | boolean | string[] | undefined>;
@@ -24,7 +28,7 @@ export interface ParsedArgs {
  * suggestion.
  */
 export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[], command: string): ParsedArgs {
-  const byName = new Map(specs.map((s) => [s.name, s]));
+  const byName = new Map(specs.flatMap((s) => [s.name, ...(s.aliases ?? [])].map((n) => [n, s] as const)));
   const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short!, s]));
   const flags: ParsedFlags = {};
   const positionals: string[] = [];
@@ -45,7 +49,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[], 
       shown = `--${name}`;
       spec = byName.get(name);
       if (!spec) {
-        const guess = closest(name, specs.map((s) => s.name));
+        const guess = closest(name, [...byName.keys()]);
         throw new UsageError(
           `unknown flag ${shown} for "${command}"${guess ? `; did you mean --${guess}?` : ''}`,
           `run \`bucketeer-install ${command} --help\` for the flags it accepts`,

@@ -17,6 +17,7 @@ export interface InstallFlags {
   kubeconfig?: string;
   kubeContext?: string;
   namespace?: string;
+  release?: string;
   chart?: string;
   chartVersion?: string;
   skipPrepare: PrepareStepName[];
@@ -41,6 +42,7 @@ export async function parseInstallFlags(flags: ParsedFlags): Promise<InstallFlag
     kubeconfig: str(flags, 'kubeconfig'),
     kubeContext: str(flags, 'kube-context'),
     namespace: str(flags, 'namespace'),
+    release: str(flags, 'release'),
     chart: str(flags, 'chart'),
     chartVersion: str(flags, 'chart-version'),
     skipPrepare: parseSkipPrepare(list(flags, 'skip-prepare')),
@@ -62,8 +64,8 @@ export async function run(ctx: CommandContext): Promise<number> {
 }
 
 /**
- * The wizard. --kube-context and --namespace prefill their questions, --chart and --chart-version
- * go into the saved answers file, and the flags the wizard asks nothing about (--timeout,
+ * The wizard. --kube-context and --namespace prefill their questions, --release, --chart and
+ * --chart-version go into the saved answers file, and the flags the wizard asks nothing about (--timeout,
  * --health-window, --skip-prepare, --force, --recreate-subscriptions, --kubeconfig) go to the
  * install it runs. --output and --yes do not apply: the wizard is the output and asks itself.
  */
@@ -74,7 +76,7 @@ async function runWizardInstall(ctx: CommandContext, f: InstallFlags): Promise<n
   return runWizard({
     cwd: ctx.cwd,
     env: ctx.env,
-    presets: { kubeContext: f.kubeContext, namespace: f.namespace, chart: f.chart, chartVersion: f.chartVersion },
+    presets: { kubeContext: f.kubeContext, namespace: f.namespace, release: f.release, chart: f.chart, chartVersion: f.chartVersion },
     ports: {
       probes: {
         run: async (onFact, signal) => {

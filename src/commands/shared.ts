@@ -24,6 +24,7 @@ export function answersFromFlags(ctx: CommandContext, command: string): CommandA
     kubeContext: str(ctx.args.flags, 'kube-context'),
     chart: str(ctx.args.flags, 'chart'),
     chartVersion: str(ctx.args.flags, 'chart-version'),
+    release: str(ctx.args.flags, 'release'),
   });
   return { answers, path };
 }

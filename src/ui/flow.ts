@@ -152,7 +152,7 @@ export function buildDraft(v: Values, presets: WizardPresets = {}): Record<strin
   }
   if (platform === 'aws' && v['aws.region'] !== undefined) a.aws = { region: v['aws.region'], profile: opt(v['aws.profile']) };
   a.kubernetes = { context: opt(v['kube.context']), namespace: v['kube.namespace'] ?? DEFAULT_NAMESPACE };
-  a.release = { name: DEFAULT_RELEASE, chart: presets.chart, version: presets.chartVersion ?? CHART_VERSION };
+  a.release = { name: presets.release ?? DEFAULT_RELEASE, chart: presets.chart, version: presets.chartVersion ?? CHART_VERSION };
   if (v['db.source'] !== undefined) {
     a.database =
       v['db.source'] === 'in-cluster'

@@ -84,6 +84,8 @@ export interface WizardPresets {
   /** --chart and --chart-version: no question; saved as release.chart and release.version. */
   chart?: string;
   chartVersion?: string;
+  /** --release: the helm release name written into the answers. */
+  release?: string;
 }
 
 export interface WizardPorts {
