@@ -47,19 +47,20 @@ export const commands: CommandSpec[] = [
     name: 'install',
     summary: 'install Bucketeer (the wizard on a terminal; --answers FILE for no prompts)',
     usage: 'bucketeer-install install [--answers FILE] [flags]',
-    flags: [f.answers, f.yes, f.kubeContext, f.kubeconfig, f.namespace, f.release, f.chart, f.chartVersion, f.timeout, f.healthWindow, f.output, f.skipPrepare, f.recreateSubscriptions, f.force, f.skipBootstrap, f.skipSmoke],
+    flags: [f.answers, f.yes, { name: 'dry-run', type: 'boolean', description: 'run preflight and print the plan (values, objects, prepare steps), change nothing' }, f.kubeContext, f.kubeconfig, f.namespace, f.release, f.chart, f.chartVersion, f.timeout, f.healthWindow, f.output, f.skipPrepare, f.recreateSubscriptions, f.force, f.skipBootstrap, f.skipSmoke],
     examples: [
       { command: 'bucketeer-install', description: 'the wizard (on a terminal)' },
       { command: 'bucketeer-install install --answers bucketeer.yaml -y --timeout 15m', description: 'install from an answers file, no prompt' },
       { command: 'bucketeer-install install --answers bucketeer.yaml --context prod -n bucketeer --release bkt -y', description: 'another context, namespace and release name than the file says' },
       { command: 'bucketeer-install install --answers bucketeer.yaml -y -o ndjson', description: 'one JSON event a line, for CI' },
+      { command: 'bucketeer-install install --answers bucketeer.yaml --dry-run', description: 'preflight and the plan, nothing changed' },
     ],
     load: () => import('../commands/install.js'),
   },
   {
     name: 'upgrade',
     summary: 'upgrade an installed release: show the values and resource diff, apply, verify, roll back on failure',
-    usage: 'bucketeer-install upgrade [--answers FILE] [--chart REF] [--chart-version V] [--yes] [--force] [flags]',
+    usage: 'bucketeer-install upgrade [--answers FILE] [--chart REF] [--chart-version V] [--yes | --dry-run] [--force] [flags]',
     flags: [
       { ...f.answers, description: 'new answers file; replaces the stored one (default: the answers stored with the release)' },
       f.chart,
@@ -69,6 +70,7 @@ export const commands: CommandSpec[] = [
       f.namespace,
       f.release,
       f.yes,
+      { name: 'dry-run', type: 'boolean', description: 'print the values diff, resource diff and restarts, change nothing (no --yes needed)' },
       { ...f.force, description: 'allow a downgrade to an older chart version or fewer Redis Streams partitions; a Redis maxmemory-policy other than noeviction becomes a warning' },
       f.skipPrepare,
       f.recreateSubscriptions,
@@ -80,6 +82,7 @@ export const commands: CommandSpec[] = [
     examples: [
       { command: 'bucketeer-install upgrade --chart-version v2.4.0 -y', description: 'same answers as stored with the release, newer chart' },
       { command: 'bucketeer-install upgrade --answers bucketeer.yaml -n bucketeer', description: 'new answers file; shows the diff and asks' },
+      { command: 'bucketeer-install upgrade --chart-version v2.4.0 --dry-run -o ndjson', description: 'review an upgrade in CI: the plan as JSON, nothing changed' },
     ],
     load: () => import('../commands/upgrade.js'),
   },

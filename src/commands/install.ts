@@ -14,6 +14,7 @@ export interface InstallFlags {
   timeoutMs: number;
   healthWindowMs: number;
   yes: boolean;
+  dryRun: boolean;
   kubeconfig?: string;
   kubeContext?: string;
   namespace?: string;
@@ -39,6 +40,7 @@ export async function parseInstallFlags(flags: ParsedFlags): Promise<InstallFlag
     timeoutMs,
     healthWindowMs,
     yes: bool(flags, 'yes'),
+    dryRun: bool(flags, 'dry-run'),
     kubeconfig: str(flags, 'kubeconfig'),
     kubeContext: str(flags, 'kube-context'),
     namespace: str(flags, 'namespace'),
@@ -55,6 +57,7 @@ export async function parseInstallFlags(flags: ParsedFlags): Promise<InstallFlag
 
 export async function run(ctx: CommandContext): Promise<number> {
   if (!str(ctx.args.flags, 'answers')) {
+    if (bool(ctx.args.flags, 'dry-run')) throw new UsageError('install --dry-run needs --answers FILE', 'pass --answers FILE (the wizard can save one); render --answers FILE works without a cluster');
     if (!ctx.interactive) {
       throw new UsageError('no terminal to ask questions on, and no --answers FILE given', 'pass --answers FILE (see examples/answers/), or run on a terminal for the wizard');
     }

@@ -25,6 +25,7 @@ export async function parseUpgradeFlags(ctx: CommandContext): Promise<UpgradeOpt
     namespace: str(f, 'namespace'),
     release: str(f, 'release'),
     yes: bool(f, 'yes'),
+    dryRun: bool(f, 'dry-run'),
     force: bool(f, 'force'),
     skipPrepare,
     recreateSubscriptions: bool(f, 'recreate-subscriptions'),

@@ -26,6 +26,8 @@ export interface ResultEvent {
   applied: string[];
   error?: { message: string; hint?: string };
   release?: { name: string; namespace: string; revision?: number; chartVersion: string };
+  /** Set by --dry-run: the run stopped after printing its plan and changed nothing. */
+  dryRun?: true;
 }
 
 export type Emit = (event: InstallEvent) => void;

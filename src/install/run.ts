@@ -26,6 +26,7 @@ import { releaseHistory } from './release.js';
 import { clusterSecretReader, generateKeysInAdvance, installSteps } from './steps.js';
 import { bootstrapSpec } from '../bootstrap/bootstrap.js';
 import { bootstrapSummary } from '../bootstrap/steps.js';
+import type { InstallPreview } from './dry-run.js';
 
 
 export interface ExecuteOptions {
@@ -56,12 +57,16 @@ export interface ExecuteOptions {
   /** Receives what install creates (plan.json's shape), before the first object is created. */
   onPlan?: InstallContext['onPlan'];
   skipPrepare?: InstallContext['skipPrepare'];
+  /** --dry-run: stop after preflight with the plan; the prepare steps named here are skipped. */
+  dryRun?: { skipPrepare: readonly PrepareStepName[] };
 }
 
 export interface InstallOutcome {
   ctx?: InstallContext;
   checks: Check[];
   preflight?: PreflightResult;
+  /** Set by a dry run, which changed nothing. */
+  preview?: InstallPreview;
 }
 
 /** Fails fast (exit 2) on secret refs the environment cannot satisfy, before any cluster call. */
@@ -146,6 +151,10 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
       state: {},
     };
     o.onContext?.(ctx);
+    if (o.dryRun) {
+      const { installPreview } = await import('./dry-run.js');
+      return { ctx, checks: [], preflight: pre, preview: await installPreview(ctx, pre, o.dryRun.skipPrepare) };
+    }
     if (o.confirm) {
       const history = await releaseHistory({ helm: ctx.helm, env: ctx.env, release: o.answers.release.name, namespace, kubeArgs: ctx.kubeArgs }, { signal: o.signal }).catch(() => undefined);
       const latest = history?.at(-1);
@@ -228,6 +237,8 @@ export interface InstallRunOptions {
   healthWindowMs: number;
   /** Confirm without asking. */
   yes: boolean;
+  /** Run preflight and print the plan; change nothing (no --yes needed). */
+  dryRun?: boolean;
   kubeconfig?: string;
   skipPrepare: PrepareStepName[];
   force: boolean;
@@ -259,7 +270,7 @@ export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<n
   const { answers, answersPath: path, output: mode } = o;
   const { installPrepareLanes } = await import('./prepare.js');
   const prepareLanes = o.prepareLanes ?? (await installPrepareLanes({ skip: o.skipPrepare, force: o.force, recreateSubscriptions: o.recreateSubscriptions }));
-  if (!o.yes && !io.interactive) {
+  if (!o.yes && !o.dryRun && !io.interactive) {
     throw new UsageError('install changes the cluster and there is no terminal to confirm on', 'pass --yes to confirm without a prompt (as with apt-get -y)');
   }
 
@@ -301,7 +312,8 @@ export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<n
       skipPrepare: o.skipPrepare,
       // ndjson: what install creates, as one line before the first object is created.
       onPlan: mode === 'ndjson' ? (plan) => io.stdout.write(`${JSON.stringify({ type: 'plan', ...plan })}\n`) : undefined,
-      confirm: o.yes
+      dryRun: o.dryRun ? { skipPrepare: o.skipPrepare } : undefined,
+      confirm: o.yes || o.dryRun
         ? undefined
         : async (summary) => {
             text?.stop();
@@ -327,6 +339,12 @@ export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<n
     interrupt.dispose();
   }
 
+  if (outcome.preview) {
+    text?.stop();
+    const { formatInstallPreview } = await import('./dry-run.js');
+    io.stdout.write(mode === 'text' ? formatInstallPreview(outcome.preview) : mode === 'ndjson' ? `${JSON.stringify(outcome.preview)}\n` : `${JSON.stringify(outcome.preview, null, 2)}\n`);
+    return 0;
+  }
   const checks = outcome.checks;
   if (mode === 'text') {
     text?.stop();

@@ -61,6 +61,8 @@ export interface UpgradeOptions {
   namespace?: string;
   release?: string;
   yes: boolean;
+  /** --dry-run: print the plan (values diff, resource diff, restarts) and change nothing. */
+  dryRun: boolean;
   force: boolean;
   skipPrepare: PrepareStepName[];
   recreateSubscriptions: boolean;
@@ -274,7 +276,7 @@ function restartStep(restarts: Map<string, string[]>): Step {
 }
 
 export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise<number> {
-  if (!flags.yes && !cmd.interactive) {
+  if (!flags.yes && !flags.dryRun && !cmd.interactive) {
     throw new UsageError('upgrade changes the cluster and there is no terminal to confirm on', 'pass --yes to confirm without a prompt (as with apt-get -y)');
   }
   // The stored answers live in the namespace, so only the flags and the answers file can name it.
@@ -331,6 +333,12 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
           restart: [...plan.restarts.keys()],
         })}\n`,
       );
+    }
+    if (flags.dryRun) {
+      // Everything so far only read: helm history/get, the stored answers, helm template.
+      if (flags.output === 'text') cmd.stdout.write(`\nDry run: nothing was changed. Apply with: bucketeer-install upgrade ${dryRunReplay(flags)}\n`);
+      else cmd.stdout.write(`${JSON.stringify({ ...result('ok', 0, []), dryRun: true })}\n`);
+      return 0;
     }
     if (!flags.yes) {
       if (!(await cmd.confirm('Apply this upgrade? [y/N] '))) throw new UsageError('upgrade cancelled; nothing was changed', 'run again and answer y, or pass --yes');
@@ -405,6 +413,21 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
     cmd.stdout.write(`${JSON.stringify(result('ok', 0, checks))}\n`);
   }
   return 0;
+}
+
+/** The flags that name the same upgrade, for the line after a dry run (secrets are never flags). */
+function dryRunReplay(f: UpgradeOptions): string {
+  const words: string[] = [];
+  const add = (flag: string, v: string | undefined) => v !== undefined && words.push(flag, /^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+  add('--answers', f.answersFile?.path);
+  add('--chart', f.chart);
+  add('--chart-version', f.chartVersion);
+  add('--kube-context', f.kubeContext);
+  add('--kubeconfig', f.kubeconfig);
+  add('--namespace', f.namespace);
+  add('--release', f.release);
+  if (f.force) words.push('--force');
+  return [...words, '--yes'].join(' ');
 }
 
 /**
