@@ -122,6 +122,25 @@ export const commands: CommandSpec[] = [
     load: () => import('../commands/doctor.js'),
   },
   {
+    name: 'uninstall',
+    summary: 'helm uninstall of the release; keeps the data (PVCs, Secrets, stored answers) unless --purge; never deletes cloud resources',
+    usage: 'bucketeer-install uninstall [--release NAME] [-n NS] [--yes] [--purge] [flags]',
+    flags: [
+      { ...f.release, description: `helm release name (default ${DEFAULT_RELEASE})` },
+      { ...f.namespace, description: `namespace of the release (default ${DEFAULT_NAMESPACE})` },
+      f.kubeContext,
+      f.kubeconfig,
+      { ...f.yes, description: 'confirm without asking (needed without a terminal)' },
+      { name: 'purge', type: 'boolean', description: 'also delete every object bucketeer-install created: PVCs (the in-cluster MySQL/Redis data), Secrets, stored answers, the namespace it created' },
+      { ...f.timeout, description: `how long to wait for the release and the objects to go (default ${formatDuration(DEFAULT_TIMEOUT_MS)})` },
+    ],
+    examples: [
+      { command: 'bucketeer-install uninstall -n bucketeer', description: 'remove the release, keep the data; lists what remains' },
+      { command: 'bucketeer-install uninstall -n bucketeer --purge -y', description: 'remove everything bucketeer-install created in the cluster, without a prompt' },
+    ],
+    load: () => import('../commands/uninstall.js'),
+  },
+  {
     name: 'schema',
     summary: 'print the JSON Schema of the answers file',
     usage: 'bucketeer-install schema',

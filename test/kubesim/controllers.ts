@@ -408,7 +408,8 @@ export class Controllers {
         if (!this.store.get(this.k.pvc, ns, claimName)) {
           this.store.put(this.k.pvc, this.defaultsOnCreate(this.k.pvc, {
             apiVersion: 'v1', kind: 'PersistentVolumeClaim',
-            metadata: { name: claimName, namespace: ns, labels: { ...(sts.spec?.selector?.matchLabels ?? {}) } },
+            // Like the StatefulSet controller: the template's labels plus the selector's.
+            metadata: { name: claimName, namespace: ns, labels: { ...(claim.metadata?.labels ?? {}), ...(sts.spec?.selector?.matchLabels ?? {}) } },
             spec: structuredClone(claim.spec ?? {}),
           }));
         }

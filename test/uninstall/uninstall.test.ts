@@ -1,0 +1,99 @@
+// uninstall against kubesim with the real helm and the fixture chart: the release goes and the
+// data stays (each kept object listed with its kubectl delete command); --purge deletes every
+// object labelled app.kubernetes.io/managed-by=bucketeer-install, the PVCs included, and is
+// idempotent; without a terminal it needs --yes. helm leaves the chart's migration hook Job
+// (upstream manifests/bucketeer/templates/atlas-migration.yaml, a pre-install,pre-upgrade hook)
+// after `helm uninstall`; uninstall deletes it too.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { helm, helmHistory, runInstall, startCli, startHarness, type Harness } from '../install/helpers.js';
+
+const MANAGED = 'app.kubernetes.io/managed-by=bucketeer-install';
+const NAMESPACED_KINDS = ['configmap', 'secret', 'service', 'statefulset', 'job', 'pvc', 'pod'];
+
+describe.skipIf(!helm)('uninstall', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => h?.close());
+
+  const uninstall = (ns: string, extra: string[]) => startCli(['uninstall', '--context', 'kubesim', '--kubeconfig', h.sim.kubeconfigPath, '-n', ns, '--timeout', '30s', ...extra], h.env).done;
+  const managed = (ns: string) => [
+    ...NAMESPACED_KINDS.flatMap((k) => h.sim.objects.list(k, ns, MANAGED).map((o) => `${o.kind}/${o.metadata.name}`)),
+    ...h.sim.objects.list('namespace', undefined, MANAGED).filter((o) => o.metadata.name === ns).map((o) => `Namespace/${o.metadata.name}`),
+  ];
+  const pvcs = (ns: string) => h.sim.objects.list('pvc', ns).map((o) => o.metadata.name).sort();
+
+  it('without a terminal and without --yes: exit 2 naming --yes, before reading the cluster', async () => {
+    const r = await startCli(['uninstall', '--kube-context', 'nowhere', '-n', 'x', '--purge'], h.env).done;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--yes');
+  });
+
+  it('a missing release without --purge is exit 2 naming --release and --namespace', async () => {
+    const r = await uninstall('never-installed', ['-y']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('there is no release bucketeer in namespace never-installed');
+  });
+
+  it('uninstall --yes removes the release and keeps the PVCs, Secrets and stored answers, each listed with its delete command; then --purge deletes them all; a second --purge exits 0', async () => {
+    const ns = 'un-keep';
+    const i = await runInstall(h, { namespace: ns });
+    expect(i.code, i.stderr).toBe(0);
+    expect(pvcs(ns)).toEqual(['data-bucketeer-mysql-0', 'data-bucketeer-redis-0']);
+    // The claims carry the installer's label from their templates.
+    expect(h.sim.objects.list('pvc', ns, MANAGED)).toHaveLength(2);
+    expect(h.sim.objects.get('job', ns, 'bucketeer-migrate')).toBeDefined();
+
+    const r = await uninstall(ns, ['-y']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await helmHistory(h, ns)).toBeUndefined();
+    expect(h.sim.objects.list('deployment', ns)).toEqual([]);
+    expect(h.sim.objects.get('job', ns, 'bucketeer-migrate')).toBeUndefined();
+    expect(pvcs(ns)).toEqual(['data-bucketeer-mysql-0', 'data-bucketeer-redis-0']);
+    expect(h.sim.objects.get('secret', ns, 'bucketeer-mysql')).toBeDefined();
+    expect(h.sim.objects.get('configmap', ns, 'bucketeer-bucketeer-install')).toBeDefined();
+    expect(r.stdout).toContain('Release bucketeer uninstalled');
+    expect(r.stdout).toMatch(/PersistentVolumeClaim\/data-bucketeer-mysql-0 +kubectl --context kubesim --kubeconfig \S+ delete pvc data-bucketeer-mysql-0 -n un-keep/);
+    expect(r.stdout).toMatch(/Secret\/bucketeer-oauth-key +kubectl .* delete secret bucketeer-oauth-key -n un-keep/);
+    expect(r.stdout).toMatch(/ConfigMap\/bucketeer-bucketeer-install +kubectl .* delete configmap/);
+    expect(r.stdout).toMatch(/Namespace\/un-keep +kubectl .* delete namespace un-keep/);
+
+    const p = await uninstall(ns, ['--purge', '--yes']);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout).toMatch(/Deleted \d+ objects bucketeer-install created/);
+    expect(pvcs(ns)).toEqual([]);
+    expect(managed(ns)).toEqual([]);
+
+    const again = await uninstall(ns, ['--purge', '--yes']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('Nothing to uninstall');
+  });
+
+  it('uninstall --purge -y on an installed release leaves no PVC and no object labelled managed-by=bucketeer-install', async () => {
+    const ns = 'un-purge';
+    const i = await runInstall(h, { namespace: ns });
+    expect(i.code, i.stderr).toBe(0);
+    expect(managed(ns).length).toBeGreaterThan(10);
+    const r = await uninstall(ns, ['--purge', '-y']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await helmHistory(h, ns)).toBeUndefined();
+    expect(pvcs(ns)).toEqual([]);
+    expect(managed(ns)).toEqual([]);
+    expect(r.stdout).toContain('Namespace un-purge deleted');
+    const again = await uninstall(ns, ['--purge', '-y']);
+    expect(again.code, again.stderr).toBe(0);
+  });
+
+  it('--purge keeps a namespace the installer created when something else lives in it', async () => {
+    const ns = 'un-shared';
+    const i = await runInstall(h, { namespace: ns });
+    expect(i.code, i.stderr).toBe(0);
+    h.sim.objects.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'someone-elses', namespace: ns }, data: { a: 'b' } });
+    const r = await uninstall(ns, ['--purge', '-y']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Namespace un-shared kept: it still holds 1 configmaps \(e\.g\. someone-elses\)/);
+    expect(h.sim.objects.get('configmap', ns, 'someone-elses')).toBeDefined();
+    expect(pvcs(ns)).toEqual([]);
+  });
+});
