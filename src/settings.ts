@@ -14,6 +14,9 @@ export const DEFAULT_DOCTOR_HEALTH_WINDOW_MS = 5_000;
 /** --probe-timeout of doctor and doctor --pre: the time one probe or API request may take. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
 
+/** --timeout of `version`: how long helm and each cluster request may take. */
+export const DEFAULT_VERSION_TIMEOUT_MS = 5_000;
+
 /** A duration as --help prints it and helm writes it: 10m, 10s, 1m30s. */
 export function formatDuration(ms: number): string {
   const parts: string[] = [];

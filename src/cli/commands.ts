@@ -1,7 +1,7 @@
 import type { CommandModule } from './context.js';
 import { COMMAND_OUTPUTS, wordList, type FlagSpec } from './flags.js';
 import { PREPARE_STEP_NAMES } from '../prepare/types.js';
-import { DEFAULT_DOCTOR_HEALTH_WINDOW_MS, DEFAULT_HEALTH_WINDOW_MS, DEFAULT_NAMESPACE, DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_RELEASE, DEFAULT_TIMEOUT_MS, formatDuration } from '../settings.js';
+import { DEFAULT_DOCTOR_HEALTH_WINDOW_MS, DEFAULT_HEALTH_WINDOW_MS, DEFAULT_NAMESPACE, DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_RELEASE, DEFAULT_TIMEOUT_MS, DEFAULT_VERSION_TIMEOUT_MS, formatDuration } from '../settings.js';
 
 export type { CommandContext, CommandModule } from './context.js';
 
@@ -139,6 +139,24 @@ export const commands: CommandSpec[] = [
       { command: 'bucketeer-install uninstall -n bucketeer --purge -y', description: 'remove everything bucketeer-install created in the cluster, without a prompt' },
     ],
     load: () => import('../commands/uninstall.js'),
+  },
+  {
+    name: 'version',
+    summary: "versions: this tool, helm, and the deployed release's chart and app where the cluster answers",
+    usage: 'bucketeer-install version [--output text|json] [flags]',
+    flags: [
+      { ...f.output, values: COMMAND_OUTPUTS.version, description: `output format: ${wordList(COMMAND_OUTPUTS.version)}` },
+      f.kubeContext,
+      f.kubeconfig,
+      { ...f.namespace, description: `namespace of the release (default ${DEFAULT_NAMESPACE})` },
+      { ...f.release, description: `helm release name (default ${DEFAULT_RELEASE})` },
+      { ...f.timeout, description: `how long helm and each cluster request may take (default ${formatDuration(DEFAULT_VERSION_TIMEOUT_MS)})` },
+    ],
+    examples: [
+      { command: 'bucketeer-install version', description: 'all versions as text' },
+      { command: 'bucketeer-install version -o json --context prod -n bucketeer', description: 'one JSON object; a field is null with its reason when unreadable' },
+    ],
+    load: () => import('../commands/version.js'),
   },
   {
     name: 'schema',

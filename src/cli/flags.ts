@@ -138,6 +138,7 @@ export const COMMAND_OUTPUTS = {
   install: OUTPUT_FORMATS,
   upgrade: ['text', 'ndjson'],
   doctor: ['text', 'json'],
+  version: ['text', 'json'],
 } as const satisfies Record<string, readonly OutputFormat[]>;
 
 /** "text, json or ndjson" */
