@@ -1,7 +1,7 @@
 // The CLI entry. It must stay light: no Ink, React or cloud SDK at module scope (a test checks
 // this); commands are imported only when they run.
 import { commands, globalFlags, type CommandSpec } from './cli/commands.js';
-import { parseFlags, bool } from './cli/flags.js';
+import { parseFlags, bool, wordList } from './cli/flags.js';
 import { UsageError, ExitCode, formatError, exitCodeOf } from './errors.js';
 import { traceCommands } from './util/exec.js';
 import { closest } from './util/suggest.js';
@@ -112,7 +112,15 @@ async function runCommand(spec: CommandSpec, rest: string[], debug: boolean): Pr
     process.stdout.write(commandHelp(spec));
     return ExitCode.ok;
   }
-  if (args.positionals.length > 0) {
+  if (spec.args) {
+    const [value, extra] = args.positionals;
+    if (value === undefined || !spec.args.values.includes(value) || extra !== undefined) {
+      throw new UsageError(
+        value === undefined ? `${spec.name} needs ${spec.args.name}` : `${spec.name}: ${spec.args.name} must be ${wordList(spec.args.values)} (got "${extra ?? value}")`,
+        `write ${spec.args.values.map((v) => `bucketeer-install ${spec.name} ${v}`).join(', ')}`,
+      );
+    }
+  } else if (args.positionals.length > 0) {
     throw new UsageError(
       `unexpected argument "${args.positionals[0]}" for "${spec.name}"`,
       `run \`bucketeer-install ${spec.name} --help\` for its usage`,
@@ -131,6 +139,7 @@ async function runCommand(spec: CommandSpec, rest: string[], debug: boolean): Pr
     cwd: process.cwd(),
     interactive,
     debug,
+    catalog: { commands, globalFlags },
     confirm: (question) => askYesNo(question, process.stderr),
     interrupts: (opts) => handleInterrupts(process.stderr, opts),
   });

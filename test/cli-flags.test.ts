@@ -40,12 +40,14 @@ describe('flag habits', () => {
     const cmd = commands.find((c) => c.name === name)!;
     expect(cmd.examples.length).toBeGreaterThan(0);
     for (const e of cmd.examples) {
-      const words = e.command.split(/\s+/).filter((w) => !/^[<>|]$/.test(w));
-      const end = words.findIndex((w) => w === '>');
-      const argv = (end === -1 ? words : words.slice(0, end)).slice(1);
-      const rest = argv[0] === name ? argv.slice(1) : argv;
+      const words = e.command.split(/\s+/);
       expect(words[0]).toBe('bucketeer-install');
-      expect(() => parseFlags(rest, [...cmd.flags, ...globalFlags], name), e.command).not.toThrow();
+      const cut = words.indexOf('>');
+      const argv = (cut === -1 ? words : words.slice(0, cut)).slice(1);
+      const rest = argv[0] === name ? argv.slice(1) : argv;
+      const parsed = parseFlags(rest, [...cmd.flags, ...globalFlags], name);
+      if (cmd.args) expect(cmd.args.values, e.command).toContain(parsed.positionals[0]);
+      else expect(parsed.positionals, e.command).toEqual([]);
     }
   });
 

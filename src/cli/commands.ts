@@ -1,17 +1,12 @@
-import type { CommandModule } from './context.js';
+import type { CommandInfo, CommandModule } from './context.js';
 import { COMMAND_OUTPUTS, wordList, type FlagSpec } from './flags.js';
 import { PREPARE_STEP_NAMES } from '../prepare/types.js';
+import { SHELLS } from '../completion/shells.js';
 import { DEFAULT_DOCTOR_HEALTH_WINDOW_MS, DEFAULT_HEALTH_WINDOW_MS, DEFAULT_NAMESPACE, DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_RELEASE, DEFAULT_TIMEOUT_MS, DEFAULT_VERSION_TIMEOUT_MS, formatDuration } from '../settings.js';
 
 export type { CommandContext, CommandModule } from './context.js';
 
-export interface CommandSpec {
-  name: string;
-  summary: string;
-  usage: string;
-  flags: FlagSpec[];
-  /** Shown under Examples in --help; a test parses each with the command's flag specs. */
-  examples: { command: string; description: string }[];
+export interface CommandSpec extends CommandInfo {
   /** Loaded only when the command runs, so --help and --version stay light. */
   load: () => Promise<CommandModule>;
 }
@@ -157,6 +152,19 @@ export const commands: CommandSpec[] = [
       { command: 'bucketeer-install version -o json --context prod -n bucketeer', description: 'one JSON object; a field is null with its reason when unreadable' },
     ],
     load: () => import('../commands/version.js'),
+  },
+  {
+    name: 'completion',
+    summary: 'print a shell completion script (bash, zsh or fish) for the commands and flags',
+    usage: 'bucketeer-install completion bash|zsh|fish',
+    flags: [],
+    args: { name: 'SHELL', values: SHELLS },
+    examples: [
+      { command: 'bucketeer-install completion bash > /etc/bash_completion.d/bucketeer-install', description: 'bash, for every new shell' },
+      { command: 'bucketeer-install completion zsh > "${fpath[1]}/_bucketeer-install"', description: 'zsh' },
+      { command: 'bucketeer-install completion fish > ~/.config/fish/completions/bucketeer-install.fish', description: 'fish' },
+    ],
+    load: () => import('../commands/completion.js'),
   },
   {
     name: 'schema',
