@@ -261,6 +261,18 @@ const ExistingSecrets = z.strictObject({
   serviceToken: dnsLabel('existingSecrets.serviceToken', 253).optional().describe('Secret with token'),
 });
 
+const Images = z.strictObject({
+  registry: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d+)?(\/[a-z0-9._-]+)*$/, { error: 'must be a registry host with an optional port and path, such as mirror.example.internal/bkt' })
+    .optional()
+    .describe('mirror for every image the install runs: each becomes <registry>/<path>:<tag> (path without its original registry host)'),
+  pullSecrets: z
+    .array(dnsLabel('images.pullSecrets[]', 253))
+    .optional()
+    .describe('Secrets (type kubernetes.io/dockerconfigjson) in the release namespace, used to pull every image of the chart and of the installer'),
+});
+
 export const AnswersSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -279,6 +291,7 @@ export const AnswersSchema = z
     existingSecrets: ExistingSecrets.default({}),
     bootstrap: Bootstrap.default({ organization: { name: 'Bucketeer' }, project: { name: 'Default Project' }, environments: ['development', 'production'] }),
     sizing: z.enum(['small', 'medium', 'large']).default('small'),
+    images: Images.optional().describe('private registry or air gap: move every image to a mirror, add pull secrets'),
   })
   .superRefine((a, ctx) => {
     if (a.platform === 'gcp' && !a.gcp) ctx.addIssue({ code: 'custom', path: ['gcp'], message: 'gcp: {project, region} is required when platform is gcp' });

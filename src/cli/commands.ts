@@ -154,6 +154,17 @@ export const commands: CommandSpec[] = [
     load: () => import('../commands/version.js'),
   },
   {
+    name: 'images',
+    summary: 'list every image an install runs, after images.registry (no cluster needed)',
+    usage: 'bucketeer-install images --answers FILE [--output text|json]',
+    flags: [f.answers, f.chartVersion, { ...f.output, values: COMMAND_OUTPUTS.images, description: `output format: ${wordList(COMMAND_OUTPUTS.images)}` }],
+    examples: [
+      { command: 'bucketeer-install images --answers bucketeer.yaml', description: 'what to mirror for an air-gapped install' },
+      { command: 'bucketeer-install images --answers bucketeer.yaml -o json', description: 'the same as JSON (original and mirrored references)' },
+    ],
+    load: () => import('../commands/images.js'),
+  },
+  {
     name: 'completion',
     summary: 'print a shell completion script (bash, zsh or fish) for the commands and flags',
     usage: 'bucketeer-install completion bash|zsh|fish',

@@ -139,6 +139,7 @@ export const COMMAND_OUTPUTS = {
   upgrade: ['text', 'ndjson'],
   doctor: ['text', 'json'],
   version: ['text', 'json'],
+  images: ['text', 'json'],
 } as const satisfies Record<string, readonly OutputFormat[]>;
 
 /** "text, json or ndjson" */

@@ -6,6 +6,7 @@ import { inClusterManifests, mysqlName, type Manifest } from './in-cluster.js';
 import { generateMaterial, randomPassword, type Material } from './material.js';
 import { assertInlineSecretsSafe, MASK, planValues, secretNamesFor, type InlineSecrets, type Values } from './values.js';
 import { everyInlineSecret } from '../chart/facts.js';
+import { withImagePolicy } from './images.js';
 
 export interface Plan {
   answers: Answers;
@@ -108,7 +109,7 @@ export function buildPlan(answers: Answers, opts: PlanOptions = {}): Plan {
     values,
     secretValues: real ? secretOverlay(values, real) : undefined,
     secrets,
-    inCluster: [...ic.mysql, ...ic.redis],
+    inCluster: [...ic.mysql, ...ic.redis].map((m) => withImagePolicy(m, answers)),
   };
 }
 

@@ -2,6 +2,7 @@
 // Every rule here hides a sharp edge of the chart: values that must be set for the pods to start,
 // subchart defaults that disagree, inline values the chart quotes without escaping.
 import { mysqlWarehouseDatabase, type Answers } from '../answers/schema.js';
+import { imageValues } from './images.js';
 import { UsageError } from '../errors.js';
 import { SIZING, type ContainerResources } from './sizing.js';
 import { ON_DEMAND_SUBSCRIBERS, SUBSCRIBERS, TOPICS } from './topics.js';
@@ -118,6 +119,20 @@ const resources = (r: ContainerResources) => ({ requests: { ...r.requests }, lim
 export type Values = Record<string, unknown>;
 
 export function planValues(answers: Answers, secrets: InlineSecrets): Values {
+  return mergeValues(serviceValues(answers, secrets), imageValues(answers));
+}
+
+/** `overlay` merged into `base`, objects key by key (arrays and scalars of the overlay win). */
+function mergeValues(base: Values, overlay: Values): Values {
+  const out: Values = { ...base };
+  for (const [k, v] of Object.entries(overlay)) {
+    const b = out[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b) ? mergeValues(b as Values, v as Values) : v;
+  }
+  return out;
+}
+
+function serviceValues(answers: Answers, secrets: InlineSecrets): Values {
   const ns = answers.kubernetes.namespace;
   const ep = endpointsFor(answers);
   const names = secretNamesFor(answers);

@@ -7,6 +7,7 @@ import type { Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';
 import { mysqlName, type Manifest } from '../plan/in-cluster.js';
 import { endpointsFor } from '../plan/values.js';
+import { withImagePolicy } from '../plan/images.js';
 import { parseFactLog } from './protocol.js';
 import { evaluateRedis } from './redis.js';
 import { databaseProgramFor } from './database.js';
@@ -198,7 +199,7 @@ function jobManifests(a: Answers, step: PrepareStepName, client: PrepareClient, 
   const name = `${a.release.name}-prepare-${step}`;
   return [
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels: labels(a, step) }, data: files },
-    {
+    withImagePolicy({
       apiVersion: 'batch/v1',
       kind: 'Job',
       metadata: { name, namespace: ns, labels: labels(a, step) },
@@ -233,7 +234,7 @@ function jobManifests(a: Answers, step: PrepareStepName, client: PrepareClient, 
           },
         },
       },
-    },
+    }, a),
   ];
 }
 
