@@ -28,6 +28,8 @@ export interface KubernetesProbeOptions {
   needsStorage?: boolean;
   /** The release namespace (-n / answers kubernetes.namespace), for the RBAC check. */
   namespace?: string;
+  /** answers images.pullSecrets: each must exist in the namespace as a registry Secret. */
+  pullSecrets?: string[];
 }
 
 
@@ -327,7 +329,42 @@ export function kubernetesProbes(opts: KubernetesProbeOptions): Probe[] {
     },
   };
 
-  return [context, capacity, storage, ingress, certManager, rbac];
+  const pullSecrets: Probe = {
+    id: 'kubernetes.pullsecrets',
+    category: 'kubernetes',
+    title: 'Image pull secrets',
+    async run(ctx) {
+      let l;
+      try {
+        l = await load();
+      } catch (err) {
+        return setupFailure('kubernetes.pullsecrets', 'Image pull secrets', err);
+      }
+      const ns = opts.namespace ?? DEFAULT_NAMESPACE;
+      const names = opts.pullSecrets ?? [];
+      const check = (status: Check['status'], detail: string, hint?: string): ProbeOutput => ({
+        checks: [{ category: 'kubernetes', id: 'kubernetes.pullsecrets', title: `Image pull secrets in namespace ${ns}`, status, detail, hint, facts: { namespace: ns, pullSecrets: names } }],
+      });
+      try {
+        const found = await Promise.all(names.map(async (name) => ({ name, secret: await l.kube.get<KubeObject & { type?: string }>(resourcePath('Secret', ns, name), within(ctx)) })));
+        const missing = found.filter((f) => !f.secret).map((f) => f.name);
+        const REGISTRY_TYPES = ['kubernetes.io/dockerconfigjson', 'kubernetes.io/dockercfg'];
+        const wrongType = found.filter((f) => f.secret && !REGISTRY_TYPES.includes(f.secret.type ?? '')).map((f) => `${f.name} (${f.secret!.type ?? 'no type'})`);
+        if (missing.length) {
+          return check('fail', `missing: ${missing.join(', ')}; no pod could pull from the mirror`, `create each before installing: ${l.kube.kubectl(`create secret docker-registry ${missing[0]} -n ${ns} --docker-server=REGISTRY --docker-username=USER --docker-password=PASSWORD`)}`);
+        }
+        if (wrongType.length) return check('warn', `not registry Secrets: ${wrongType.join(', ')}`, 'kubelet reads only kubernetes.io/dockerconfigjson (or dockercfg) Secrets as pull secrets');
+        return check('pass', `${names.join(', ')} present (registry Secrets)`);
+      } catch (err) {
+        if (err instanceof Interrupted) throw err;
+        if (err instanceof KubeApiError && err.status === 403) return check('warn', `cannot read Secrets in ${ns} to check ${names.join(', ')}`, `check with an admin: ${l.kube.kubectl(`get secret ${names.join(' ')} -n ${ns}`)}`);
+        const p = describeKubeError(err, l.server);
+        return check('warn', p.cause, p.fix);
+      }
+    },
+  };
+
+  return [context, capacity, storage, ingress, certManager, rbac, ...(opts.pullSecrets?.length ? [pullSecrets] : [])];
 }
 
 async function sslPassthrough(kube: KubeClient, ctx: ProbeContext): Promise<boolean | undefined> {

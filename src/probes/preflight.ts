@@ -74,6 +74,7 @@ export async function buildProbes(opts: PreflightOptions): Promise<Probe[]> {
       platform: opts.platform,
       namespace: opts.namespace ?? a?.kubernetes.namespace,
       required: { cpuMilli: required.cpuMilli, memoryBytes: required.memoryBytes, sizing: required.label },
+      pullSecrets: a?.images?.pullSecrets,
       needsStorage: a ? a.database.mode === 'in-cluster' || a.redis.mode === 'in-cluster' : opts.platform === 'other',
       ...opts.kubernetes,
     }),
