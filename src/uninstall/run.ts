@@ -9,6 +9,7 @@ import type { Answers } from '../answers/schema.js';
 import { ExitCode, Interrupted, OperationFailed, UsageError, exitCodeOf } from '../errors.js';
 import { detectHelm } from '../helm/binary.js';
 import type { ServiceIO } from '../io.js';
+import { acquireReleaseLock, type ReleaseLock } from '../install/lock.js';
 import { helmUninstall, releaseHistory, type HelmTarget } from '../install/release.js';
 import { MANAGED_BY, readStoredAnswers, storedAnswersName } from '../install/stored-answers.js';
 import { KubeClient, pluralOf, resourcePath } from '../kube/client.js';
@@ -112,6 +113,7 @@ export async function runUninstall(o: UninstallOptions, io: ServiceIO): Promise<
   const kube = KubeClient.fromKubeconfig({ kubeconfig: o.kubeconfig, context: kubeContext, env: io.env, cwd: io.cwd });
   const interrupt = io.interrupts({ message: (sig) => `${sig} received: stopping (helm, if running, is signalled and awaited)` });
   const out = (line = '') => io.stdout.write(`${line}\n`);
+  let lock: ReleaseLock | undefined;
   try {
     const signal = interrupt.signal;
     // Read everything first: nothing is deleted when the cluster or helm is missing.
@@ -157,6 +159,9 @@ export async function runUninstall(o: UninstallOptions, io: ServiceIO): Promise<
     if (!o.yes && !(await io.confirm(`${o.purge ? 'Uninstall and delete the data' : 'Uninstall'}? [y/N] `))) {
       throw new UsageError('uninstall cancelled; nothing was changed', 'run again and answer y, or pass --yes');
     }
+
+    // The release lock install and upgrade hold: no uninstall while one of them runs.
+    if (nsObject) lock = await acquireReleaseLock(kube, { namespace, release, command: 'uninstall', waitMs: o.timeoutMs, signal, onWait: (m) => io.stderr.write(`${m}\n`) });
 
     if (latest) {
       await helmUninstall(t, { timeoutMs: o.timeoutMs, signal });
@@ -209,6 +214,7 @@ export async function runUninstall(o: UninstallOptions, io: ServiceIO): Promise<
     }
     throw err;
   } finally {
+    await lock?.release();
     interrupt.dispose();
     kube.close();
   }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helm, helmHistory, runInstall, startCli, startHarness, type Harness } from '../install/helpers.js';
 
 const MANAGED = 'app.kubernetes.io/managed-by=bucketeer-install';
-const NAMESPACED_KINDS = ['configmap', 'secret', 'service', 'statefulset', 'job', 'pvc', 'pod'];
+const NAMESPACED_KINDS = ['configmap', 'secret', 'service', 'statefulset', 'job', 'pvc', 'pod', 'lease'];
 
 describe.skipIf(!helm)('uninstall', () => {
   let h: Harness;
@@ -83,6 +83,36 @@ describe.skipIf(!helm)('uninstall', () => {
     expect(r.stdout).toContain('Namespace un-purge deleted');
     const again = await uninstall(ns, ['--purge', '-y']);
     expect(again.code, again.stderr).toBe(0);
+  });
+
+  it('waits for the release lock install and upgrade hold, then refuses naming the holder (exit 1), changing nothing', async () => {
+    const ns = 'un-locked';
+    const i = await runInstall(h, { namespace: ns });
+    expect(i.code, i.stderr).toBe(0);
+    const micro = (d: Date) => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+    const hold = () =>
+      h.sim.objects.put({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: 'bucketeer-bucketeer-install-lock', namespace: ns },
+        spec: { holderIdentity: 'other-host pid 42 (upgrade)', leaseDurationSeconds: 30, acquireTime: micro(new Date()), renewTime: micro(new Date()), leaseTransitions: 0 },
+      });
+    hold();
+    const renewer = setInterval(hold, 1_000);
+    try {
+      const r = await uninstall(ns, ['--purge', '-y', '--timeout', '3s']);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain('other-host pid 42 (upgrade)');
+    } finally {
+      clearInterval(renewer);
+    }
+    expect((await helmHistory(h, ns))?.at(-1)?.status).toBe('deployed');
+    expect(pvcs(ns)).toEqual(['data-bucketeer-mysql-0', 'data-bucketeer-redis-0']);
+    // Once the lease is gone, the purge runs and leaves no lease of its own behind.
+    h.sim.objects.delete('lease', ns, 'bucketeer-bucketeer-install-lock');
+    const p = await uninstall(ns, ['--purge', '-y']);
+    expect(p.code, p.stderr).toBe(0);
+    expect(managed(ns)).toEqual([]);
   });
 
   it('--purge keeps a namespace the installer created when something else lives in it', async () => {
