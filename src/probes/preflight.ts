@@ -2,7 +2,8 @@
 // as one CheckReport (identity, platform, middleware, quotas, capacity, advice).
 import type { Answers } from '../answers/schema.js';
 import type { SecretSources } from '../answers/secrets.js';
-import { summarize, type Check, type CheckReport } from '../checks/types.js';
+import { runChecks, type AnyCheckSpec, type CheckGroupSpec } from '../checks/runner.js';
+import { summarize, type CheckReport } from '../checks/types.js';
 import { totalRequests } from '../plan/sizing.js';
 import { capacityCheck, messagingCheck, quotaChecks, type Required } from './advice.js';
 import type { AwsProbeOptions } from './aws.js';
@@ -10,7 +11,7 @@ import { middlewareTargets } from './middleware.js';
 import type { Platform } from './detect.js';
 import type { GcpProbeOptions } from './gcp.js';
 import type { KubernetesProbeOptions } from './kubernetes.js';
-import { DEFAULT_PROBE_TIMEOUT_MS, mergeFacts, runProbes } from './runner.js';
+import { DEFAULT_PROBE_TIMEOUT_MS, mergeFacts, probeSpecs } from './runner.js';
 import type { PreflightFacts, Probe, ProbeResult } from './types.js';
 
 export interface PreflightOptions {
@@ -100,16 +101,29 @@ function connectionProbe(answers: Answers, opts: PreflightOptions): Probe {
 export async function runPreflight(opts: PreflightOptions): Promise<PreflightResult> {
   const started = performance.now();
   const probes = await buildProbes(opts);
-  const results = await runProbes(probes, { timeoutMs: opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, signal: opts.signal });
-  const facts = mergeFacts(results);
-  const checks: Check[] = results.flatMap((r) => r.checks);
-  const capacity = capacityCheck(facts.kubernetes.free, requiredFor(opts.answers, opts.platform));
-  if (capacity) {
-    // Keep it with the other cluster checks.
-    const at = checks.findIndex((c) => c.id === 'kubernetes.storageclass');
-    checks.splice(at === -1 ? checks.length : at, 0, capacity);
-  }
-  checks.push(...quotaChecks(facts.quotas));
-  checks.push(messagingCheck(opts.answers, opts.platform, facts));
-  return { report: summarize(checks), results, facts, durationMs: Math.round(performance.now() - started) };
+  const results: ProbeResult[] = [];
+  const specs: AnyCheckSpec[] = probeSpecs(probes, { timeoutMs: opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, signal: opts.signal }, results);
+  // The advice reads every probe's facts, so it runs when all of them are done.
+  const afterProbes = probes.map((p) => p.id);
+  let merged: PreflightFacts | undefined;
+  const facts = () => (merged ??= mergeFacts(results));
+  const capacity: CheckGroupSpec = {
+    id: 'advice.capacity',
+    category: 'kubernetes',
+    title: 'Cluster capacity',
+    after: afterProbes,
+    async runAll() {
+      const check = capacityCheck(facts().kubernetes.free, requiredFor(opts.answers, opts.platform));
+      return check ? [check] : [];
+    },
+  };
+  // Keep it with the other cluster checks.
+  const at = specs.findIndex((s) => s.id === 'kubernetes.storageclass');
+  specs.splice(at === -1 ? specs.length : at, 0, capacity);
+  specs.push(
+    { id: 'advice.quotas', category: 'quotas', title: 'Quotas', after: afterProbes, runAll: async () => quotaChecks(facts().quotas) },
+    { id: 'advice.messaging', category: 'advice', title: 'Messaging', after: afterProbes, runAll: async () => [messagingCheck(opts.answers, opts.platform, facts())] },
+  );
+  const { checks } = await runChecks(specs, { signal: opts.signal });
+  return { report: summarize(checks), results, facts: facts(), durationMs: Math.round(performance.now() - started) };
 }
