@@ -6,16 +6,17 @@ import { runChecks, type AnyCheckSpec, type CheckGroupSpec } from '../checks/run
 import { summarize, type CheckReport } from '../checks/types.js';
 import { totalRequests } from '../plan/sizing.js';
 import { capacityCheck, messagingCheck, quotaChecks, type Required } from './advice.js';
+import { platformById, type PlatformId } from '../platforms/index.js';
 import type { AwsProbeOptions } from './aws.js';
+import { CLOUD_PROBES } from './clouds.js';
 import { middlewareTargets } from './middleware.js';
-import type { Platform } from './detect.js';
 import type { GcpProbeOptions } from './gcp.js';
 import type { KubernetesProbeOptions } from './kubernetes.js';
 import { DEFAULT_PROBE_TIMEOUT_MS, mergeFacts, probeSpecs } from './runner.js';
 import type { PreflightFacts, Probe, ProbeResult } from './types.js';
 
 export interface PreflightOptions {
-  platform: Platform;
+  platform: PlatformId;
   env: NodeJS.ProcessEnv;
   answers?: Answers;
   /** Where the answers' secret references resolve (the database password of the connection check). */
@@ -42,29 +43,22 @@ export interface PreflightResult {
 }
 
 /** What the install will request from the cluster; without answers, the quick start's sizing. */
-export function requiredFor(answers: Answers | undefined, platform: Platform): Required {
+export function requiredFor(answers: Answers | undefined, platform: PlatformId): Required {
   if (answers) {
     const inCluster = { mysql: answers.database.mode === 'in-cluster', redis: answers.redis.mode === 'in-cluster' };
     const extra = [inCluster.mysql && 'in-cluster MySQL', inCluster.redis && 'in-cluster Redis'].filter(Boolean).join(', ');
     return { ...totalRequests(answers.sizing, inCluster), label: `${answers.sizing}${extra ? ` with ${extra}` : ''}` };
   }
-  const inCluster = platform === 'other';
+  const inCluster = platformById(platform).middlewareInCluster;
   return { ...totalRequests('small', { mysql: inCluster, redis: inCluster }), label: `small${inCluster ? ' with in-cluster MySQL and Redis' : ''} (assumed; pass --answers)` };
 }
 
 export async function buildProbes(opts: PreflightOptions): Promise<Probe[]> {
   const probes: Probe[] = [];
   const a = opts.answers;
-  if (opts.platform === 'aws') {
-    const { awsProbes } = await import('./aws.js');
-    probes.push(...awsProbes({ env: opts.env, profile: a?.aws?.profile, region: a?.aws?.region, targets: a && middlewareTargets(a), ...opts.aws }));
-  }
-  if (opts.platform === 'gcp') {
-    const { gcpProbes } = await import('./gcp.js');
-    const { workloadIdentityOf } = await import('./gcp-identity.js');
-    const workloadIdentity = a ? workloadIdentityOf(a, opts.namespace) : undefined;
-    probes.push(...gcpProbes({ env: opts.env, project: a?.gcp?.project, region: a?.gcp?.region, ordering: a?.messaging.ordering, targets: a && middlewareTargets(a), workloadIdentity, ...opts.gcp }));
-  }
+  const platform = platformById(opts.platform);
+  const cloud = CLOUD_PROBES[opts.platform];
+  if (cloud) probes.push(...(await cloud.all({ env: opts.env, answers: a, namespace: opts.namespace, targets: a && middlewareTargets(a), aws: opts.aws, gcp: opts.gcp })));
   const { kubernetesProbes } = await import('./kubernetes.js');
   const required = requiredFor(a, opts.platform);
   probes.push(
@@ -75,7 +69,7 @@ export async function buildProbes(opts: PreflightOptions): Promise<Probe[]> {
       platform: opts.platform,
       namespace: opts.namespace ?? a?.kubernetes.namespace,
       required: { cpuMilli: required.cpuMilli, memoryBytes: required.memoryBytes, sizing: required.label },
-      needsStorage: a ? a.database.mode === 'in-cluster' || a.redis.mode === 'in-cluster' : opts.platform === 'other',
+      needsStorage: a ? a.database.mode === 'in-cluster' || a.redis.mode === 'in-cluster' : platform.middlewareInCluster,
       ...opts.kubernetes,
     }),
   );
