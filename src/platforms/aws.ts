@@ -1,7 +1,7 @@
 // AWS: EKS, RDS, ElastiCache and KMS; messaging on Redis Streams (Bucketeer v2.3.0 has no SQS/SNS
 // support). The probes are in src/probes/aws.ts.
 import { detectAws } from '../probes/detect.js';
-import type { Platform } from './types.js';
+import { maxmemoryPolicyHint, type Platform } from './types.js';
 
 /** AWS's SQS FIFO limits: 300 API calls/s per action, 3,000 msg/s with batches of 10. */
 export const SQS_FIFO = { callsPerSecond: 300, batchedMessagesPerSecond: 3000 };
@@ -34,7 +34,7 @@ export const aws: Platform<'aws'> = {
     regionOfContext: (context) => /^arn:aws[a-z-]*:eks:([a-z]{2}(-gov)?-[a-z]+-[0-9]):/.exec(context)?.[1],
     cloudQuestions({ env, detected: d, text }) {
       const fromContext = d.kubeContext ? aws.wizard!.regionOfContext(d.kubeContext) : undefined;
-      const found = d.aws?.account ? `found in account ${d.aws.account}` : 'found by the aws probe';
+      const found = aws.wizard!.foundIn(d);
       const region = fromContext ?? d.aws?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
       const regionSource = fromContext ? `from context ${d.kubeContext}` : d.aws?.region ? found : env.AWS_REGION ? 'from AWS_REGION' : env.AWS_DEFAULT_REGION ? 'from AWS_DEFAULT_REGION' : undefined;
       return [
@@ -49,6 +49,15 @@ export const aws: Platform<'aws'> = {
         }),
       ];
     },
+    foundIn: (d) => (d.aws ? `found in account ${d.aws.account}` : 'found by the aws probe'),
+    managedMysql: (d) => d.rds.map((i) => ({ label: `RDS ${i.id}`, value: `rds:${i.id}`, hint: `${i.endpoint} · ${aws.wizard!.foundIn(d)}`, sets: { 'db.host': i.endpoint, 'db.port': String(i.port ?? 3306) } })),
+    managedRedis: (d) =>
+      d.elasticache.map((i) => ({
+        label: `ElastiCache ${i.id}`,
+        value: `elasticache:${i.id}`,
+        hint: `${maxmemoryPolicyHint(i.maxmemoryPolicy)} · ${aws.wizard!.foundIn(d)}`,
+        sets: { 'redis.addr': `${i.endpoint}:${i.port ?? 6379}`, 'redis.cluster': i.clusterMode ? 'on' : 'off' },
+      })),
     draft: (v) => (v['aws.region'] === undefined ? undefined : { aws: { region: v['aws.region'], profile: v['aws.profile'] || undefined } }),
   },
   summary: (a) => `AWS ${a.aws!.region}${a.aws!.profile ? `, profile ${a.aws!.profile}` : ''}`,

@@ -1,7 +1,7 @@
 // Google Cloud: GKE, Cloud SQL, Memorystore, Pub/Sub and BigQuery. Its probes are in
 // src/probes/gcp.ts.
 import { detectGcp } from '../probes/detect.js';
-import type { Platform } from './types.js';
+import { maxmemoryPolicyHint, type Platform } from './types.js';
 
 export const CLOUD_SQL_TRUST_FLAG = 'gcloud sql instances patch INSTANCE --database-flags=log_bin_trust_function_creators=on';
 
@@ -47,6 +47,16 @@ export const gcp: Platform<'gcp'> = {
         }),
       ];
     },
+    foundIn: (d) => (d.gcp ? `found in project ${d.gcp.id}` : 'found by the gcp probe'),
+    managedMysql: (d) =>
+      d.cloudsql.flatMap((i) => (i.privateIp ? [{ label: `Cloud SQL ${i.name} (${i.privateIp})`, value: `cloudsql:${i.name}`, hint: gcp.wizard!.foundIn(d), sets: { 'db.host': i.privateIp, 'db.port': '3306' } }] : [])),
+    managedRedis: (d) =>
+      d.memorystore.map((i) => ({
+        label: `Memorystore ${i.name} (${i.host}:${i.port})`,
+        value: `memorystore:${i.name}`,
+        hint: `${maxmemoryPolicyHint(i.maxmemoryPolicy)} · ${gcp.wizard!.foundIn(d)}`,
+        sets: { 'redis.addr': `${i.host}:${i.port}`, 'redis.cluster': 'off' },
+      })),
     draft: (v) =>
       v['gcp.project'] === undefined
         ? undefined

@@ -41,13 +41,34 @@ export interface WizardDetected {
   kubeContext?: string;
   gcp?: { id: string };
   aws?: { region?: string; profile?: string; account?: string };
+  cloudsql: { name: string; privateIp?: string }[];
+  rds: { id: string; endpoint: string; port?: number }[];
+  memorystore: { name: string; host: string; port: number; maxmemoryPolicy?: string }[];
+  elasticache: { id: string; endpoint: string; port?: number; maxmemoryPolicy?: string; clusterMode?: boolean }[];
 }
+
+/** A managed instance the probes found, as a choice of the Database or Redis question. */
+export interface ManagedChoice {
+  label: string;
+  value: string;
+  hint: string;
+  /** The answers it fills in (host and port, address and cluster mode). */
+  sets: Record<string, string>;
+}
+
+/** One line on a Redis's maxmemory-policy: anything but noeviction drops events when memory fills. */
+export const maxmemoryPolicyHint = (p: string | undefined): string =>
+  p === undefined ? 'maxmemory-policy unknown' : p === 'noeviction' ? 'maxmemory-policy noeviction ✓' : `maxmemory-policy ${p} ✗ must be noeviction`;
 
 /** The platform's part of the wizard: its Cloud questions and the answers block they fill. */
 export interface PlatformWizard {
   /** The region a kube context of this platform's managed Kubernetes names. */
   regionOfContext(context: string): string | undefined;
   cloudQuestions<Q>(input: { values: Readonly<Record<string, string>>; env: NodeJS.ProcessEnv; detected: WizardDetected; text(q: CloudTextQuestion): Q }): Q[];
+  /** Where the probes found its managed instances ("found in project P"), the source of the found choices. */
+  foundIn(detected: WizardDetected): string;
+  managedMysql(detected: WizardDetected): ManagedChoice[];
+  managedRedis(detected: WizardDetected): ManagedChoice[];
   /** The answers' block for this platform (e.g. `gcp: {...}`) from the recorded values; undefined until its first question is answered. */
   draft(values: Readonly<Record<string, string>>): Record<string, unknown> | undefined;
 }

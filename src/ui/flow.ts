@@ -108,14 +108,6 @@ export function detection(facts: readonly WizardFact[]) {
 /** The platform the recorded values chose, if any. */
 const platformIn = (v: Values) => PLATFORMS.find((p) => p.id === v.platform);
 
-const where = (facts: readonly WizardFact[]) => {
-  const d = detection(facts);
-  return {
-    gcp: d.gcp ? `found in project ${d.gcp.id}` : 'found by the gcp probe',
-    aws: d.aws ? `found in account ${d.aws.account}` : 'found by the aws probe',
-  };
-};
-
 // ---- the answers draft -------------------------------------------------------------------
 
 const num = (s: string | undefined) => (s === undefined || s === '' ? undefined : /^\d+$/.test(s) ? Number(s) : s);
@@ -275,7 +267,6 @@ function sizingHint(size: Sizing, ctx: FlowContext): string {
 
 export function questionsFor(v: Values, ctx: FlowContext): Question[] {
   const d = detection(ctx.facts);
-  const found = where(ctx.facts);
   const qs: Question[] = [];
 
   // Platform
@@ -295,7 +286,7 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
   const chosen = platformIn(v);
 
   // Cloud
-  const detected = { kubeContext: d.kube?.context, gcp: d.gcp, aws: d.aws };
+  const detected = { kubeContext: d.kube?.context, gcp: d.gcp, aws: d.aws, cloudsql: d.cloudsql, rds: d.rds, memorystore: d.memorystore, elasticache: d.elasticache };
   qs.push(...(platformIn(v)?.wizard?.cloudQuestions({ values: v, env: ctx.env, detected, text: (q) => text(v, { ...q, section: 'Cloud' }) }) ?? []));
 
   // Kubernetes
@@ -330,12 +321,7 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
   );
 
   // Database
-  const dbFound: SelectItem[] =
-    platform === 'gcp'
-      ? d.cloudsql.map((i) => ({ label: `Cloud SQL ${i.name} (${i.privateIp})`, value: `cloudsql:${i.name}`, hint: found.gcp, sets: { 'db.host': i.privateIp!, 'db.port': '3306' } }))
-      : platform === 'aws'
-        ? d.rds.map((i) => ({ label: `RDS ${i.id}`, value: `rds:${i.id}`, hint: `${i.endpoint} · ${found.aws}`, sets: { 'db.host': i.endpoint, 'db.port': String(i.port ?? 3306) } }))
-        : [];
+  const dbFound: SelectItem[] = chosen?.wizard?.managedMysql(detected) ?? [];
   qs.push(
     select(v, {
       id: 'db.source',
@@ -348,7 +334,7 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
         { label: 'In the cluster', value: 'in-cluster', hint: 'a MySQL 8 StatefulSet with a 20Gi volume; simplest, you run the backups' },
       ],
       initial: dbFound[0]?.value ?? (chosen?.middlewareInCluster ? 'in-cluster' : 'manual'),
-      source: dbFound.length ? `${found[platform === 'gcp' ? 'gcp' : 'aws']}${dbFound.length > 1 ? ` (${dbFound.length} instances)` : ''}` : 'no managed MySQL found',
+      source: dbFound.length ? `${chosen!.wizard!.foundIn(detected)}${dbFound.length > 1 ? ` (${dbFound.length} instances)` : ''}` : 'no managed MySQL found',
     }),
   );
   if (v['db.source'] === 'manual') {
@@ -362,13 +348,7 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
   if (v['db.source'] !== undefined) qs.push(...secretQuestions(v, ctx, 'db', 'Database', { generate: v['db.source'] === 'in-cluster' }));
 
   // Redis
-  const policyHint = (p: string | undefined) => (p === undefined ? 'maxmemory-policy unknown' : p === 'noeviction' ? 'maxmemory-policy noeviction ✓' : `maxmemory-policy ${p} ✗ must be noeviction`);
-  const redisFound: SelectItem[] =
-    platform === 'gcp'
-      ? d.memorystore.map((i) => ({ label: `Memorystore ${i.name} (${i.host}:${i.port})`, value: `memorystore:${i.name}`, hint: `${policyHint(i.maxmemoryPolicy)} · ${found.gcp}`, sets: { 'redis.addr': `${i.host}:${i.port}`, 'redis.cluster': 'off' } }))
-      : platform === 'aws'
-        ? d.elasticache.map((i) => ({ label: `ElastiCache ${i.id}`, value: `elasticache:${i.id}`, hint: `${policyHint(i.maxmemoryPolicy)} · ${found.aws}`, sets: { 'redis.addr': `${i.endpoint}:${i.port ?? 6379}`, 'redis.cluster': i.clusterMode ? 'on' : 'off' } }))
-        : [];
+  const redisFound: SelectItem[] = chosen?.wizard?.managedRedis(detected) ?? [];
   qs.push(
     select(v, {
       id: 'redis.source',
@@ -381,7 +361,7 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
         { label: 'In the cluster', value: 'in-cluster', hint: 'a Redis 7 StatefulSet with AOF and noeviction, 10Gi volume' },
       ],
       initial: redisFound[0]?.value ?? (chosen?.middlewareInCluster ? 'in-cluster' : 'manual'),
-      source: redisFound.length ? `${found[platform === 'gcp' ? 'gcp' : 'aws']}${redisFound.length > 1 ? ` (${redisFound.length} instances)` : ''}` : 'no managed Redis found',
+      source: redisFound.length ? `${chosen!.wizard!.foundIn(detected)}${redisFound.length > 1 ? ` (${redisFound.length} instances)` : ''}` : 'no managed Redis found',
     }),
   );
   if (v['redis.source'] === 'manual') {
