@@ -57,6 +57,11 @@ export const gcp: Platform<'gcp'> = {
         hint: `${maxmemoryPolicyHint(i.maxmemoryPolicy)} · ${gcp.wizard!.foundIn(d)}`,
         sets: { 'redis.addr': `${i.host}:${i.port}`, 'redis.cluster': 'off' },
       })),
+    ingressQuestions: ({ text }) => [
+      text({ id: 'ing.ipWeb', title: 'Reserved global static IP name for the console', help: ['gcloud compute addresses create NAME --global'], initial: 'bucketeer-web-ip', source: 'suggested name', path: ['ingress', 'staticIPNames', 'web'] }),
+      text({ id: 'ing.ipApi', title: 'Reserved global static IP name for the API', initial: 'bucketeer-api-ip', source: 'suggested name', path: ['ingress', 'staticIPNames', 'api'] }),
+    ],
+    ingressDraft: (v) => ({ staticIPNames: v['ing.ipWeb'] !== undefined ? { web: v['ing.ipWeb'], api: v['ing.ipApi'] } : undefined }),
     draft: (v) =>
       v['gcp.project'] === undefined
         ? undefined

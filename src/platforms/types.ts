@@ -21,8 +21,8 @@ export interface PlatformIssue {
   message: string;
 }
 
-/** A text question of the wizard's Cloud section; the wizard adds the section and validation. */
-export interface CloudTextQuestion {
+/** A text question of the wizard's Cloud or Ingress section; the wizard adds the section and validation. */
+export interface PlatformTextQuestion {
   id: string;
   title: string;
   help?: string[];
@@ -64,13 +64,17 @@ export const maxmemoryPolicyHint = (p: string | undefined): string =>
 export interface PlatformWizard {
   /** The region a kube context of this platform's managed Kubernetes names. */
   regionOfContext(context: string): string | undefined;
-  cloudQuestions<Q>(input: { values: Readonly<Record<string, string>>; env: NodeJS.ProcessEnv; detected: WizardDetected; text(q: CloudTextQuestion): Q }): Q[];
+  cloudQuestions<Q>(input: { values: Readonly<Record<string, string>>; env: NodeJS.ProcessEnv; detected: WizardDetected; text(q: PlatformTextQuestion): Q }): Q[];
   /** Where the probes found its managed instances ("found in project P"), the source of the found choices. */
   foundIn(detected: WizardDetected): string;
   managedMysql(detected: WizardDetected): ManagedChoice[];
   managedRedis(detected: WizardDetected): ManagedChoice[];
   /** The answers' block for this platform (e.g. `gcp: {...}`) from the recorded values; undefined until its first question is answered. */
   draft(values: Readonly<Record<string, string>>): Record<string, unknown> | undefined;
+  /** Questions the platform's Ingress needs (GKE's gce Ingress: reserved static IPs). */
+  ingressQuestions?<Q>(input: { text(q: PlatformTextQuestion): Q }): Q[];
+  /** What those answers add to `ingress` in the answers. */
+  ingressDraft?(values: Readonly<Record<string, string>>): Record<string, unknown>;
 }
 
 export interface Platform<Id extends string = string> {

@@ -161,7 +161,8 @@ export function buildDraft(v: Values, presets: WizardPresets = {}): Record<strin
       webHost: v['ing.web'],
       apiHost: v['ing.api'],
       tls: v['ing.tls'] === 'secret' ? { secretName: v['ing.tlsSecret'] } : 'self-signed',
-      staticIPNames: platform === 'gcp' && v['ing.ipWeb'] !== undefined ? { web: v['ing.ipWeb'], api: v['ing.ipApi'] } : undefined,
+      staticIPNames: undefined,
+      ...platformIn(v)?.wizard?.ingressDraft?.(v),
     };
   }
   if (v['auth.method'] === 'google') a.auth = { google: { clientId: v['auth.clientId'], clientSecret: secretRef(v, 'google') } };
@@ -473,10 +474,7 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
   if (v['ing.tls'] === 'secret') {
     qs.push(text(v, { id: 'ing.tlsSecret', section: 'Ingress', title: 'Name of the TLS Secret (in the release namespace)', path: ['ingress', 'tls', 'secretName'] }));
   }
-  if (platform === 'gcp') {
-    qs.push(text(v, { id: 'ing.ipWeb', section: 'Ingress', title: 'Reserved global static IP name for the console', help: ['gcloud compute addresses create NAME --global'], initial: 'bucketeer-web-ip', source: 'suggested name', path: ['ingress', 'staticIPNames', 'web'] }));
-    qs.push(text(v, { id: 'ing.ipApi', section: 'Ingress', title: 'Reserved global static IP name for the API', initial: 'bucketeer-api-ip', source: 'suggested name', path: ['ingress', 'staticIPNames', 'api'] }));
-  }
+  qs.push(...(chosen?.wizard?.ingressQuestions?.({ text: (q) => text(v, { ...q, section: 'Ingress' }) }) ?? []));
 
   // Sign-in
   qs.push(
