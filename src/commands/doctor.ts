@@ -2,14 +2,14 @@
 // platform, middleware found, quotas, capacity and advice, before anything is installed.
 import { dirname, resolve } from 'node:path';
 import type { CommandContext } from '../cli/context.js';
-import { bool, COMMAND_OUTPUTS, oneOf, parseDuration, str } from '../cli/flags.js';
+import { bool, COMMAND_OUTPUTS, oneOf, parseDuration, PLATFORM_FLAG_VALUES, str } from '../cli/flags.js';
 import { Interrupted } from '../errors.js';
 import { exitCodeFor } from '../checks/types.js';
 import { renderJson, renderText, useColor } from '../checks/render.js';
 import type { Answers } from '../answers/schema.js';
 import { DEFAULT_DOCTOR_HEALTH_WINDOW_MS } from '../settings.js';
 import { loadAnswersWithFlags, resolveTarget } from '../resolve.js';
-import { PLATFORM_IDS, type PlatformId } from '../platforms/index.js';
+import type { PlatformId } from '../platforms/index.js';
 
 const OUTPUTS = COMMAND_OUTPUTS.doctor;
 
@@ -31,7 +31,7 @@ export interface DoctorFlags {
 /** Every flag is checked before anything runs: bad input exits 2 with nothing probed. */
 export function parseDoctorFlags(ctx: CommandContext): DoctorFlags {
   const f = ctx.args.flags;
-  const platform = oneOf(f, 'platform', [...PLATFORM_IDS].sort(), 'doctor');
+  const platform = oneOf(f, 'platform', PLATFORM_FLAG_VALUES, 'doctor');
   const output = oneOf(f, 'output', OUTPUTS, 'doctor') ?? 'text';
   const timeout = str(f, 'probe-timeout');
   const healthWindow = str(f, 'health-window');
