@@ -4,6 +4,7 @@ import * as z from './zod.js';
 import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../settings.js';
 
 import { CHART_REF, CHART_VERSION } from '../chart/facts.js';
+import { PLATFORM_IDS, platformById } from '../platforms/index.js';
 
 export { CHART_REF, CHART_VERSION };
 
@@ -277,7 +278,7 @@ export const AnswersSchema = z
   .strictObject({
     $schema: z.string().optional(),
     version: z.literal(1, { error: 'version must be 1' }),
-    platform: z.enum(['gcp', 'aws', 'other']),
+    platform: z.enum(PLATFORM_IDS),
     gcp: Gcp.optional(),
     aws: Aws.optional(),
     kubernetes: Kubernetes.default({ namespace: DEFAULT_NAMESPACE }),
@@ -294,8 +295,7 @@ export const AnswersSchema = z
     images: Images.optional().describe('private registry or air gap: move every image to a mirror, add pull secrets'),
   })
   .superRefine((a, ctx) => {
-    if (a.platform === 'gcp' && !a.gcp) ctx.addIssue({ code: 'custom', path: ['gcp'], message: 'gcp: {project, region} is required when platform is gcp' });
-    if (a.platform === 'aws' && !a.aws) ctx.addIssue({ code: 'custom', path: ['aws'], message: 'aws: {region} is required when platform is aws' });
+    for (const issue of platformById(a.platform).validate?.(a) ?? []) ctx.addIssue({ code: 'custom', ...issue });
     if (a.messaging.backend === 'google-pubsub' && !a.gcp) {
       ctx.addIssue({ code: 'custom', path: ['messaging', 'backend'], message: 'google-pubsub needs gcp: {project, region} (the project that holds the topics)' });
     }
@@ -311,7 +311,7 @@ export const AnswersSchema = z
         message: `${a.warehouse.project} differs from gcp.project ${a.gcp.project}: Bucketeer's web queries BigQuery only in its own project, so it would never read a dataset in ${a.warehouse.project}; remove warehouse.project and create the dataset in ${a.gcp.project}`,
       });
     }
-    if (a.warehouse.type === 'bigquery' && a.platform !== 'gcp') {
+    if (a.warehouse.type === 'bigquery' && !platformById(a.platform).googleServices) {
       ctx.addIssue({ code: 'custom', path: ['warehouse', 'type'], message: 'bigquery needs platform gcp (Bucketeer reaches it with GCP credentials)' });
     }
     if (a.warehouse.type === 'mysql') {
@@ -324,9 +324,6 @@ export const AnswersSchema = z
     }
     if (a.ingress.webHost === a.ingress.apiHost) {
       ctx.addIssue({ code: 'custom', path: ['ingress', 'apiHost'], message: 'ingress.apiHost must differ from ingress.webHost' });
-    }
-    if (a.platform === 'gcp' && !a.ingress.staticIPNames) {
-      ctx.addIssue({ code: 'custom', path: ['ingress', 'staticIPNames'], message: 'on gcp the gce Ingress needs staticIPNames: {web, api} (reserved global static IPs)' });
     }
     if (a.auth.demoSignIn.enabled && (!a.auth.demoSignIn.email || !a.auth.demoSignIn.password)) {
       ctx.addIssue({ code: 'custom', path: ['auth', 'demoSignIn'], message: 'demo sign-in needs email and password' });

@@ -1,5 +1,5 @@
 import type { CommandInfo, CommandModule } from './context.js';
-import { COMMAND_OUTPUTS, wordList, type FlagSpec } from './flags.js';
+import { COMMAND_OUTPUTS, PLATFORM_FLAG_VALUES, wordList, type FlagSpec } from './flags.js';
 import { PREPARE_STEP_NAMES } from '../prepare/types.js';
 import { SHELLS } from '../completion/shells.js';
 import { DEFAULT_DOCTOR_HEALTH_WINDOW_MS, DEFAULT_HEALTH_WINDOW_MS, DEFAULT_NAMESPACE, DEFAULT_PROBE_TIMEOUT_MS, DEFAULT_RELEASE, DEFAULT_TIMEOUT_MS, DEFAULT_VERSION_TIMEOUT_MS, formatDuration } from '../settings.js';
@@ -99,7 +99,7 @@ export const commands: CommandSpec[] = [
     flags: [
       { name: 'pre', type: 'boolean', description: 'preflight: check the cloud and cluster before installing (like linkerd check --pre)' },
       { name: 'smoke', type: 'boolean', description: 'also run the smoke test: create, evaluate and archive a throwaway flag (the only doctor check that writes)' },
-      { name: 'platform', type: 'string', valueName: 'NAME', values: ['aws', 'gcp', 'other'], description: 'aws, gcp or other (default: the answers file, else detected from the context and credentials)' },
+      { name: 'platform', type: 'string', valueName: 'NAME', values: [...PLATFORM_FLAG_VALUES], description: `${wordList(PLATFORM_FLAG_VALUES)} (default: the answers file, else detected from the context and credentials)` },
       { ...f.output, values: COMMAND_OUTPUTS.doctor, description: `output format: ${wordList(COMMAND_OUTPUTS.doctor)}` },
       { name: 'probe-timeout', type: 'string', valueName: 'DURATION', description: `time each probe or API request may take (default ${formatDuration(DEFAULT_PROBE_TIMEOUT_MS)})` },
       { name: 'strict', type: 'boolean', description: 'exit 1 on warnings too' },

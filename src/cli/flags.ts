@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { closest } from '../util/suggest.js';
+import { PLATFORM_IDS } from '../platforms/index.js';
 
 export type FlagType = 'string' | 'boolean' | 'list';
 
@@ -124,6 +125,9 @@ export function oneOf<T extends string>(flags: ParsedFlags, name: string, allowe
   if (v === undefined || (allowed as readonly string[]).includes(v)) return v as T | undefined;
   throw new UsageError(`flag --${name} must be ${wordList(allowed)} for ${command} (got "${v}")`, `write ${allowed.map((a) => `--${name} ${a}`).join(', ')}`);
 }
+
+/** --platform's values as help and errors list them: the platform list, alphabetically. */
+export const PLATFORM_FLAG_VALUES = [...PLATFORM_IDS].sort();
 
 /** --output: the same words mean the same everywhere (text for people, json one document, ndjson one event a line). */
 export const OUTPUT_FORMATS = ['text', 'json', 'ndjson'] as const;

@@ -2,21 +2,21 @@
 // platform, middleware found, quotas, capacity and advice, before anything is installed.
 import { dirname, resolve } from 'node:path';
 import type { CommandContext } from '../cli/context.js';
-import { bool, COMMAND_OUTPUTS, oneOf, parseDuration, str } from '../cli/flags.js';
+import { bool, COMMAND_OUTPUTS, oneOf, parseDuration, PLATFORM_FLAG_VALUES, str } from '../cli/flags.js';
 import { Interrupted } from '../errors.js';
 import { exitCodeFor } from '../checks/types.js';
 import { renderJson, renderText, useColor } from '../checks/render.js';
 import type { Answers } from '../answers/schema.js';
 import { DEFAULT_DOCTOR_HEALTH_WINDOW_MS } from '../settings.js';
 import { loadAnswersWithFlags, resolveTarget } from '../resolve.js';
+import type { PlatformId } from '../platforms/index.js';
 
-const PLATFORMS = ['aws', 'gcp', 'other'] as const;
 const OUTPUTS = COMMAND_OUTPUTS.doctor;
 
 export interface DoctorFlags {
   pre: boolean;
   smoke: boolean;
-  platform?: (typeof PLATFORMS)[number];
+  platform?: PlatformId;
   output: (typeof OUTPUTS)[number];
   probeTimeoutMs?: number;
   strict: boolean;
@@ -31,7 +31,7 @@ export interface DoctorFlags {
 /** Every flag is checked before anything runs: bad input exits 2 with nothing probed. */
 export function parseDoctorFlags(ctx: CommandContext): DoctorFlags {
   const f = ctx.args.flags;
-  const platform = oneOf(f, 'platform', PLATFORMS, 'doctor');
+  const platform = oneOf(f, 'platform', PLATFORM_FLAG_VALUES, 'doctor');
   const output = oneOf(f, 'output', OUTPUTS, 'doctor') ?? 'text';
   const timeout = str(f, 'probe-timeout');
   const healthWindow = str(f, 'health-window');
@@ -101,7 +101,8 @@ async function runReleaseDoctor(ctx: CommandContext, flags: DoctorFlags, answers
 
 async function runPreflightCommand(ctx: CommandContext, flags: DoctorFlags, answers: Answers | undefined): Promise<number> {
   const target = resolveTarget(flags, answers);
-  const { detectPlatform, classifyKubeContext } = await import('../probes/detect.js');
+  const { classifyKubeContext } = await import('../probes/detect.js');
+  const { detectPlatform } = await import('../platforms/index.js');
   const platform = flags.platform ?? answers?.platform ?? detectPlatform(ctx.env, target.kubeContext ? classifyKubeContext(target.kubeContext) : undefined);
 
   const controller = new AbortController();

@@ -8,6 +8,7 @@ import { SIZING, type ContainerResources } from './sizing.js';
 import { ON_DEMAND_SUBSCRIBERS, SUBSCRIBERS, TOPICS } from './topics.js';
 
 import { SERVICES, type ServiceKey } from '../chart/facts.js';
+import { platformById } from '../platforms/index.js';
 
 export { SERVICES, type ServiceKey };
 
@@ -136,7 +137,7 @@ function serviceValues(answers: Answers, secrets: InlineSecrets): Values {
   const ns = answers.kubernetes.namespace;
   const ep = endpointsFor(answers);
   const names = secretNamesFor(answers);
-  const onGcp = answers.platform === 'gcp';
+  const onGcp = platformById(answers.platform).googleServices;
   const sizing = SIZING[answers.sizing];
   const pubsubType = answers.messaging.backend === 'google-pubsub' ? 'google' : 'redis-stream';
   // web/api require global.pubsub.project even with Redis Streams; off GCP any non-empty id works.

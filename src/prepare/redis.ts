@@ -12,6 +12,7 @@ import { redisRefusal } from './transport.js';
 import type { PrepareContext, PrepareStep, RedisConnection } from './types.js';
 import { MIN_REDIS } from '../chart/facts.js';
 import { meetsMinimum } from '../util/versions.js';
+import { platformById } from '../platforms/index.js';
 
 const INFO_KEYS = ['redis_version', 'maxmemory_policy', 'aof_enabled', 'cluster_enabled'];
 /** INFO sections read, in the order the in-cluster script reads them. */
@@ -51,12 +52,8 @@ export async function redisFacts(c: RedisConnection): Promise<FactLog> {
 }
 
 export function noevictionHint(a: Answers): string {
-  if (a.redis.mode === 'external' && a.platform === 'gcp') {
-    return `Memorystore: gcloud redis instances update NAME --region ${a.gcp?.region ?? 'REGION'} --update-redis-config maxmemory-policy=noeviction`;
-  }
-  if (a.redis.mode === 'external' && a.platform === 'aws') {
-    return 'ElastiCache: use a custom parameter group with maxmemory-policy noeviction: aws elasticache modify-cache-parameter-group --cache-parameter-group-name GROUP --parameter-name-values ParameterName=maxmemory-policy,ParameterValue=noeviction (the default group cannot be changed), then attach it with aws elasticache modify-replication-group --cache-parameter-group-name GROUP';
-  }
+  const managed = a.redis.mode === 'external' ? platformById(a.platform).hints.redisNoeviction?.(a) : undefined;
+  if (managed) return managed;
   return 'run CONFIG SET maxmemory-policy noeviction and put maxmemory-policy noeviction in redis.conf';
 }
 

@@ -8,6 +8,7 @@ import type { Check } from '../checks/types.js';
 import { factLine, MARK, truthy, varsOf, type FactLog } from './protocol.js';
 import { mysqlTransportCheck } from './transport.js';
 import type { SqlConnection } from './types.js';
+import { platformById } from '../platforms/index.js';
 
 // ---------- warehouse tables ----------
 
@@ -313,15 +314,9 @@ export interface EvalOptions {
   expectPrepared?: boolean;
 }
 
-export const CLOUD_SQL_TRUST_FLAG = 'gcloud sql instances patch INSTANCE --database-flags=log_bin_trust_function_creators=on';
-
 export function logBinTrustHint(answers: Answers): string {
-  if (answers.database.mode === 'external' && answers.platform === 'gcp') {
-    return `set the Cloud SQL flag: ${CLOUD_SQL_TRUST_FLAG} (list your other flags in the same --database-flags: it replaces them)`;
-  }
-  if (answers.database.mode === 'external' && answers.platform === 'aws') {
-    return 'in a custom RDS DB parameter group attached to the instance set log_bin_trust_function_creators = 1: aws rds modify-db-parameter-group --db-parameter-group-name GROUP --parameters ParameterName=log_bin_trust_function_creators,ParameterValue=1,ApplyMethod=immediate (the default group cannot be changed)';
-  }
+  const managed = answers.database.mode === 'external' ? platformById(answers.platform).hints.mysqlLogBinTrust : undefined;
+  if (managed) return managed;
   return 'as an admin run SET PERSIST log_bin_trust_function_creators = ON (MariaDB: SET GLOBAL log_bin_trust_function_creators = ON and log_bin_trust_function_creators = 1 under [mysqld] in my.cnf)';
 }
 

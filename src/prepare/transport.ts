@@ -8,6 +8,7 @@ import type { Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';
 import { EnvironmentError } from '../errors.js';
 import { endpointsFor } from '../plan/values.js';
+import { platformById } from '../platforms/index.js';
 
 export interface Refusal {
   /** Short name of the cause, for facts and tests. */
@@ -34,12 +35,8 @@ type Platform = Answers['platform'];
 
 /** The fix for require_secure_transport=ON; `managed`: the server is the cloud's (not in-cluster). */
 export function requireSecureTransportHint(platform: Platform, managed = true): string {
-  if (managed && platform === 'aws') {
-    return 'in the custom RDS DB parameter group attached to the instance set require_secure_transport to 0: aws rds modify-db-parameter-group --db-parameter-group-name GROUP --parameters ParameterName=require_secure_transport,ParameterValue=0,ApplyMethod=immediate (the default group cannot be changed; keep the database on a private network)';
-  }
-  if (managed && platform === 'gcp') {
-    return 'allow unencrypted connections on the private IP: gcloud sql instances patch INSTANCE --ssl-mode=ALLOW_UNENCRYPTED_AND_ENCRYPTED (and --connector-enforcement=NOT_REQUIRED if the Auth Proxy is enforced)';
-  }
+  const cloud = managed ? platformById(platform).hints.mysqlRequireSecureTransport : undefined;
+  if (cloud) return cloud;
   return 'as an admin run SET PERSIST require_secure_transport = OFF (MariaDB: SET GLOBAL require_secure_transport = OFF and require_secure_transport = OFF under [mysqld] in my.cnf); keep the server on a private network';
 }
 
@@ -84,14 +81,14 @@ const NOAUTH = /NOAUTH|-?ERR AUTH|Authentication required|WRONGPASS|invalid pass
 export const REDIS_CLOSED = /ECONNRESET|Connection reset|Connection is closed|Server closed the connection|socket hang up|EOF|closed the connection/i;
 
 export function redisAuthHint(platform: Platform): string {
-  if (platform === 'aws') return 'ElastiCache: create a replication group without an AUTH token (aws elasticache create-replication-group ... without --auth-token; an AUTH token cannot be removed from a running group), or use in-cluster Redis (redis.mode: in-cluster)';
-  if (platform === 'gcp') return 'Memorystore: gcloud redis instances update NAME --region REGION --no-enable-auth, or use in-cluster Redis (redis.mode: in-cluster)';
+  const cloud = platformById(platform).hints.redisAuthOff;
+  if (cloud) return `${cloud}, or use in-cluster Redis (redis.mode: in-cluster)`;
   return 'turn AUTH off (remove requirepass; keep Redis on a private network), or use in-cluster Redis (redis.mode: in-cluster)';
 }
 
 export function redisTlsHint(platform: Platform): string {
-  if (platform === 'aws') return 'ElastiCache: in-transit encryption must be off: create the replication group with --no-transit-encryption-enabled (ElastiCache Serverless is always TLS), or use in-cluster Redis (redis.mode: in-cluster)';
-  if (platform === 'gcp') return 'Memorystore: create the instance with --transit-encryption-mode=disabled (it cannot be turned off on an existing instance), or use in-cluster Redis (redis.mode: in-cluster)';
+  const cloud = platformById(platform).hints.redisTlsOff;
+  if (cloud) return `${cloud}, or use in-cluster Redis (redis.mode: in-cluster)`;
   return 'open a plain (non-TLS) port on the server (port N with tls-port), or use in-cluster Redis (redis.mode: in-cluster)';
 }
 

@@ -3,6 +3,7 @@
 // costs. The SQS FIFO numbers are AWS's published limits (300 API calls/s per action, 3,000
 // messages/s batched); Pub/Sub ordering adds latency and duplicates.
 import type { Answers } from '../answers/schema.js';
+import { platformById, type PlatformId } from '../platforms/index.js';
 import type { Check } from '../checks/types.js';
 import { deliversOrdering, orderingGuarantee } from '../plan/ordering.js';
 import { ON_DEMAND_SUBSCRIBERS } from '../plan/topics.js';
@@ -13,9 +14,6 @@ import type { KubernetesFacts, PreflightFacts, QuotaFact } from './types.js';
 const QUOTA_WARN_RATIO = 0.9;
 /** Free capacity below required * this warns: a rolling update briefly runs old and new pods. */
 const CAPACITY_HEADROOM = 1.25;
-
-/** AWS's SQS FIFO limits: 300 API calls/s per action, 3,000 msg/s with batches of 10. */
-export const SQS_FIFO = { callsPerSecond: 300, batchedMessagesPerSecond: 3000 };
 
 export function quotaChecks(quotas: readonly QuotaFact[]): Check[] {
   return quotas.map((q) => {
@@ -63,7 +61,7 @@ export function capacityCheck(free: KubernetesFacts['free'], required: Required)
  * What the chosen messaging backend guarantees at the expected event rate, and what that costs.
  * Without answers there is no choice to advise on.
  */
-export function messagingCheck(answers: Answers | undefined, platform: 'aws' | 'gcp' | 'other', facts?: Pick<PreflightFacts, 'gcp'>): Check {
+export function messagingCheck(answers: Answers | undefined, platform: PlatformId, facts?: Pick<PreflightFacts, 'gcp'>): Check {
   const base = { category: 'advice', id: 'advice.messaging', title: 'Messaging' };
   if (!answers) return { ...base, status: 'skip', detail: 'no answers file: pass --answers for advice on the messaging backend and ordering' };
   const m = answers.messaging;
@@ -87,10 +85,7 @@ export function messagingCheck(answers: Answers | undefined, platform: 'aws' | '
       notes.push('all stream keys share one hash tag, so Redis Cluster keeps them on one slot: cluster mode adds no throughput');
       hint = 'use a non-cluster Redis (redis.clusterMode: false) sized for the stream memory';
     }
-    if (platform === 'aws') {
-      notes.push(`SQS/SNS are not supported by Bucketeer v2.3.0 (SQS FIFO would cap at ${SQS_FIFO.callsPerSecond} calls/s per action, ${SQS_FIFO.batchedMessagesPerSecond.toLocaleString('en-US')} msg/s batched)`);
-      if (eps !== undefined && eps > SQS_FIFO.batchedMessagesPerSecond) notes.push('your rate is above what SQS FIFO takes without high-throughput mode');
-    }
+    notes.push(...(platformById(platform).hints.messagingNotes?.(eps) ?? []));
   } else {
     if (m.ordering === 'per-key') {
       notes.push('Pub/Sub ordered subscriptions (enableMessageOrdering, fixed when a subscription is created) add latency and redelivery duplicates');

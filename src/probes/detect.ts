@@ -199,23 +199,3 @@ export function classifyKubeContext(context: string, server = ''): Pick<Kubernet
   if (kind) return { platform: 'kind', cluster: kind[1] };
   return { platform: 'other' };
 }
-
-// ---- the entry point ---------------------------------------------------------------------
-
-export type Platform = 'aws' | 'gcp' | 'other';
-
-/**
- * Which cloud a preflight should probe when the user did not say: a GKE/EKS context decides;
- * otherwise the credentials present in the environment.
- */
-export function detectPlatform(env: NodeJS.ProcessEnv, kube?: Pick<KubernetesFacts, 'platform'>): Platform {
-  if (kube?.platform === 'gke') return 'gcp';
-  if (kube?.platform === 'eks') return 'aws';
-  const aws = detectAws(env);
-  const gcp = detectGcp(env);
-  const awsExplicit = aws.source !== 'none' && aws.source !== 'instance-role';
-  const gcpExplicit = gcp.source !== 'none' && gcp.source !== 'metadata';
-  if (awsExplicit && !gcpExplicit) return 'aws';
-  if (gcpExplicit && !awsExplicit) return 'gcp';
-  return 'other';
-}

@@ -13,6 +13,7 @@ import { oneLine } from './runner.js';
 import type { KubernetesFacts, Probe, ProbeContext, ProbeOutput } from './types.js';
 // One list of what the install creates, shared with the install's own preflight.
 import { INSTALL_RESOURCES } from '../install/preflight.js';
+import { platformById, platformOfCluster, type PlatformId } from '../platforms/index.js';
 
 export interface KubernetesProbeOptions {
   env: NodeJS.ProcessEnv;
@@ -23,7 +24,7 @@ export interface KubernetesProbeOptions {
   /** What the install will request, from src/plan/sizing.ts totalRequests(); compared with free capacity. */
   required?: { cpuMilli: number; memoryBytes: number; sizing: string };
   /** The chart uses gce Ingresses on GCP and nginx with ssl-passthrough elsewhere. */
-  platform?: 'aws' | 'gcp' | 'other';
+  platform?: PlatformId;
   /** In-cluster MySQL/Redis need PVCs, so a default StorageClass matters more. */
   needsStorage?: boolean;
   /** The release namespace (-n / answers kubernetes.namespace), for the RBAC check. */
@@ -220,7 +221,7 @@ export function kubernetesProbes(opts: KubernetesProbeOptions): Probe[] {
         }));
         const facts = { kubernetes: { ingressClasses: classes } };
         // The chart renders gce Ingresses exactly when it runs with GCP features (platform gcp).
-        const gce = opts.platform ? opts.platform === 'gcp' : l.facts.platform === 'gke';
+        const gce = opts.platform ? platformById(opts.platform).googleServices : l.facts.platform === 'gke';
         if (gce) {
           // GKE's gce class is built in and has no IngressClass object; nothing to verify here.
           return { checks: [{ category: 'kubernetes', id: 'kubernetes.ingress', title: 'Ingress controller', status: 'pass', detail: `gce (GKE built-in)${classes.length ? `; also ${classes.map((c) => c.name).join(', ')}` : ''}`, facts: { classes } }], facts };
@@ -374,7 +375,9 @@ async function sslPassthrough(kube: KubeClient, ctx: ProbeContext): Promise<bool
 }
 
 function mismatch(cluster: KubernetesFacts['platform'], platform: KubernetesProbeOptions['platform']): boolean {
-  return (platform === 'aws' && cluster === 'gke') || (platform === 'gcp' && cluster === 'eks');
+  // A managed cluster of one cloud while another cloud was chosen; any platform runs on other.
+  const runsOn = platformOfCluster(cluster);
+  return runsOn !== undefined && platform !== undefined && platform !== 'other' && runsOn.id !== platform;
 }
 
 class KubeSetupError extends Error {

@@ -4,6 +4,7 @@
 import type { Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';
 import type { MiddlewareTargets } from './aws.js';
+import { CLOUD_PROBES } from './clouds.js';
 import { runProbes } from './runner.js';
 import type { Probe } from './types.js';
 
@@ -16,14 +17,8 @@ export function middlewareTargets(a: Answers): MiddlewareTargets {
 export async function answersMiddlewareChecks(a: Answers, env: NodeJS.ProcessEnv, timeoutMs: number, signal?: AbortSignal): Promise<Check[]> {
   const targets = middlewareTargets(a);
   if (!targets.databaseHost && !targets.redisAddr) return [];
-  const probes: Probe[] = [];
-  if (a.platform === 'aws') {
-    const { awsProbes } = await import('./aws.js');
-    probes.push(...awsProbes({ env, profile: a.aws?.profile, region: a.aws?.region, targets }).filter((p) => p.id === 'aws.rds' || p.id === 'aws.elasticache'));
-  } else if (a.platform === 'gcp') {
-    const { gcpProbes } = await import('./gcp.js');
-    probes.push(...gcpProbes({ env, project: a.gcp?.project, region: a.gcp?.region, targets }).filter((p) => p.id === 'gcp.cloudsql' || p.id === 'gcp.memorystore'));
-  }
+  const cloud = CLOUD_PROBES[a.platform];
+  const probes: Probe[] = cloud ? (await cloud.all({ env, answers: a, targets })).filter((p) => cloud.middleware.includes(p.id)) : [];
   if (!probes.length) return [];
   const results = await runProbes(probes, { timeoutMs, signal });
   return results.flatMap((r) => r.checks).filter((c) => c.facts?.answersKey !== undefined);

@@ -2,19 +2,21 @@
 // as one CheckReport (identity, platform, middleware, quotas, capacity, advice).
 import type { Answers } from '../answers/schema.js';
 import type { SecretSources } from '../answers/secrets.js';
-import { summarize, type Check, type CheckReport } from '../checks/types.js';
+import { runChecks, type AnyCheckSpec, type CheckGroupSpec } from '../checks/runner.js';
+import { summarize, type CheckReport } from '../checks/types.js';
 import { totalRequests } from '../plan/sizing.js';
 import { capacityCheck, messagingCheck, quotaChecks, type Required } from './advice.js';
+import { platformById, type PlatformId } from '../platforms/index.js';
 import type { AwsProbeOptions } from './aws.js';
+import { CLOUD_PROBES } from './clouds.js';
 import { middlewareTargets } from './middleware.js';
-import type { Platform } from './detect.js';
 import type { GcpProbeOptions } from './gcp.js';
 import type { KubernetesProbeOptions } from './kubernetes.js';
-import { DEFAULT_PROBE_TIMEOUT_MS, mergeFacts, runProbes } from './runner.js';
+import { DEFAULT_PROBE_TIMEOUT_MS, mergeFacts, probeSpecs } from './runner.js';
 import type { PreflightFacts, Probe, ProbeResult } from './types.js';
 
 export interface PreflightOptions {
-  platform: Platform;
+  platform: PlatformId;
   env: NodeJS.ProcessEnv;
   answers?: Answers;
   /** Where the answers' secret references resolve (the database password of the connection check). */
@@ -41,29 +43,22 @@ export interface PreflightResult {
 }
 
 /** What the install will request from the cluster; without answers, the quick start's sizing. */
-export function requiredFor(answers: Answers | undefined, platform: Platform): Required {
+export function requiredFor(answers: Answers | undefined, platform: PlatformId): Required {
   if (answers) {
     const inCluster = { mysql: answers.database.mode === 'in-cluster', redis: answers.redis.mode === 'in-cluster' };
     const extra = [inCluster.mysql && 'in-cluster MySQL', inCluster.redis && 'in-cluster Redis'].filter(Boolean).join(', ');
     return { ...totalRequests(answers.sizing, inCluster), label: `${answers.sizing}${extra ? ` with ${extra}` : ''}` };
   }
-  const inCluster = platform === 'other';
+  const inCluster = platformById(platform).middlewareInCluster;
   return { ...totalRequests('small', { mysql: inCluster, redis: inCluster }), label: `small${inCluster ? ' with in-cluster MySQL and Redis' : ''} (assumed; pass --answers)` };
 }
 
 export async function buildProbes(opts: PreflightOptions): Promise<Probe[]> {
   const probes: Probe[] = [];
   const a = opts.answers;
-  if (opts.platform === 'aws') {
-    const { awsProbes } = await import('./aws.js');
-    probes.push(...awsProbes({ env: opts.env, profile: a?.aws?.profile, region: a?.aws?.region, targets: a && middlewareTargets(a), ...opts.aws }));
-  }
-  if (opts.platform === 'gcp') {
-    const { gcpProbes } = await import('./gcp.js');
-    const { workloadIdentityOf } = await import('./gcp-identity.js');
-    const workloadIdentity = a ? workloadIdentityOf(a, opts.namespace) : undefined;
-    probes.push(...gcpProbes({ env: opts.env, project: a?.gcp?.project, region: a?.gcp?.region, ordering: a?.messaging.ordering, targets: a && middlewareTargets(a), workloadIdentity, ...opts.gcp }));
-  }
+  const platform = platformById(opts.platform);
+  const cloud = CLOUD_PROBES[opts.platform];
+  if (cloud) probes.push(...(await cloud.all({ env: opts.env, answers: a, namespace: opts.namespace, targets: a && middlewareTargets(a), aws: opts.aws, gcp: opts.gcp })));
   const { kubernetesProbes } = await import('./kubernetes.js');
   const required = requiredFor(a, opts.platform);
   probes.push(
@@ -75,7 +70,7 @@ export async function buildProbes(opts: PreflightOptions): Promise<Probe[]> {
       namespace: opts.namespace ?? a?.kubernetes.namespace,
       required: { cpuMilli: required.cpuMilli, memoryBytes: required.memoryBytes, sizing: required.label },
       pullSecrets: a?.images?.pullSecrets,
-      needsStorage: a ? a.database.mode === 'in-cluster' || a.redis.mode === 'in-cluster' : opts.platform === 'other',
+      needsStorage: a ? a.database.mode === 'in-cluster' || a.redis.mode === 'in-cluster' : platform.middlewareInCluster,
       ...opts.kubernetes,
     }),
   );
@@ -101,16 +96,29 @@ function connectionProbe(answers: Answers, opts: PreflightOptions): Probe {
 export async function runPreflight(opts: PreflightOptions): Promise<PreflightResult> {
   const started = performance.now();
   const probes = await buildProbes(opts);
-  const results = await runProbes(probes, { timeoutMs: opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, signal: opts.signal });
-  const facts = mergeFacts(results);
-  const checks: Check[] = results.flatMap((r) => r.checks);
-  const capacity = capacityCheck(facts.kubernetes.free, requiredFor(opts.answers, opts.platform));
-  if (capacity) {
-    // Keep it with the other cluster checks.
-    const at = checks.findIndex((c) => c.id === 'kubernetes.storageclass');
-    checks.splice(at === -1 ? checks.length : at, 0, capacity);
-  }
-  checks.push(...quotaChecks(facts.quotas));
-  checks.push(messagingCheck(opts.answers, opts.platform, facts));
-  return { report: summarize(checks), results, facts, durationMs: Math.round(performance.now() - started) };
+  const results: ProbeResult[] = [];
+  const specs: AnyCheckSpec[] = probeSpecs(probes, { timeoutMs: opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, signal: opts.signal }, results);
+  // The advice reads every probe's facts, so it runs when all of them are done.
+  const afterProbes = probes.map((p) => p.id);
+  let merged: PreflightFacts | undefined;
+  const facts = () => (merged ??= mergeFacts(results));
+  const capacity: CheckGroupSpec = {
+    id: 'advice.capacity',
+    category: 'kubernetes',
+    title: 'Cluster capacity',
+    after: afterProbes,
+    async runAll() {
+      const check = capacityCheck(facts().kubernetes.free, requiredFor(opts.answers, opts.platform));
+      return check ? [check] : [];
+    },
+  };
+  // Keep it with the other cluster checks.
+  const at = specs.findIndex((s) => s.id === 'kubernetes.storageclass');
+  specs.splice(at === -1 ? specs.length : at, 0, capacity);
+  specs.push(
+    { id: 'advice.quotas', category: 'quotas', title: 'Quotas', after: afterProbes, runAll: async () => quotaChecks(facts().quotas) },
+    { id: 'advice.messaging', category: 'advice', title: 'Messaging', after: afterProbes, runAll: async () => [messagingCheck(opts.answers, opts.platform, facts())] },
+  );
+  const { checks } = await runChecks(specs, { signal: opts.signal });
+  return { report: summarize(checks), results, facts: facts(), durationMs: Math.round(performance.now() - started) };
 }

@@ -1,6 +1,8 @@
-// Runs probes in parallel, each under its own timeout, and never lets one probe's failure or
-// silence stop the others: a cloud that does not answer yields partial results.
+// Runs probes in parallel through the one check runner (src/checks/runner.ts), each under its own
+// timeout, and never lets one probe's failure or silence stop the others: a cloud that does not
+// answer yields partial results.
 import { setMaxListeners } from 'node:events';
+import { runChecks, type CheckGroupSpec } from '../checks/runner.js';
 import type { Check } from '../checks/types.js';
 import type { FactsPatch, PreflightFacts, Probe, ProbeResult } from './types.js';
 
@@ -16,10 +18,28 @@ export interface RunProbesOptions {
 }
 
 export async function runProbes(probes: readonly Probe[], opts: RunProbesOptions = {}): Promise<ProbeResult[]> {
+  const results: ProbeResult[] = [];
+  await runChecks(probeSpecs(probes, opts, results), { signal: opts.signal });
+  return results;
+}
+
+/**
+ * The probes as checks for the one check runner: each a group of the checks it reports, run under
+ * its own timeout. `results[i]` receives probe i's outcome, duration and facts.
+ */
+export function probeSpecs(probes: readonly Probe[], opts: RunProbesOptions, results: ProbeResult[]): CheckGroupSpec[] {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   // Each probe listens on the shared cancel signal; a dozen listeners is expected, not a leak.
   if (opts.signal) setMaxListeners(Math.max(20, probes.length * 2), opts.signal);
-  return Promise.all(probes.map((p) => runOne(p, timeoutMs, opts.signal)));
+  return probes.map((probe, i) => ({
+    id: probe.id,
+    category: probe.category,
+    title: probe.title,
+    async runAll() {
+      results[i] = await runOne(probe, timeoutMs, opts.signal);
+      return results[i].checks;
+    },
+  }));
 }
 
 async function runOne(probe: Probe, timeoutMs: number, outer?: AbortSignal): Promise<ProbeResult> {

@@ -6,6 +6,7 @@ import { CHART_VERSION } from '../answers/schema.js';
 import { deliversOrdering } from '../plan/ordering.js';
 import { assertChartSafe, DEMO_PASSWORD_PUBLIC } from '../plan/values.js';
 import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../settings.js';
+import { PLATFORMS, platformOfCluster, type PlatformId } from '../platforms/index.js';
 import { issuesAt } from './validate.js';
 import type { Sizing, WizardFact, WizardPresets } from './ports.js';
 
@@ -104,23 +105,8 @@ export function detection(facts: readonly WizardFact[]) {
   };
 }
 
-/** gke_PROJECT_LOCATION_CLUSTER -> region (a zone such as asia-northeast1-a becomes its region). */
-export function regionFromContext(context: string | undefined): { gcp?: string; aws?: string } {
-  if (!context) return {};
-  const gke = /^gke_[^_]+_([a-z]+-[a-z]+[0-9])(-[a-z])?_/.exec(context);
-  if (gke) return { gcp: gke[1] };
-  const eks = /^arn:aws[a-z-]*:eks:([a-z]{2}(-gov)?-[a-z]+-[0-9]):/.exec(context);
-  if (eks) return { aws: eks[1] };
-  return {};
-}
-
-const where = (facts: readonly WizardFact[]) => {
-  const d = detection(facts);
-  return {
-    gcp: d.gcp ? `found in project ${d.gcp.id}` : 'found by the gcp probe',
-    aws: d.aws ? `found in account ${d.aws.account}` : 'found by the aws probe',
-  };
-};
+/** The platform the recorded values chose, if any. */
+const platformIn = (v: Values) => PLATFORMS.find((p) => p.id === v.platform);
 
 // ---- the answers draft -------------------------------------------------------------------
 
@@ -141,16 +127,9 @@ export function secretRef(v: Values, id: SecretId): { env: string } | { file: st
  * question has not been answered are left out.
  */
 export function buildDraft(v: Values, presets: WizardPresets = {}): Record<string, unknown> {
-  const platform = v.platform as 'gcp' | 'aws' | 'other' | undefined;
+  const platform = v.platform as PlatformId | undefined;
   const a: Record<string, unknown> = { version: 1, platform };
-  if (platform === 'gcp' && v['gcp.project'] !== undefined) {
-    a.gcp = {
-      project: v['gcp.project'],
-      region: v['gcp.region'],
-      workloadIdentity: opt(v['gcp.sa']) ? { serviceAccount: v['gcp.sa'] } : undefined,
-    };
-  }
-  if (platform === 'aws' && v['aws.region'] !== undefined) a.aws = { region: v['aws.region'], profile: opt(v['aws.profile']) };
+  Object.assign(a, platformIn(v)?.wizard?.draft(v));
   a.kubernetes = { context: opt(v['kube.context']), namespace: v['kube.namespace'] ?? DEFAULT_NAMESPACE };
   a.release = { name: presets.release ?? DEFAULT_RELEASE, chart: presets.chart, version: presets.chartVersion ?? CHART_VERSION };
   if (v['db.source'] !== undefined) {
@@ -182,7 +161,8 @@ export function buildDraft(v: Values, presets: WizardPresets = {}): Record<strin
       webHost: v['ing.web'],
       apiHost: v['ing.api'],
       tls: v['ing.tls'] === 'secret' ? { secretName: v['ing.tlsSecret'] } : 'self-signed',
-      staticIPNames: platform === 'gcp' && v['ing.ipWeb'] !== undefined ? { web: v['ing.ipWeb'], api: v['ing.ipApi'] } : undefined,
+      staticIPNames: undefined,
+      ...platformIn(v)?.wizard?.ingressDraft?.(v),
     };
   }
   if (v['auth.method'] === 'google') a.auth = { google: { clientId: v['auth.clientId'], clientSecret: secretRef(v, 'google') } };
@@ -200,7 +180,7 @@ export function buildDraft(v: Values, presets: WizardPresets = {}): Record<strin
 }
 
 export function messagingBackend(v: Values): 'google-pubsub' | 'redis-stream' {
-  return v.platform === 'gcp' && v['msg.backend'] === 'google-pubsub' ? 'google-pubsub' : 'redis-stream';
+  return platformIn(v)?.googleServices && v['msg.backend'] === 'google-pubsub' ? 'google-pubsub' : 'redis-stream';
 }
 
 // ---- the questions -----------------------------------------------------------------------
@@ -288,74 +268,27 @@ function sizingHint(size: Sizing, ctx: FlowContext): string {
 
 export function questionsFor(v: Values, ctx: FlowContext): Question[] {
   const d = detection(ctx.facts);
-  const found = where(ctx.facts);
   const qs: Question[] = [];
-  const region = regionFromContext(d.kube?.context);
 
   // Platform
-  const platformDefault = d.kube?.platform === 'gke' ? 'gcp' : d.kube?.platform === 'eks' ? 'aws' : d.kube ? 'other' : d.gcp ? 'gcp' : d.aws ? 'aws' : 'other';
+  const platformDefault = d.kube ? (platformOfCluster(d.kube.platform)?.id ?? 'other') : d.gcp ? 'gcp' : d.aws ? 'aws' : 'other';
   const platformSource = d.kube && d.kube.platform !== 'other' ? `${d.kube.platform.toUpperCase()} context ${d.kube.context}` : d.kube ? `context ${d.kube.context}` : d.gcp ? `gcloud project ${d.gcp.id}` : d.aws ? `AWS account ${d.aws.account}` : 'nothing detected';
   qs.push(
     select(v, {
       id: 'platform',
       section: 'Platform',
       title: 'Where does the cluster run?',
-      items: [
-        { label: 'Google Cloud (GKE)', value: 'gcp', hint: 'Cloud SQL, Memorystore, Pub/Sub, BigQuery, Workload Identity' },
-        { label: 'AWS (EKS)', value: 'aws', hint: 'RDS, ElastiCache, Redis Streams' },
-        { label: 'Any other Kubernetes', value: 'other', hint: 'MySQL and Redis in the cluster or anywhere you point to' },
-      ],
+      items: PLATFORMS.map((p) => ({ ...p.choice, value: p.id })),
       initial: platformDefault,
       source: platformSource,
     }),
   );
   const platform = v.platform;
+  const chosen = platformIn(v);
 
   // Cloud
-  if (platform === 'gcp') {
-    qs.push(text(v, { id: 'gcp.project', section: 'Cloud', title: 'GCP project id', initial: d.gcp?.id, source: d.gcp ? 'from your gcloud credentials' : undefined, path: ['gcp', 'project'], placeholder: 'my-project' }));
-    qs.push(
-      text(v, {
-        id: 'gcp.region',
-        section: 'Cloud',
-        title: 'GCP region',
-        initial: region.gcp,
-        source: region.gcp ? `from context ${d.kube!.context}` : undefined,
-        path: ['gcp', 'region'],
-        placeholder: 'asia-northeast1',
-      }),
-    );
-    const project = v['gcp.project'] ?? d.gcp?.id ?? 'PROJECT';
-    qs.push(
-      text(v, {
-        id: 'gcp.sa',
-        section: 'Cloud',
-        title: 'Workload Identity service account (empty: none)',
-        help: ['The Google service account the pods act as; it needs the Pub/Sub and BigQuery roles.'],
-        initial: `bucketeer@${project}.iam.gserviceaccount.com`,
-        source: `suggested for project ${project}`,
-        path: ['gcp', 'workloadIdentity', 'serviceAccount'],
-        optional: true,
-      }),
-    );
-  }
-  if (platform === 'aws') {
-    const awsRegion = region.aws ?? d.aws?.region ?? ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION;
-    const regionSource = region.aws ? `from context ${d.kube!.context}` : d.aws?.region ? found.aws : ctx.env.AWS_REGION ? 'from AWS_REGION' : ctx.env.AWS_DEFAULT_REGION ? 'from AWS_DEFAULT_REGION' : undefined;
-    qs.push(text(v, { id: 'aws.region', section: 'Cloud', title: 'AWS region', initial: awsRegion, source: regionSource, path: ['aws', 'region'], placeholder: 'ap-northeast-1' }));
-    const profile = ctx.env.AWS_PROFILE ?? d.aws?.profile ?? 'default';
-    qs.push(
-      text(v, {
-        id: 'aws.profile',
-        section: 'Cloud',
-        title: 'AWS profile (empty: the SDK default chain)',
-        initial: profile,
-        source: ctx.env.AWS_PROFILE ? 'from AWS_PROFILE' : d.aws?.profile ? found.aws : 'the default profile',
-        path: ['aws', 'profile'],
-        optional: true,
-      }),
-    );
-  }
+  const detected = { kubeContext: d.kube?.context, gcp: d.gcp, aws: d.aws, cloudsql: d.cloudsql, rds: d.rds, memorystore: d.memorystore, elasticache: d.elasticache };
+  qs.push(...(platformIn(v)?.wizard?.cloudQuestions({ values: v, env: ctx.env, detected, text: (q) => text(v, { ...q, section: 'Cloud' }) }) ?? []));
 
   // Kubernetes
   const presets = ctx.presets ?? {};
@@ -389,12 +322,7 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
   );
 
   // Database
-  const dbFound: SelectItem[] =
-    platform === 'gcp'
-      ? d.cloudsql.map((i) => ({ label: `Cloud SQL ${i.name} (${i.privateIp})`, value: `cloudsql:${i.name}`, hint: found.gcp, sets: { 'db.host': i.privateIp!, 'db.port': '3306' } }))
-      : platform === 'aws'
-        ? d.rds.map((i) => ({ label: `RDS ${i.id}`, value: `rds:${i.id}`, hint: `${i.endpoint} · ${found.aws}`, sets: { 'db.host': i.endpoint, 'db.port': String(i.port ?? 3306) } }))
-        : [];
+  const dbFound: SelectItem[] = chosen?.wizard?.managedMysql(detected) ?? [];
   qs.push(
     select(v, {
       id: 'db.source',
@@ -406,8 +334,8 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
         { label: 'Another MySQL: enter its host', value: 'manual', hint: 'needs log_bin_trust_function_creators=1', sets: { 'db.host': '', 'db.port': '3306' } },
         { label: 'In the cluster', value: 'in-cluster', hint: 'a MySQL 8 StatefulSet with a 20Gi volume; simplest, you run the backups' },
       ],
-      initial: dbFound[0]?.value ?? (platform === 'other' ? 'in-cluster' : 'manual'),
-      source: dbFound.length ? `${found[platform === 'gcp' ? 'gcp' : 'aws']}${dbFound.length > 1 ? ` (${dbFound.length} instances)` : ''}` : 'no managed MySQL found',
+      initial: dbFound[0]?.value ?? (chosen?.middlewareInCluster ? 'in-cluster' : 'manual'),
+      source: dbFound.length ? `${chosen!.wizard!.foundIn(detected)}${dbFound.length > 1 ? ` (${dbFound.length} instances)` : ''}` : 'no managed MySQL found',
     }),
   );
   if (v['db.source'] === 'manual') {
@@ -421,13 +349,7 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
   if (v['db.source'] !== undefined) qs.push(...secretQuestions(v, ctx, 'db', 'Database', { generate: v['db.source'] === 'in-cluster' }));
 
   // Redis
-  const policyHint = (p: string | undefined) => (p === undefined ? 'maxmemory-policy unknown' : p === 'noeviction' ? 'maxmemory-policy noeviction ✓' : `maxmemory-policy ${p} ✗ must be noeviction`);
-  const redisFound: SelectItem[] =
-    platform === 'gcp'
-      ? d.memorystore.map((i) => ({ label: `Memorystore ${i.name} (${i.host}:${i.port})`, value: `memorystore:${i.name}`, hint: `${policyHint(i.maxmemoryPolicy)} · ${found.gcp}`, sets: { 'redis.addr': `${i.host}:${i.port}`, 'redis.cluster': 'off' } }))
-      : platform === 'aws'
-        ? d.elasticache.map((i) => ({ label: `ElastiCache ${i.id}`, value: `elasticache:${i.id}`, hint: `${policyHint(i.maxmemoryPolicy)} · ${found.aws}`, sets: { 'redis.addr': `${i.endpoint}:${i.port ?? 6379}`, 'redis.cluster': i.clusterMode ? 'on' : 'off' } }))
-        : [];
+  const redisFound: SelectItem[] = chosen?.wizard?.managedRedis(detected) ?? [];
   qs.push(
     select(v, {
       id: 'redis.source',
@@ -439,8 +361,8 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
         { label: 'Another Redis: enter HOST:PORT', value: 'manual', hint: 'set maxmemory-policy noeviction on it', sets: { 'redis.addr': '' } },
         { label: 'In the cluster', value: 'in-cluster', hint: 'a Redis 7 StatefulSet with AOF and noeviction, 10Gi volume' },
       ],
-      initial: redisFound[0]?.value ?? (platform === 'other' ? 'in-cluster' : 'manual'),
-      source: redisFound.length ? `${found[platform === 'gcp' ? 'gcp' : 'aws']}${redisFound.length > 1 ? ` (${redisFound.length} instances)` : ''}` : 'no managed Redis found',
+      initial: redisFound[0]?.value ?? (chosen?.middlewareInCluster ? 'in-cluster' : 'manual'),
+      source: redisFound.length ? `${chosen!.wizard!.foundIn(detected)}${redisFound.length > 1 ? ` (${redisFound.length} instances)` : ''}` : 'no managed Redis found',
     }),
   );
   if (v['redis.source'] === 'manual') {
@@ -459,7 +381,7 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
   }
 
   // Messaging
-  if (platform === 'gcp') {
+  if (chosen?.googleServices) {
     qs.push(
       select(v, {
         id: 'msg.backend',
@@ -514,11 +436,11 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
       section: 'Warehouse',
       title: 'Where should experiment events be stored for analysis?',
       items: [
-        ...(platform === 'gcp' ? [{ label: 'BigQuery', value: 'bigquery', hint: 'serverless; billed per query and storage' }] : []),
+        ...(chosen?.googleServices ? [{ label: 'BigQuery', value: 'bigquery', hint: 'serverless; billed per query and storage' }] : []),
         { label: 'MySQL', value: 'mysql', hint: 'tables in the same MySQL database; fine for modest traffic' },
         { label: 'PostgreSQL', value: 'postgres', hint: 'a separate Postgres you run' },
       ],
-      initial: platform === 'gcp' ? 'bigquery' : 'mysql',
+      initial: chosen?.googleServices ? 'bigquery' : 'mysql',
     }),
   );
   if (v['wh.type'] === 'bigquery') {
@@ -552,10 +474,7 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
   if (v['ing.tls'] === 'secret') {
     qs.push(text(v, { id: 'ing.tlsSecret', section: 'Ingress', title: 'Name of the TLS Secret (in the release namespace)', path: ['ingress', 'tls', 'secretName'] }));
   }
-  if (platform === 'gcp') {
-    qs.push(text(v, { id: 'ing.ipWeb', section: 'Ingress', title: 'Reserved global static IP name for the console', help: ['gcloud compute addresses create NAME --global'], initial: 'bucketeer-web-ip', source: 'suggested name', path: ['ingress', 'staticIPNames', 'web'] }));
-    qs.push(text(v, { id: 'ing.ipApi', section: 'Ingress', title: 'Reserved global static IP name for the API', initial: 'bucketeer-api-ip', source: 'suggested name', path: ['ingress', 'staticIPNames', 'api'] }));
-  }
+  qs.push(...(chosen?.wizard?.ingressQuestions?.({ text: (q) => text(v, { ...q, section: 'Ingress' }) }) ?? []));
 
   // Sign-in
   qs.push(

@@ -5,13 +5,14 @@ import type { Answers, SecretRef } from '../answers/schema.js';
 import { describeRef } from '../answers/secrets.js';
 import { buildPlan } from '../plan/index.js';
 import { DEMO_PASSWORD_PUBLIC } from '../plan/values.js';
+import { platformById } from '../platforms/index.js';
 import { detection, SECRETS, type SecretId, type Values } from './flow.js';
 import type { WizardFact } from './ports.js';
 
 export function summaryRows(a: Answers): [string, string][] {
   const ref = (r: SecretRef | undefined) => (r ? describeRef(r) : 'generated');
   const rows: [string, string][] = [];
-  rows.push(['Platform', a.platform === 'gcp' ? `GCP ${a.gcp!.project}, ${a.gcp!.region}` : a.platform === 'aws' ? `AWS ${a.aws!.region}${a.aws!.profile ? `, profile ${a.aws!.profile}` : ''}` : 'any Kubernetes']);
+  rows.push(['Platform', platformById(a.platform).summary(a)]);
   rows.push(['Cluster', `${a.kubernetes.context ?? '(current context)'}, namespace ${a.kubernetes.namespace}`]);
   rows.push(['MySQL', a.database.mode === 'in-cluster' ? `in the cluster, password ${ref(a.database.password)}` : `${a.database.host}:${a.database.port}/${a.database.name} as ${a.database.user}, password ${ref(a.database.password)}`]);
   rows.push(['Redis', a.redis.mode === 'in-cluster' ? 'in the cluster' : `${a.redis.addr}${a.redis.clusterMode ? ' (cluster mode)' : ''}`]);

@@ -1,0 +1,64 @@
+// AWS: EKS, RDS, ElastiCache and KMS; messaging on Redis Streams (Bucketeer v2.3.0 has no SQS/SNS
+// support). The probes are in src/probes/aws.ts.
+import { detectAws } from '../probes/detect.js';
+import { maxmemoryPolicyHint, type Platform } from './types.js';
+
+/** AWS's SQS FIFO limits: 300 API calls/s per action, 3,000 msg/s with batches of 10. */
+export const SQS_FIFO = { callsPerSecond: 300, batchedMessagesPerSecond: 3000 };
+
+export const aws: Platform<'aws'> = {
+  id: 'aws',
+  choice: { label: 'AWS (EKS)', hint: 'RDS, ElastiCache, Redis Streams' },
+  clusterKind: 'eks',
+  // An EC2 instance role is there on any EC2 machine: not a choice the user made.
+  hasExplicitCredentials: (env) => !['none', 'instance-role'].includes(detectAws(env).source),
+  googleServices: false,
+  middlewareInCluster: false,
+  validate: (a) => (a.aws ? [] : [{ path: ['aws'], message: 'aws: {region} is required when platform is aws' }]),
+  hints: {
+    mysqlLogBinTrust:
+      'in a custom RDS DB parameter group attached to the instance set log_bin_trust_function_creators = 1: aws rds modify-db-parameter-group --db-parameter-group-name GROUP --parameters ParameterName=log_bin_trust_function_creators,ParameterValue=1,ApplyMethod=immediate (the default group cannot be changed)',
+    mysqlRequireSecureTransport:
+      'in the custom RDS DB parameter group attached to the instance set require_secure_transport to 0: aws rds modify-db-parameter-group --db-parameter-group-name GROUP --parameters ParameterName=require_secure_transport,ParameterValue=0,ApplyMethod=immediate (the default group cannot be changed; keep the database on a private network)',
+    redisAuthOff: 'ElastiCache: create a replication group without an AUTH token (aws elasticache create-replication-group ... without --auth-token; an AUTH token cannot be removed from a running group)',
+    redisTlsOff: 'ElastiCache: in-transit encryption must be off: create the replication group with --no-transit-encryption-enabled (ElastiCache Serverless is always TLS)',
+    redisNoeviction: () =>
+      'ElastiCache: use a custom parameter group with maxmemory-policy noeviction: aws elasticache modify-cache-parameter-group --cache-parameter-group-name GROUP --parameter-name-values ParameterName=maxmemory-policy,ParameterValue=noeviction (the default group cannot be changed), then attach it with aws elasticache modify-replication-group --cache-parameter-group-name GROUP',
+    messagingNotes(eps) {
+      const notes = [`SQS/SNS are not supported by Bucketeer v2.3.0 (SQS FIFO would cap at ${SQS_FIFO.callsPerSecond} calls/s per action, ${SQS_FIFO.batchedMessagesPerSecond.toLocaleString('en-US')} msg/s batched)`];
+      if (eps !== undefined && eps > SQS_FIFO.batchedMessagesPerSecond) notes.push('your rate is above what SQS FIFO takes without high-throughput mode');
+      return notes;
+    },
+  },
+  wizard: {
+    regionOfContext: (context) => /^arn:aws[a-z-]*:eks:([a-z]{2}(-gov)?-[a-z]+-[0-9]):/.exec(context)?.[1],
+    cloudQuestions({ env, detected: d, text }) {
+      const fromContext = d.kubeContext ? aws.wizard!.regionOfContext(d.kubeContext) : undefined;
+      const found = aws.wizard!.foundIn(d);
+      const region = fromContext ?? d.aws?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+      const regionSource = fromContext ? `from context ${d.kubeContext}` : d.aws?.region ? found : env.AWS_REGION ? 'from AWS_REGION' : env.AWS_DEFAULT_REGION ? 'from AWS_DEFAULT_REGION' : undefined;
+      return [
+        text({ id: 'aws.region', title: 'AWS region', initial: region, source: regionSource, path: ['aws', 'region'], placeholder: 'ap-northeast-1' }),
+        text({
+          id: 'aws.profile',
+          title: 'AWS profile (empty: the SDK default chain)',
+          initial: env.AWS_PROFILE ?? d.aws?.profile ?? 'default',
+          source: env.AWS_PROFILE ? 'from AWS_PROFILE' : d.aws?.profile ? found : 'the default profile',
+          path: ['aws', 'profile'],
+          optional: true,
+        }),
+      ];
+    },
+    foundIn: (d) => (d.aws ? `found in account ${d.aws.account}` : 'found by the aws probe'),
+    managedMysql: (d) => d.rds.map((i) => ({ label: `RDS ${i.id}`, value: `rds:${i.id}`, hint: `${i.endpoint} · ${aws.wizard!.foundIn(d)}`, sets: { 'db.host': i.endpoint, 'db.port': String(i.port ?? 3306) } })),
+    managedRedis: (d) =>
+      d.elasticache.map((i) => ({
+        label: `ElastiCache ${i.id}`,
+        value: `elasticache:${i.id}`,
+        hint: `${maxmemoryPolicyHint(i.maxmemoryPolicy)} · ${aws.wizard!.foundIn(d)}`,
+        sets: { 'redis.addr': `${i.endpoint}:${i.port ?? 6379}`, 'redis.cluster': i.clusterMode ? 'on' : 'off' },
+      })),
+    draft: (v) => (v['aws.region'] === undefined ? undefined : { aws: { region: v['aws.region'], profile: v['aws.profile'] || undefined } }),
+  },
+  summary: (a) => `AWS ${a.aws!.region}${a.aws!.profile ? `, profile ${a.aws!.profile}` : ''}`,
+};

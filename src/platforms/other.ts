@@ -1,0 +1,11 @@
+// Any other Kubernetes: no cloud to probe; MySQL and Redis go in the cluster unless pointed elsewhere.
+import type { Platform } from './types.js';
+
+export const other: Platform<'other'> = {
+  id: 'other',
+  choice: { label: 'Any other Kubernetes', hint: 'MySQL and Redis in the cluster or anywhere you point to' },
+  googleServices: false,
+  middlewareInCluster: true,
+  hints: {},
+  summary: () => 'any Kubernetes',
+};

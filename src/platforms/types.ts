@@ -1,0 +1,114 @@
+// What a platform (a cloud, or any Kubernetes) contributes to detection, values, fix hints,
+// validation and the wizard. Each platform is one module implementing this interface; the one list
+// of them is in ./index.ts. The answers schema builds its platform enum and per-platform rules from
+// that list, so these modules import neither the schema nor anything that does (the wizard, the
+// plan, the cloud probes, whose hints take the answers): the parts of the answers they read are
+// typed here structurally. A cloud's probes are in src/probes/<id>.ts, registered by id in
+// src/probes/clouds.ts.
+import type { KubernetesFacts } from '../probes/types.js';
+
+/** The parts of the answers a platform reads. */
+export interface PlatformAnswers {
+  platform: string;
+  gcp?: { project: string; region: string; workloadIdentity?: { serviceAccount: string } };
+  aws?: { region: string; profile?: string };
+  messaging?: { ordering?: 'none' | 'per-partition' | 'per-key' };
+  ingress?: { staticIPNames?: unknown };
+}
+
+export interface PlatformIssue {
+  path: string[];
+  message: string;
+}
+
+/** A text question of the wizard's Cloud or Ingress section; the wizard adds the section and validation. */
+export interface PlatformTextQuestion {
+  id: string;
+  title: string;
+  help?: string[];
+  initial?: string;
+  /** Where the initial value came from. */
+  source?: string;
+  /** The answers path the text fills, for the schema's message. */
+  path: string[];
+  placeholder?: string;
+  optional?: boolean;
+}
+
+/** What the wizard's probes found, as the platforms' questions read it. */
+export interface WizardDetected {
+  /** The kube context the probes looked at. */
+  kubeContext?: string;
+  gcp?: { id: string };
+  aws?: { region?: string; profile?: string; account?: string };
+  cloudsql: { name: string; privateIp?: string }[];
+  rds: { id: string; endpoint: string; port?: number }[];
+  memorystore: { name: string; host: string; port: number; maxmemoryPolicy?: string }[];
+  elasticache: { id: string; endpoint: string; port?: number; maxmemoryPolicy?: string; clusterMode?: boolean }[];
+}
+
+/** A managed instance the probes found, as a choice of the Database or Redis question. */
+export interface ManagedChoice {
+  label: string;
+  value: string;
+  hint: string;
+  /** The answers it fills in (host and port, address and cluster mode). */
+  sets: Record<string, string>;
+}
+
+/** One line on a Redis's maxmemory-policy: anything but noeviction drops events when memory fills. */
+export const maxmemoryPolicyHint = (p: string | undefined): string =>
+  p === undefined ? 'maxmemory-policy unknown' : p === 'noeviction' ? 'maxmemory-policy noeviction ✓' : `maxmemory-policy ${p} ✗ must be noeviction`;
+
+/** The platform's part of the wizard: its Cloud questions and the answers block they fill. */
+export interface PlatformWizard {
+  /** The region a kube context of this platform's managed Kubernetes names. */
+  regionOfContext(context: string): string | undefined;
+  cloudQuestions<Q>(input: { values: Readonly<Record<string, string>>; env: NodeJS.ProcessEnv; detected: WizardDetected; text(q: PlatformTextQuestion): Q }): Q[];
+  /** Where the probes found its managed instances ("found in project P"), the source of the found choices. */
+  foundIn(detected: WizardDetected): string;
+  managedMysql(detected: WizardDetected): ManagedChoice[];
+  managedRedis(detected: WizardDetected): ManagedChoice[];
+  /** The answers' block for this platform (e.g. `gcp: {...}`) from the recorded values; undefined until its first question is answered. */
+  draft(values: Readonly<Record<string, string>>): Record<string, unknown> | undefined;
+  /** Questions the platform's Ingress needs (GKE's gce Ingress: reserved static IPs). */
+  ingressQuestions?<Q>(input: { text(q: PlatformTextQuestion): Q }): Q[];
+  /** What those answers add to `ingress` in the answers. */
+  ingressDraft?(values: Readonly<Record<string, string>>): Record<string, unknown>;
+}
+
+export interface Platform<Id extends string = string> {
+  /** The value of `platform` in the answers and of --platform. */
+  readonly id: Id;
+  /** The wizard's choice for it. */
+  readonly choice: { label: string; hint: string };
+  /** The managed Kubernetes whose kube context means this platform (detection). */
+  readonly clusterKind?: NonNullable<KubernetesFacts['platform']>;
+  /** Credentials for this cloud that the user set up on purpose, not a VM's own identity (detection). */
+  hasExplicitCredentials?(env: NodeJS.ProcessEnv): boolean;
+  /** Bucketeer's services use Google Cloud clients here (env.gcpEnabled), so Pub/Sub and BigQuery can be chosen. */
+  readonly googleServices: boolean;
+  /** With no managed MySQL or Redis found, they go in the cluster (the wizard's default, doctor --pre's sizing). */
+  readonly middlewareInCluster: boolean;
+  /** What the answers must hold on this platform, beyond the schema's shape. */
+  validate?(answers: PlatformAnswers): PlatformIssue[];
+  /** Fix hints naming this platform's managed services. */
+  readonly hints: {
+    /** MySQL: how to set log_bin_trust_function_creators on its managed MySQL. */
+    mysqlLogBinTrust?: string;
+    /** MySQL: how to let its managed MySQL accept connections without TLS (require_secure_transport off). */
+    mysqlRequireSecureTransport?: string;
+    /** Redis: how to get its managed Redis without AUTH. */
+    redisAuthOff?: string;
+    /** Redis: how to get its managed Redis with a plain (non-TLS) port. */
+    redisTlsOff?: string;
+    /** Redis: how to set maxmemory-policy noeviction on its managed Redis. */
+    redisNoeviction?(answers: PlatformAnswers): string;
+    /** Messaging advice at an expected event rate. */
+    messagingNotes?(eventsPerSecond: number | undefined): string[];
+  };
+  /** The wizard's Cloud section, for a cloud. */
+  readonly wizard?: PlatformWizard;
+  /** The platform row of the wizard's summary. */
+  summary(answers: PlatformAnswers): string;
+}
