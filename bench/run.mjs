@@ -401,10 +401,10 @@ function nonNegative(v, flag) {
   if (!Number.isInteger(n) || n < 0) usage(`${flag} must be a whole number of at least 0 (got "${v}")`);
   return n;
 }
-/** DEFAULT_HEALTH_WINDOW_MS of src/install/run.ts: the one place the default is defined. */
+/** DEFAULT_HEALTH_WINDOW_MS of src/settings.ts: the one place the default is defined. */
 function installDefaultHealthWindowMs() {
-  const m = /DEFAULT_HEALTH_WINDOW_MS = ([\d_]+)/.exec(readFileSync(join(root, 'src', 'install', 'run.ts'), 'utf8'));
-  if (!m) throw new Error('could not read DEFAULT_HEALTH_WINDOW_MS from src/install/run.ts; pass --health-window');
+  const m = /DEFAULT_HEALTH_WINDOW_MS = ([\d_]+)/.exec(readFileSync(join(root, 'src', 'settings.ts'), 'utf8'));
+  if (!m) throw new Error('could not read DEFAULT_HEALTH_WINDOW_MS from src/settings.ts; pass --health-window');
   return Number(m[1].replaceAll('_', ''));
 }
 
