@@ -6,7 +6,6 @@ import { bool, COMMAND_OUTPUTS, list, oneOf, parseDuration, str, type ParsedFlag
 import { UsageError } from '../errors.js';
 import type { PrepareStepName } from '../prepare/types.js';
 import { DEFAULT_HEALTH_WINDOW_MS, DEFAULT_TIMEOUT_MS } from '../settings.js';
-import { answersFromFlags } from './shared.js';
 
 /** The install flags other than --answers, validated before anything runs (bad input exits 2). */
 export interface InstallFlags {
@@ -34,7 +33,7 @@ export async function parseInstallFlags(flags: ParsedFlags): Promise<InstallFlag
   const healthWindow = str(flags, 'health-window');
   const timeoutMs = timeout ? parseDuration(timeout, 'timeout') : DEFAULT_TIMEOUT_MS;
   const healthWindowMs = healthWindow ? parseDuration(healthWindow, 'health-window') : DEFAULT_HEALTH_WINDOW_MS;
-  const { parseSkipPrepare } = await import('../install/prepare.js');
+  const { parseSkipPrepare } = await import('../prepare/types.js');
   return {
     output,
     timeoutMs,
@@ -112,6 +111,8 @@ async function runWizardInstall(ctx: CommandContext, f: InstallFlags): Promise<n
 /** The non-interactive install (--answers FILE): flags -> options, then src/install/run.ts. */
 export async function runFromAnswers(ctx: CommandContext): Promise<number> {
   const f = await parseInstallFlags(ctx.args.flags);
+  // The answers loader brings zod and yaml: not on the wizard's path to its first frame.
+  const { answersFromFlags } = await import('./shared.js');
   const { answers, path } = answersFromFlags(ctx, 'install');
   const { runInstall } = await import('../install/run.js');
   return runInstall({ ...f, answers, answersPath: path }, ctx);

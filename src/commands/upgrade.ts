@@ -11,7 +11,7 @@ import type { UpgradeOptions } from '../upgrade/run.js';
 export async function parseUpgradeFlags(ctx: CommandContext): Promise<UpgradeOptions> {
   const f = ctx.args.flags;
   const output = oneOf(f, 'output', COMMAND_OUTPUTS.upgrade, 'upgrade') ?? 'text';
-  const { parseSkipPrepare } = await import('../install/prepare.js');
+  const { parseSkipPrepare } = await import('../prepare/types.js');
   const skipPrepare = parseSkipPrepare(list(f, 'skip-prepare'));
   const timeoutMs = str(f, 'timeout') ? parseDuration(str(f, 'timeout')!, 'timeout') : DEFAULT_TIMEOUT_MS;
   const healthWindowMs = str(f, 'health-window') ? parseDuration(str(f, 'health-window')!, 'health-window') : DEFAULT_HEALTH_WINDOW_MS;

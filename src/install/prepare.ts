@@ -3,7 +3,6 @@
 // checks; Pub/Sub and BigQuery go to the public APIs with the user's credentials. Any failing
 // check stops the install before helm runs, naming the step.
 import type { Check } from '../checks/types.js';
-import { UsageError } from '../errors.js';
 import { KubeClient, resourcePath } from '../kube/client.js';
 import type { Job, KubeObject, Pod } from '../kube/types.js';
 import type { PrepareOptions, PrepareStep, PrepareStepName } from '../prepare/types.js';
@@ -16,14 +15,6 @@ export interface PrepareFlags extends PrepareOptions {
   skip: PrepareStepName[];
 }
 
-export function parseSkipPrepare(values: readonly string[]): PrepareStepName[] {
-  for (const v of values) {
-    if (!(PREPARE_STEP_NAMES as readonly string[]).includes(v)) {
-      throw new UsageError(`--skip-prepare ${v}: unknown step`, `use one of: ${PREPARE_STEP_NAMES.join(', ')}`);
-    }
-  }
-  return values as PrepareStepName[];
-}
 
 /** The failing checks of a step as a StepFailed naming the step (the install stops before helm). */
 function stopOnFailure(step: PrepareStepName, checks: Check[], api: StepApi): string | StepWarning {

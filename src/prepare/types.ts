@@ -4,6 +4,7 @@
 // context, so tests and the install engine choose the real peer.
 import type { Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';
+import { UsageError } from '../errors.js';
 
 export type PrepareStepName = 'database' | 'warehouse' | 'messaging' | 'redis';
 export const PREPARE_STEP_NAMES: readonly PrepareStepName[] = ['database', 'warehouse', 'messaging', 'redis'];
@@ -75,3 +76,13 @@ export interface PrepareStep {
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** --skip-prepare values, checked by name (bad input: exit 2). Light, so flag parsing stays cheap. */
+export function parseSkipPrepare(values: readonly string[]): PrepareStepName[] {
+  for (const v of values) {
+    if (!(PREPARE_STEP_NAMES as readonly string[]).includes(v)) {
+      throw new UsageError(`--skip-prepare ${v}: unknown step`, `use one of: ${PREPARE_STEP_NAMES.join(', ')}`);
+    }
+  }
+  return values as PrepareStepName[];
+}
