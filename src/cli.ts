@@ -8,6 +8,7 @@ import { closest } from './util/suggest.js';
 import { version } from './version.js';
 import { askYesNo } from './cli/prompt.js';
 import { handleInterrupts } from './install/interrupt.js';
+import { handleWarnings } from './util/warnings.js';
 
 const exitCodesHelp = `Exit codes:
   0    success
@@ -75,12 +76,9 @@ function resolveCommand(argv: string[]): { spec: CommandSpec; rest: string[] } {
 
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
-  if (!debug) {
-    // Dependencies' runtime warnings (a metadata-server lookup, listener counts) are not something
-    // a user can act on, and they would tear through the wizard's screen; --debug shows them.
-    process.removeAllListeners('warning');
-    process.on('warning', () => undefined);
-  }
+  // Dependencies' runtime warnings (the AWS SDK's Node version notice, listener counts) are not
+  // something a user can act on: dropped, or one line each under --debug.
+  handleWarnings({ debug, write: (line) => process.stderr.write(line) });
   try {
     if (argv.length === 1 && argv[0] === '--version') {
       process.stdout.write(`${version}\n`);

@@ -26,8 +26,10 @@ export async function runWizard(opts: RunWizardOptions): Promise<number> {
   const preFrame = out.isTTY ? PRE_FRAME : undefined;
   if (preFrame) out.write(preFrame);
   // The wizard owns the terminal: --debug's subprocess lines would draw over its screen.
-  const { traceCommands } = await import('../util/exec.js');
+  // Warnings are held for the same reason, and printed once the screen is gone.
+  const [{ traceCommands }, { holdWarnings }] = await Promise.all([import('../util/exec.js'), import('../util/warnings.js')]);
   traceCommands(undefined);
+  const releaseWarnings = holdWarnings();
   const [{ render }, { createElement }, { Wizard }] = await Promise.all([import('ink'), import('react'), import('./Wizard.js')]);
   if (preFrame) out.write(`\x1b[${preFrame.split('\n').length - 1}A\r\x1b[0J`);
   let code: number | undefined;
@@ -50,5 +52,6 @@ export async function runWizard(opts: RunWizardOptions): Promise<number> {
   // and an unmount without one (a signal) counts as interrupted.
   await instance.waitUntilExit().catch(() => undefined);
   if (message) out.write(`${message}\n`);
+  releaseWarnings();
   return code ?? 130;
 }

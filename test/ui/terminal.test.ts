@@ -55,3 +55,30 @@ describe.skipIf(!TMUX)('wizard in a real terminal (tmux 100x30)', () => {
     expect(await t.exitCode()).toBe(130);
   });
 });
+
+describe.skipIf(!TMUX)('dependency warnings in a real terminal (tmux 100x30)', () => {
+  // Libraries the environment screen loads raise process.emitWarning: google-auth-library's
+  // MetadataLookupWarning when no metadata server answers, the AWS SDK's NodeVersionSupportWarning
+  // on Node < 22. Node's own printer would draw "(node:PID) Warning: ..." through the wizard's
+  // screen; under --debug the CLI used to keep that printer.
+  const awsEnv = {
+    AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'example-secret',
+    AWS_REGION: 'us-east-1',
+    // Nothing listens on port 9 of localhost: the probes fail at once, after the client exists.
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+  };
+
+  it.each([[[]], [['--debug']]])('args %j: the wizard screen shows no "(node:" warning line', async (args) => {
+    const t = startTerm({ args, env: awsEnv });
+    await t.waitFor('What is already there');
+    // The AWS row settles (an identity or a failure) once the SDK client has been built and used.
+    await t.waitFor(/aws: |AWS account/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.capture()).not.toContain('(node:');
+    expect(t.capture()).not.toContain('NodeVersionSupportWarning');
+    t.keys('C-c');
+    expect(await t.exitCode()).toBe(130);
+    expect(t.capture()).not.toContain('(node:');
+  });
+});
