@@ -199,7 +199,7 @@ export function installEngine(opts: InstallEngineOptions) {
       request: { answers: Answers; answersPath: string; env: NodeJS.ProcessEnv },
       onEvent: (e: InstallEvent) => void,
       signal: AbortSignal,
-    ): Promise<{ ok: boolean; checks?: Check[]; error?: { message: string; hint?: string } }> {
+    ): Promise<{ ok: boolean; checks?: Check[]; exitCode?: number; error?: { message: string; hint?: string } }> {
       let step = 'preflight';
       try {
         const { installPrepareLanes } = await import('./prepare.js');
@@ -219,7 +219,8 @@ export function installEngine(opts: InstallEngineOptions) {
       } catch (e) {
         const err = e instanceof CliError ? e : undefined;
         if (!err || !(err.name === 'StepFailed')) onEvent({ type: 'failed', step, reason: (e as Error).message });
-        return { ok: false, error: { message: (e as Error).message, hint: err?.hint } };
+        // The same exit code as the answers path: bad input (a secret ref, a chart version) is 2.
+        return { ok: false, exitCode: exitCodeOf(e), error: { message: (e as Error).message, hint: err?.hint } };
       }
     },
   };

@@ -10,7 +10,7 @@ import type { Check } from '../checks/types.js';
 import { exitCodeOf } from '../errors.js';
 import { DEMO_PASSWORD_PUBLIC } from '../plan/values.js';
 import { buildDraft, detection, questionsFor, SECRETS, type Question, type SecretId, type SelectItem, type Values } from './flow.js';
-import type { InstallEvent, WizardFact, WizardPorts, WizardPresets } from './ports.js';
+import type { InstallEvent, InstallResult, WizardFact, WizardPorts, WizardPresets } from './ports.js';
 import { fileExists, saveAnswers, savePathProblem, type SaveResult } from './save.js';
 import { displayPath, replayCommand, reviewWarnings, summaryRows, unsetSecretEnvs, valuesPreview } from './summary.js';
 import { validateAnswers } from './validate.js';
@@ -187,7 +187,7 @@ export function Wizard(props: WizardProps) {
       const typed = secretValues[`secret.${id}.value`];
       if (values[`secret.${id}.how`] === 'env' && typed) typedEnv[SECRETS[id].env] = typed;
     }
-    let result: { ok: boolean; checks?: Check[] };
+    let result: InstallResult;
     try {
       result = await engine.run({ answers: answers!, answersPath: saved!.answersPath, env: { ...env, ...typedEnv } }, onEvent, ac.signal);
     } catch (err) {
@@ -206,12 +206,9 @@ export function Wizard(props: WizardProps) {
         final: {
           title: `Install failed at: ${f.title ?? f.step}`,
           status: 'fail',
-          lines: [
-            ['Resource', f.resource ?? '(not named)'],
-            ['Reason', f.reason],
-          ],
+          lines: [...(f.resource ? [['Resource', f.resource] as [string, string]] : []), ['Reason', f.reason]],
           steps: ['fix the cause above, then run the command below: it resumes where this stopped'],
-          code: 1,
+          code: result.exitCode ?? 1,
         },
       });
       return;

@@ -57,6 +57,8 @@ export type InstallEvent =
 
 export interface InstallResult {
   ok: boolean;
+  /** The exit code a failure maps to, as for `install --answers` (2 bad input, 3 missing environment); 1 when absent. */
+  exitCode?: number;
   /** Post-install health checks (src/checks); shown on the health screen. */
   checks?: Check[];
 }
