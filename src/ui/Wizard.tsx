@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { Check } from '../checks/types.js';
 import { exitCodeOf } from '../errors.js';
 import { DEMO_PASSWORD_PUBLIC } from '../plan/values.js';
-import { buildDraft, detection, questionsFor, SECRETS, type Question, type SecretId, type SelectItem, type Values } from './flow.js';
+import { buildDraft, detection, progressOf, questionsFor, SECRETS, type Question, type SecretId, type SelectItem, type Values } from './flow.js';
 import type { InstallEvent, InstallResult, WizardFact, WizardPorts, WizardPresets } from './ports.js';
 import { fileExists, saveAnswers, savePathProblem, type SaveResult } from './save.js';
 import { displayPath, replayCommand, reviewWarnings, summaryRows, unsetSecretEnvs, valuesPreview } from './summary.js';
@@ -256,12 +256,12 @@ export function Wizard(props: WizardProps) {
   }
   const question = questions.find((q) => q.id === step);
   if (question) {
-    const n = questions.indexOf(question) + 1;
+    const { n, total } = progressOf(question.id, values, ctx);
     return (
       <QuestionScreen
         key={question.id}
         question={question}
-        progress={`${n}/${questions.length}`}
+        progress={`${n}/${total}`}
         secretInitial={secretValues[question.id]}
         onSelect={(item: SelectItem) => {
           const changed = values[question.id] !== item.value;
