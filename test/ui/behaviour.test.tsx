@@ -220,6 +220,24 @@ describe('wizard behaviour', () => {
     expect((await s.exit).code).toBe(130);
   });
 
+  it('SIGTERM while installing stops the engine without asking and exits 143', async () => {
+    const engine = fakeEngine([{ type: 'step-started', step: 'helm', title: 'helm upgrade --install bucketeer' }], { ok: true }, { waitForAbort: true });
+    let raise: ((sig: NodeJS.Signals) => void) | undefined;
+    const onSignal = (h: (sig: NodeJS.Signals) => void) => {
+      raise = h;
+      return () => (raise = undefined);
+    };
+    const s = startWizard({ probes: fakeProbes([KUBE]), engine, cwd: tempDir(), env: { BUCKETEER_DEMO_PASSWORD: 'x' }, onSignal });
+    sessions.push(s);
+    await play(s, TO_INSTALL);
+    await s.waitFor('helm upgrade --install bucketeer');
+    raise!('SIGTERM');
+    await s.waitFor('Install stopped');
+    expect(s.frames().some((f) => f.includes('Stop the install?'))).toBe(false);
+    expect(engine.aborted()).toBe(true);
+    expect((await s.exit).code).toBe(143);
+  });
+
   it('the review shows the chart values with secrets masked, and Esc returns to it', async () => {
     const s = startWizard({ probes: fakeProbes([KUBE]), cwd: tempDir(), env: { BUCKETEER_DEMO_PASSWORD: 'demo-secret-value' } });
     sessions.push(s);

@@ -26,6 +26,22 @@ describe.skipIf(!TMUX)('wizard in a real terminal (tmux 100x30)', () => {
     expect(t.sttyAfter()).toMatch(/(^|\s)echo(\s|$)/m);
   });
 
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('%s from outside while asking leaves at once with %i, nothing applied, and the terminal restored', async (sig, code) => {
+    const t = startTerm();
+    await t.waitFor('What is already there');
+    t.keys('Enter');
+    await t.waitFor('Where does the cluster run?');
+    t.signal(sig);
+    expect(await t.exitCode()).toBe(code);
+    expect(t.capture()).toContain('Interrupted: nothing was applied.');
+    // Node's default for the signal would leave the terminal in raw mode without echo.
+    expect(t.sttyAfter()).toMatch(/(^|\s)icanon(\s|$)/m);
+    expect(t.sttyAfter()).toMatch(/(^|\s)echo(\s|$)/m);
+  });
+
   it('honours NO_COLOR: no colour or style sequences on screen', async () => {
     const t = startTerm({ env: { NO_COLOR: '1' } });
     await t.waitFor('What is already there');
