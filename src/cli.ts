@@ -15,7 +15,8 @@ const exitCodesHelp = `Exit codes:
   1    the install, upgrade or doctor found a failure
   2    bad input (flags or answers file); nothing was changed
   3    something the environment lacks (helm, cluster, credentials)
-  130  interrupted`;
+  130  interrupted (Ctrl-C or SIGINT)
+  143  terminated (SIGTERM), stopped as for Ctrl-C`;
 
 export function rootHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -138,7 +139,7 @@ async function runCommand(spec: CommandSpec, rest: string[], debug: boolean): Pr
     interactive,
     debug,
     catalog: { commands, globalFlags },
-    confirm: (question) => askYesNo(question, process.stderr),
+    confirm: (question, signal) => askYesNo(question, process.stderr, process.stdin, signal),
     interrupts: (opts) => handleInterrupts(process.stderr, opts),
   });
 }
