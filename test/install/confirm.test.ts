@@ -1,5 +1,5 @@
 // install on a terminal without --yes: the plan summary, then "Continue? [y/N]". Anything but y
-// changes nothing (exit 2); Ctrl-C at the prompt exits 130 and changes nothing; y installs.
+// changes nothing (exit 2); Ctrl-C at the prompt exits 130 and changes nothing, SIGTERM 143; y installs.
 // upgrade asks the same way after its diff.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTerm, stopTerms, TMUX } from '../helpers/terminal.js';
@@ -37,6 +37,18 @@ describe.skipIf(!helm || !TMUX)('install asks before changing the cluster (real 
     t.keys('C-c');
     expect(await t.exitCode()).toBe(130);
     expect(t.capture()).toContain('Error: cancelled at the prompt; nothing was changed');
+    expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
+    expect(t.sttyAfter()).toMatch(/(^|\s)icanon(\s|$)/m);
+  });
+
+  it('SIGTERM at the prompt: it stops waiting, exit 143, nothing created, the terminal restored', async () => {
+    const ns = 'confirm-sigterm';
+    const t = startTerm({ args: withoutYes(ns), env: env() });
+    await t.waitFor('Continue? [y/N]');
+    t.signal('SIGTERM');
+    expect(await t.exitCode()).toBe(143);
+    expect(t.capture()).toContain('SIGTERM received: stopping');
+    expect(t.capture()).toContain('cancelled at the prompt; nothing was changed');
     expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
     expect(t.sttyAfter()).toMatch(/(^|\s)icanon(\s|$)/m);
   });
