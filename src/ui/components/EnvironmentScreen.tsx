@@ -94,7 +94,7 @@ function FactLine(props: { status?: 'fail' | 'skip'; text: string; fix?: string 
         <Text color={props.status === 'fail' ? 'red' : undefined} dimColor={props.status === 'skip'}>
           {props.text}
         </Text>
-        {props.fix ? <Text dimColor>fix: {props.fix}</Text> : null}
+        {props.fix ? <Text dimColor>{`fix: ${props.fix}`}</Text> : null}
       </Box>
     </Box>
   );
