@@ -62,6 +62,17 @@ describe.skipIf(!helm || !TMUX)('install asks before changing the cluster (real 
     expect(h.sim.objects.get('deployment', ns, 'web')).toBeDefined();
   });
 
+  it('uninstall: SIGTERM at "Uninstall? [y/N]" exits 143 and leaves the release as it was', async () => {
+    const ns = 'confirm-uninstall-sigterm';
+    expect((await runInstall(h, { namespace: ns })).code).toBe(0);
+    const t = startTerm({ args: ['uninstall', '--kube-context', 'kubesim', '--kubeconfig', h.sim.kubeconfigPath, '--namespace', ns, '--timeout', '30s'], env: env() });
+    await t.waitFor('Uninstall? [y/N]');
+    t.signal('SIGTERM');
+    expect(await t.exitCode()).toBe(143);
+    expect(t.capture()).toContain('uninstall interrupted');
+    expect((await helmHistory(h, ns))?.at(-1)?.status).toBe('deployed');
+  });
+
   it('upgrade: the diff, then "Apply this upgrade? [y/N]"; n leaves the release as it was', async () => {
     const ns = 'confirm-upgrade';
     expect((await runInstall(h, { namespace: ns })).code).toBe(0);
