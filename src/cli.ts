@@ -8,13 +8,15 @@ import { closest } from './util/suggest.js';
 import { version } from './version.js';
 import { askYesNo } from './cli/prompt.js';
 import { handleInterrupts } from './install/interrupt.js';
+import { handleWarnings } from './util/warnings.js';
 
 const exitCodesHelp = `Exit codes:
   0    success
   1    the install, upgrade or doctor found a failure
   2    bad input (flags or answers file); nothing was changed
   3    something the environment lacks (helm, cluster, credentials)
-  130  interrupted`;
+  130  interrupted (Ctrl-C or SIGINT)
+  143  terminated (SIGTERM), stopped as for Ctrl-C`;
 
 export function rootHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -75,12 +77,9 @@ function resolveCommand(argv: string[]): { spec: CommandSpec; rest: string[] } {
 
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
-  if (!debug) {
-    // Dependencies' runtime warnings (a metadata-server lookup, listener counts) are not something
-    // a user can act on, and they would tear through the wizard's screen; --debug shows them.
-    process.removeAllListeners('warning');
-    process.on('warning', () => undefined);
-  }
+  // Dependencies' runtime warnings (the AWS SDK's Node version notice, listener counts) are not
+  // something a user can act on: dropped, or one line each under --debug.
+  handleWarnings({ debug, write: (line) => process.stderr.write(line) });
   try {
     if (argv.length === 1 && argv[0] === '--version') {
       process.stdout.write(`${version}\n`);
@@ -140,7 +139,7 @@ async function runCommand(spec: CommandSpec, rest: string[], debug: boolean): Pr
     interactive,
     debug,
     catalog: { commands, globalFlags },
-    confirm: (question) => askYesNo(question, process.stderr),
+    confirm: (question, signal) => askYesNo(question, process.stderr, process.stdin, signal),
     interrupts: (opts) => handleInterrupts(process.stderr, opts),
   });
 }

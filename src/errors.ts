@@ -7,7 +7,10 @@ export const ExitCode = {
   failure: 1,
   badInput: 2,
   environment: 3,
+  /** Ctrl-C or SIGINT: 128 + 2, as a shell reports a command stopped by it. */
   interrupted: 130,
+  /** SIGTERM: 128 + 15, as a shell (and kubectl, helm) report a command stopped by it. */
+  terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -44,9 +47,14 @@ export class OperationFailed extends CliError {
 }
 
 export class Interrupted extends CliError {
-  constructor(message = 'interrupted', hint?: string) {
-    super(message, ExitCode.interrupted, hint);
+  constructor(message = 'interrupted', hint?: string, exitCode: ExitCode = ExitCode.interrupted) {
+    super(message, exitCode, hint);
   }
+}
+
+/** The exit code of a run stopped by this signal (the shell's 128 + signal number). */
+export function signalExitCode(sig: NodeJS.Signals | undefined): ExitCode {
+  return sig === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted;
 }
 
 /** Ctrl-C at a y/N prompt: nothing was changed, so callers report it as it is. */

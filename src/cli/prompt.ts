@@ -5,17 +5,20 @@ import { CancelledAtPrompt } from '../errors.js';
 
 /**
  * Asks on `output`, reads a line from `input`; only y or yes (any case) is yes. Ctrl-C at the
- * prompt (readline takes it as a key, not a signal) stops with exit 130 and end of input is no, so
- * the question can never hang.
+ * prompt (readline takes it as a key, not a signal) stops with exit 130, `signal` aborting (a
+ * SIGTERM while it waits) stops it too, and end of input is no, so the question can never hang.
  */
-export async function askYesNo(question: string, output: NodeJS.WritableStream, input: NodeJS.ReadableStream = process.stdin): Promise<boolean> {
+export async function askYesNo(question: string, output: NodeJS.WritableStream, input: NodeJS.ReadableStream = process.stdin, signal?: AbortSignal): Promise<boolean> {
   const rl = createInterface({ input, output });
   try {
     return await new Promise<boolean>((resolve, reject) => {
-      rl.on('SIGINT', () => {
+      const cancel = () => {
         output.write('\n');
         reject(new CancelledAtPrompt());
-      });
+      };
+      if (signal?.aborted) return cancel();
+      signal?.addEventListener('abort', cancel, { once: true });
+      rl.on('SIGINT', cancel);
       rl.on('close', () => resolve(false));
       rl.question(question).then((answer) => resolve(/^y(es)?$/i.test(answer.trim())), () => resolve(false));
     });

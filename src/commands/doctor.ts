@@ -3,7 +3,7 @@
 import { dirname, resolve } from 'node:path';
 import type { CommandContext } from '../cli/context.js';
 import { bool, COMMAND_OUTPUTS, oneOf, parseDuration, PLATFORM_FLAG_VALUES, str } from '../cli/flags.js';
-import { Interrupted } from '../errors.js';
+import { Interrupted, signalExitCode } from '../errors.js';
 import { exitCodeFor } from '../checks/types.js';
 import { renderJson, renderText, useColor } from '../checks/render.js';
 import type { Answers } from '../answers/schema.js';
@@ -60,12 +60,33 @@ export async function run(ctx: CommandContext): Promise<number> {
   return runReleaseDoctor(ctx, flags, answers);
 }
 
+/**
+ * Ctrl-C (SIGINT) and SIGTERM stop the read-only checks in flight; the run then exits 130 or 143
+ * (the shell's 128 + signal number), as install does.
+ */
+function stopOnSignals(): { controller: AbortController; stopped: () => Interrupted; dispose: () => void } {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    received ??= sig;
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    controller,
+    stopped: () => new Interrupted(`${received ?? 'signal'} received: the checks were stopped`, undefined, signalExitCode(received)),
+    dispose: () => {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    },
+  };
+}
+
 /** The installed release: read-only checks (src/doctor/run.ts), exit 0 on pass/warn, 1 on fail. */
 async function runReleaseDoctor(ctx: CommandContext, flags: DoctorFlags, answers: Answers | undefined): Promise<number> {
   const target = resolveTarget(flags, answers);
-  const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once('SIGINT', onSigint);
+  const { controller, stopped, dispose } = stopOnSignals();
   try {
     const { doctorChecks } = await import('../doctor/run.js');
     const { summarize } = await import('../checks/types.js');
@@ -90,12 +111,12 @@ async function runReleaseDoctor(ctx: CommandContext, flags: DoctorFlags, answers
         kube.close();
       }
     }
-    if (controller.signal.aborted) throw new Interrupted();
+    if (controller.signal.aborted) throw stopped();
     const report = summarize(checks);
     ctx.stdout.write(flags.output === 'json' ? renderJson(report) : renderText(report, { color: useColor(ctx.stdout, ctx.env) }));
     return exitCodeFor(report, flags.strict);
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    dispose();
   }
 }
 
@@ -105,9 +126,7 @@ async function runPreflightCommand(ctx: CommandContext, flags: DoctorFlags, answ
   const { detectPlatform } = await import('../platforms/index.js');
   const platform = flags.platform ?? answers?.platform ?? detectPlatform(ctx.env, target.kubeContext ? classifyKubeContext(target.kubeContext) : undefined);
 
-  const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once('SIGINT', onSigint);
+  const { controller, stopped, dispose } = stopOnSignals();
   try {
     const { runPreflight } = await import('../probes/preflight.js');
     const result = await runPreflight({
@@ -122,7 +141,7 @@ async function runPreflightCommand(ctx: CommandContext, flags: DoctorFlags, answ
       kubeContext: target.kubeContext,
       namespace: target.namespace,
     });
-    if (controller.signal.aborted) throw new Interrupted();
+    if (controller.signal.aborted) throw stopped();
     if (flags.output === 'json') {
       ctx.stdout.write(renderJson({ ...result.report, platform, durationMs: result.durationMs } as never));
     } else {
@@ -131,6 +150,6 @@ async function runPreflightCommand(ctx: CommandContext, flags: DoctorFlags, answ
     }
     return exitCodeFor(result.report, flags.strict);
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    dispose();
   }
 }

@@ -70,8 +70,9 @@ async function runJob(ctx: InstallContext, step: PrepareStepName, api: StepApi, 
   }
   if (!log.includes('BKTPREP')) {
     // The Job succeeded but its log is unreadable here (some API servers, and the simulator, do
-    // not serve logs): the findings cannot be evaluated, so say so instead of passing silently.
-    api.progress(`warn: Job ${job.name} completed, but its log could not be read; run \`bucketeer-install doctor\` to check ${step} again`);
+    // not serve logs): the findings cannot be evaluated, so say so instead of passing silently,
+    // and name the command that reads the log itself (doctor would need the same log).
+    api.progress(`warn: Job ${job.name} completed, but its log could not be read here; read its findings (BKTPREP lines) with \`kubectl logs -n ${ns} job/${job.name}\``);
     return { detail: 'Job completed; findings not read (no pod log)', warn: true };
   }
   return stopOnFailure(step, checksFromJobLog(step, ctx.answers, log, 'apply', flags), api);

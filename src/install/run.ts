@@ -8,7 +8,7 @@ import type { Answers } from '../answers/schema.js';
 import { renderText, useColor } from '../checks/render.js';
 import { summarize } from '../checks/types.js';
 import type { Check } from '../checks/types.js';
-import { CancelledAtPrompt, CliError, ExitCode, Interrupted, UsageError, exitCodeOf } from '../errors.js';
+import { CancelledAtPrompt, CliError, Interrupted, UsageError, exitCodeOf, signalExitCode } from '../errors.js';
 import type { ServiceIO } from '../io.js';
 import type { PrepareStepName } from '../prepare/types.js';
 import { buildPlan, resolveInlineSecrets } from '../plan/index.js';
@@ -199,7 +199,7 @@ export function installEngine(opts: InstallEngineOptions) {
       request: { answers: Answers; answersPath: string; env: NodeJS.ProcessEnv },
       onEvent: (e: InstallEvent) => void,
       signal: AbortSignal,
-    ): Promise<{ ok: boolean; checks?: Check[]; error?: { message: string; hint?: string } }> {
+    ): Promise<{ ok: boolean; checks?: Check[]; exitCode?: number; error?: { message: string; hint?: string } }> {
       let step = 'preflight';
       try {
         const { installPrepareLanes } = await import('./prepare.js');
@@ -219,7 +219,8 @@ export function installEngine(opts: InstallEngineOptions) {
       } catch (e) {
         const err = e instanceof CliError ? e : undefined;
         if (!err || !(err.name === 'StepFailed')) onEvent({ type: 'failed', step, reason: (e as Error).message });
-        return { ok: false, error: { message: (e as Error).message, hint: err?.hint } };
+        // The same exit code as the answers path: bad input (a secret ref, a chart version) is 2.
+        return { ok: false, exitCode: exitCodeOf(e), error: { message: (e as Error).message, hint: err?.hint } };
       }
     },
   };
@@ -251,7 +252,7 @@ export interface InstallRunOptions {
 }
 
 /** What the user reads after Ctrl-C: what was applied and that re-running converges. */
-async function interruptedError(ctx: InstallContext | undefined, step: string | undefined): Promise<Interrupted> {
+async function interruptedError(ctx: InstallContext | undefined, step: string | undefined, sig: NodeJS.Signals | undefined): Promise<Interrupted> {
   const applied = ctx?.applied.length ? `applied so far: ${ctx.applied.join('; ')}. ` : 'nothing was changed. ';
   let release = '';
   if (ctx && step === 'helm') {
@@ -263,7 +264,11 @@ async function interruptedError(ctx: InstallContext | undefined, step: string | 
         ? ` helm was stopped; release ${ctx.answers.release.name} is now ${latest.status} at revision ${latest.revision}.`
         : ' helm was stopped; the release is not installed.';
   }
-  return new Interrupted(`interrupted${step ? ` during step ${step}` : ''}.${release}`, `${applied}Run the same command again: it reuses what exists (and recovers a pending release) and converges.`);
+  return new Interrupted(
+    `interrupted${step ? ` during step ${step}` : ''}.${release}`,
+    `${applied}Run the same command again: it reuses what exists (and recovers a pending release) and converges.`,
+    signalExitCode(sig),
+  );
 }
 
 export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<number> {
@@ -318,14 +323,16 @@ export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<n
         : async (summary) => {
             text?.stop();
             io.stderr.write(`${summary}\n`);
-            return io.confirm('Continue? [y/N] ');
+            return io.confirm('Continue? [y/N] ', interrupt.signal);
           },
     });
   } catch (err) {
     text?.stop();
     let error = err as Error;
-    const interrupted = interrupt.signal.aborted || exitCodeOf(err) === ExitCode.interrupted;
-    if (interrupted && !(err instanceof CancelledAtPrompt)) error = await interruptedError(ctxRef, currentStep);
+    const interrupted = interrupt.signal.aborted || err instanceof Interrupted;
+    if (interrupted && !(err instanceof CancelledAtPrompt)) error = await interruptedError(ctxRef, currentStep, interrupt.received());
+    // At the prompt nothing was changed; a SIGTERM there still exits as SIGTERM does.
+    else if (err instanceof CancelledAtPrompt && interrupt.received()) error = new Interrupted(err.message, err.hint, signalExitCode(interrupt.received()));
     const code = exitCodeOf(error);
     if (mode !== 'text') {
       const checks = ctxRef?.state.checks ?? [];

@@ -119,8 +119,16 @@ export function describeGcpError(err: unknown, api: GcpApi, project?: string, pr
       fix: `grant ${p.role} to ${who}: gcloud projects add-iam-policy-binding ${project ?? 'PROJECT'} --member=${principal ? memberOf(principal) : 'MEMBER'} --role=${p.role}`,
     };
   }
-  if (status === 401 || /invalid_grant|invalid_rapt|reauth|Could not load the default credentials|Unable to detect a Project Id/i.test(msg)) {
-    return { kind: 'no-credentials', cause: `Application Default Credentials are missing or expired (${msg})`, fix: 'gcloud auth application-default login' };
+  // google-auth-library's own text ("Could not load the default credentials. Browse to ...") says
+  // neither what is missing in words a user acts on nor the command: say both.
+  if (/Could not load the default credentials/i.test(msg)) {
+    return { kind: 'no-credentials', cause: 'no GCP credentials (no Application Default Credentials on this machine)', fix: 'gcloud auth application-default login' };
+  }
+  if (/Unable to detect a Project Id/i.test(msg)) {
+    return { kind: 'no-credentials', cause: 'no GCP project: the credentials name none', fix: 'gcloud config set project PROJECT (or set GOOGLE_CLOUD_PROJECT)' };
+  }
+  if (status === 401 || /invalid_grant|invalid_rapt|reauth/i.test(msg)) {
+    return { kind: 'no-credentials', cause: `GCP credentials expired or revoked (${msg})`, fix: 'gcloud auth application-default login' };
   }
   if (status === 404 || e?.code === 5) return { kind: 'not-found', cause: `project ${project ?? '?'} not found (or not visible to ${who})`, fix: 'check gcp.project in the answers file, or GOOGLE_CLOUD_PROJECT' };
   if (e?.name === 'AbortError' || /aborted|timed? ?out|timeout/i.test(msg)) return { kind: 'timeout', cause: 'no answer before the probe timeout', fix: 'check the network path to googleapis.com, or allow more time with --probe-timeout' };
@@ -224,7 +232,7 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
         client = await authClient();
       } catch (err) {
         const p = describeGcpError(err, 'resourcemanager', project);
-        checks.push({ category: 'gcp', id: 'gcp.credentials', title: 'GCP credentials', status: 'fail', detail: p.cause, hint: p.fix, facts: { adcSource: det.source } });
+        checks.push({ category: 'gcp', id: 'gcp.credentials', title: 'GCP credentials', status: 'fail', detail: p.cause, hint: p.fix, facts: { adcSource: det.source, problem: p.kind } });
         return { checks, facts: { gcp: { adcSource: det.source } } };
       }
       const clientClass = client.constructor?.name ?? 'unknown';

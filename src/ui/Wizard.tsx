@@ -7,10 +7,10 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useInput } from 'ink';
 import { resolve } from 'node:path';
 import type { Check } from '../checks/types.js';
-import { exitCodeOf } from '../errors.js';
+import { ExitCode, exitCodeOf, signalExitCode } from '../errors.js';
 import { DEMO_PASSWORD_PUBLIC } from '../plan/values.js';
-import { buildDraft, detection, questionsFor, SECRETS, type Question, type SecretId, type SelectItem, type Values } from './flow.js';
-import type { InstallEvent, WizardFact, WizardPorts, WizardPresets } from './ports.js';
+import { buildDraft, detection, progressOf, questionsFor, SECRETS, type Question, type SecretId, type SelectItem, type Values } from './flow.js';
+import type { InstallEvent, InstallResult, WizardFact, WizardPorts, WizardPresets } from './ports.js';
 import { fileExists, saveAnswers, savePathProblem, type SaveResult } from './save.js';
 import { displayPath, replayCommand, reviewWarnings, summaryRows, unsetSecretEnvs, valuesPreview } from './summary.js';
 import { validateAnswers } from './validate.js';
@@ -29,6 +29,12 @@ export interface WizardProps {
   answersFile?: string;
   /** Install flags given with the wizard: they prefill questions or go into the answers file. */
   presets?: WizardPresets;
+  /**
+   * Subscribes to the process's SIGINT/SIGTERM (a key press is not a signal: `kill`, a closing
+   * supervisor). A signal acts as a confirmed Ctrl-C: it stops an install (helm is stopped and
+   * awaited) or leaves at once, with the signal's exit code. Returns the unsubscribe.
+   */
+  onSignal?: (handler: (sig: NodeJS.Signals) => void) => () => void;
 }
 
 type Final = { title: string; status: 'pass' | 'warn' | 'fail'; lines: [string, string][]; steps: string[]; code: number };
@@ -56,6 +62,8 @@ export function Wizard(props: WizardProps) {
   const probeAbort = useRef(new AbortController());
   const installAbort = useRef<AbortController | undefined>(undefined);
   const interrupted = useRef(false);
+  /** The exit code of a stop: 130 for Ctrl-C and SIGINT, 143 for SIGTERM. */
+  const stopCode = useRef<number>(ExitCode.interrupted);
   const exited = useRef(false);
 
   const exit = useCallback(
@@ -140,6 +148,28 @@ export function Wizard(props: WizardProps) {
     if (key.escape && phase.name === 'ask' && step !== 'environment') back();
   });
 
+  // A signal is a Ctrl-C already confirmed. The handler reads the phase through a ref: it is
+  // subscribed once, and the phase changes under it.
+  const phaseRef = useRef(phase);
+  phaseRef.current = phase;
+  const { onSignal } = props;
+  useEffect(
+    () =>
+      onSignal?.((sig) => {
+        stopCode.current = signalExitCode(sig);
+        const p = phaseRef.current;
+        if (p.name === 'installing') {
+          setConfirmQuit(false);
+          interrupted.current = true;
+          installAbort.current?.abort();
+          setPhase((q) => (q.name === 'installing' ? { ...q, stopping: true } : q));
+          return;
+        }
+        exit(stopCode.current, p.name === 'ask' ? 'Interrupted: nothing was applied.' : undefined);
+      }),
+    [onSignal, exit],
+  );
+
   // The last screen stays on the terminal; leave once it has been drawn.
   useEffect(() => {
     if (phase.name !== 'final') return;
@@ -187,7 +217,7 @@ export function Wizard(props: WizardProps) {
       const typed = secretValues[`secret.${id}.value`];
       if (values[`secret.${id}.how`] === 'env' && typed) typedEnv[SECRETS[id].env] = typed;
     }
-    let result: { ok: boolean; checks?: Check[] };
+    let result: InstallResult;
     try {
       result = await engine.run({ answers: answers!, answersPath: saved!.answersPath, env: { ...env, ...typedEnv } }, onEvent, ac.signal);
     } catch (err) {
@@ -196,7 +226,7 @@ export function Wizard(props: WizardProps) {
     }
     setConfirmQuit(false);
     if (interrupted.current) {
-      setPhase({ name: 'final', final: { title: 'Install stopped', status: 'warn', lines: [], steps: ['what was applied stays; run the same command again to resume'], code: 130 } });
+      setPhase({ name: 'final', final: { title: 'Install stopped', status: 'warn', lines: [], steps: ['what was applied stays; run the same command again to resume'], code: stopCode.current } });
       return;
     }
     if (!result.ok) {
@@ -206,12 +236,9 @@ export function Wizard(props: WizardProps) {
         final: {
           title: `Install failed at: ${f.title ?? f.step}`,
           status: 'fail',
-          lines: [
-            ['Resource', f.resource ?? '(not named)'],
-            ['Reason', f.reason],
-          ],
+          lines: [...(f.resource ? [['Resource', f.resource] as [string, string]] : []), ['Reason', f.reason]],
           steps: ['fix the cause above, then run the command below: it resumes where this stopped'],
-          code: 1,
+          code: result.exitCode ?? 1,
         },
       });
       return;
@@ -259,12 +286,12 @@ export function Wizard(props: WizardProps) {
   }
   const question = questions.find((q) => q.id === step);
   if (question) {
-    const n = questions.indexOf(question) + 1;
+    const { n, total } = progressOf(question.id, values, ctx);
     return (
       <QuestionScreen
         key={question.id}
         question={question}
-        progress={`${n}/${questions.length}`}
+        progress={`${n}/${total}`}
         secretInitial={secretValues[question.id]}
         onSelect={(item: SelectItem) => {
           const changed = values[question.id] !== item.value;

@@ -555,3 +555,28 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
   );
   return qs;
 }
+
+/**
+ * Where a question stands in the run, for the "n/total" counter. questionsFor lists only what the
+ * answers so far decide, so a choice not made yet would hide the questions it leads to and the
+ * total would jump as each is made. Counting as if every open choice takes its default gives the
+ * path Enter-Enter-Enter follows: the total changes only when an answer leaves that path.
+ */
+export function progressOf(id: string, v: Values, ctx: FlowContext): { n: number; total: number } {
+  let assumed = v;
+  let qs = questionsFor(assumed, ctx);
+  // The first open choice in question order, one per round, as the user meets them: an earlier
+  // choice can change a later one's default or reveal another (bounded: each round settles one).
+  for (let round = 0; round < 100; round++) {
+    const q = qs.find((x): x is SelectQuestion => x.kind === 'select' && assumed[x.id] === undefined);
+    if (!q) break;
+    // As choosing it would (Wizard's onSelect): the default item's own settings, then the choice.
+    assumed = { ...assumed, ...q.items.find((i) => i.value === q.initial)?.sets, [q.id]: q.initial };
+    qs = questionsFor(assumed, ctx);
+  }
+  const i = qs.findIndex((q) => q.id === id);
+  if (i >= 0) return { n: i + 1, total: qs.length };
+  // Not on the default path (a question only an open choice's absence shows): count what is known.
+  const known = questionsFor(v, ctx);
+  return { n: known.findIndex((q) => q.id === id) + 1, total: known.length };
+}

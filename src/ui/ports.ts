@@ -23,7 +23,12 @@ export type WizardFact =
   | { kind: 'elasticache-group'; id: string; endpoint: string; port?: number; maxmemoryPolicy?: string; clusterMode?: boolean }
   /** Whether the cluster's allocatable CPU/memory fits a sizing profile; detail is one line. */
   | { kind: 'capacity'; sizing: Sizing; fits: boolean; detail: string }
-  | { kind: 'probe-failed'; probe: ProbeName; message: string };
+  /**
+   * A probe that found nothing: message is the cause, fix the command or step that helps.
+   * missing: nothing is configured for it (no credentials, no kubeconfig), rather than something
+   * configured that fails; not a failure unless the cluster's platform needs it.
+   */
+  | { kind: 'probe-failed'; probe: ProbeName; message: string; fix?: string; missing?: boolean };
 
 export interface WizardProbes {
   /**
@@ -57,6 +62,8 @@ export type InstallEvent =
 
 export interface InstallResult {
   ok: boolean;
+  /** The exit code a failure maps to, as for `install --answers` (2 bad input, 3 missing environment); 1 when absent. */
+  exitCode?: number;
   /** Post-install health checks (src/checks); shown on the health screen. */
   checks?: Check[];
 }

@@ -59,7 +59,11 @@ export function factsFromResult(r: ProbeResult): WizardFact[] {
   }
   const facts = factsFromPatch(r.facts);
   const failed = r.checks.find((c) => c.status === 'fail');
-  if (failed && facts.length === 0) facts.push({ kind: 'probe-failed', probe: rowOf(r.id), message: `${failed.detail ?? failed.title}${failed.hint ? ` (${failed.hint})` : ''}` });
+  if (failed && facts.length === 0) {
+    // The probes classify their errors (src/probes/aws.ts, gcp.ts): "no-credentials" is nothing set up.
+    const missing = failed.facts?.problem === 'no-credentials';
+    facts.push({ kind: 'probe-failed', probe: rowOf(r.id), message: failed.detail ?? failed.title, ...(failed.hint ? { fix: failed.hint } : {}), ...(missing ? { missing } : {}) });
+  }
   return facts;
 }
 
@@ -72,9 +76,9 @@ export function wizardProbes(opts: ProbeAdapterOptions): WizardProbes {
       const probes = [];
       // Probe every cloud whose credentials are present; the user picks the platform next.
       if (detectAws(opts.env).source !== 'none') probes.push(...(await import('../probes/aws.js')).awsProbes({ env: opts.env }));
-      else onFact({ kind: 'probe-failed', probe: 'aws', message: 'no AWS credentials found' });
+      else onFact({ kind: 'probe-failed', probe: 'aws', message: 'no AWS credentials found', fix: 'aws configure (or aws sso login)', missing: true });
       if (detectGcp(opts.env).source !== 'none') probes.push(...(await import('../probes/gcp.js')).gcpProbes({ env: opts.env }));
-      else onFact({ kind: 'probe-failed', probe: 'gcp', message: 'no Google application default credentials found' });
+      else onFact({ kind: 'probe-failed', probe: 'gcp', message: 'no GCP credentials (no Application Default Credentials on this machine)', fix: 'gcloud auth application-default login', missing: true });
       const need = totalRequests('small', { mysql: true, redis: true });
       probes.push(
         ...kubernetesProbes({

@@ -2,6 +2,7 @@
 // only here. Ink and its chalk read the colour level when they are first imported, so NO_COLOR is
 // applied (as FORCE_COLOR=0) before importing them.
 import type { WizardPorts, WizardPresets } from './ports.js';
+import { signalExitCode } from '../errors.js';
 
 export interface RunWizardOptions {
   ports: WizardPorts;
@@ -26,18 +27,39 @@ export async function runWizard(opts: RunWizardOptions): Promise<number> {
   const preFrame = out.isTTY ? PRE_FRAME : undefined;
   if (preFrame) out.write(preFrame);
   // The wizard owns the terminal: --debug's subprocess lines would draw over its screen.
-  const { traceCommands } = await import('../util/exec.js');
+  // Warnings are held for the same reason, and printed once the screen is gone.
+  const [{ traceCommands }, { holdWarnings }] = await Promise.all([import('../util/exec.js'), import('../util/warnings.js')]);
   traceCommands(undefined);
+  const releaseWarnings = holdWarnings();
   const [{ render }, { createElement }, { Wizard }] = await Promise.all([import('ink'), import('react'), import('./Wizard.js')]);
   if (preFrame) out.write(`\x1b[${preFrame.split('\n').length - 1}A\r\x1b[0J`);
   let code: number | undefined;
   let message: string | undefined;
+  // SIGINT/SIGTERM from outside (Ctrl-C in raw mode is a key, not a signal): the wizard stops as
+  // for a confirmed Ctrl-C. Node's default would kill the process with the terminal still in raw
+  // mode and helm left running. A second signal leaves at once, the terminal restored.
+  const handlers = new Set<(sig: NodeJS.Signals) => void>();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (++signals > 1) {
+      instance.unmount();
+      out.write('forced exit: helm may still be running; run the same command again once it has stopped\n');
+      process.exit(code ?? signalExitCode(sig));
+    }
+    for (const h of handlers) h(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const instance = render(
     createElement(Wizard, {
       ports: opts.ports,
       presets: opts.presets,
       cwd: opts.cwd,
       env: opts.env,
+      onSignal: (h: (sig: NodeJS.Signals) => void) => {
+        handlers.add(h);
+        return () => handlers.delete(h);
+      },
       onExit: (c: number, m?: string) => {
         code = c;
         message = m;
@@ -49,6 +71,9 @@ export async function runWizard(opts: RunWizardOptions): Promise<number> {
   // waitUntilExit resolves the same way for every unmount: the code set by onExit is the truth,
   // and an unmount without one (a signal) counts as interrupted.
   await instance.waitUntilExit().catch(() => undefined);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   if (message) out.write(`${message}\n`);
+  releaseWarnings();
   return code ?? 130;
 }

@@ -6,7 +6,7 @@
 // (the data: PVCs, Secrets, stored answers) and each is listed with the command that deletes it.
 // Cloud resources (databases, Redis, topics, datasets) are never deleted; they are named.
 import type { Answers } from '../answers/schema.js';
-import { ExitCode, Interrupted, OperationFailed, UsageError, exitCodeOf } from '../errors.js';
+import { ExitCode, Interrupted, OperationFailed, UsageError, signalExitCode } from '../errors.js';
 import { detectHelm } from '../helm/binary.js';
 import type { ServiceIO } from '../io.js';
 import { acquireReleaseLock, type ReleaseLock } from '../install/lock.js';
@@ -156,7 +156,7 @@ export async function runUninstall(o: UninstallOptions, io: ServiceIO): Promise<
       lines.push(`  keep            the data and the objects bucketeer-install created (${objects.length}); --purge deletes them`);
     }
     io.stderr.write(`${lines.join('\n')}\n`);
-    if (!o.yes && !(await io.confirm(`${o.purge ? 'Uninstall and delete the data' : 'Uninstall'}? [y/N] `))) {
+    if (!o.yes && !(await io.confirm(`${o.purge ? 'Uninstall and delete the data' : 'Uninstall'}? [y/N] `, interrupt.signal))) {
       throw new UsageError('uninstall cancelled; nothing was changed', 'run again and answer y, or pass --yes');
     }
 
@@ -209,8 +209,9 @@ export async function runUninstall(o: UninstallOptions, io: ServiceIO): Promise<
     }
     return ExitCode.ok;
   } catch (err) {
-    if (interrupt.signal.aborted || exitCodeOf(err) === ExitCode.interrupted) {
-      throw new Interrupted('uninstall interrupted', 'run the same command again: it continues where it stopped');
+    if (interrupt.signal.aborted || err instanceof Interrupted) {
+      // 130 for Ctrl-C, 143 for SIGTERM, as install and upgrade.
+      throw new Interrupted('uninstall interrupted', 'run the same command again: it continues where it stopped', signalExitCode(interrupt.received()));
     }
     throw err;
   } finally {

@@ -9,7 +9,7 @@ import { applyOverrides } from '../answers/overrides.js';
 import type { Answers } from '../answers/schema.js';
 import { renderText, useColor } from '../checks/render.js';
 import { summarize } from '../checks/types.js';
-import { CancelledAtPrompt, CliError, ExitCode, Interrupted, OperationFailed, UsageError, exitCodeOf } from '../errors.js';
+import { CancelledAtPrompt, CliError, Interrupted, OperationFailed, UsageError, exitCodeOf, signalExitCode } from '../errors.js';
 import type { ServiceIO } from '../io.js';
 import { helmTemplate } from '../helm/template.js';
 import { smokeStep, smokeSummary } from '../bootstrap/steps.js';
@@ -341,7 +341,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
       return 0;
     }
     if (!flags.yes) {
-      if (!(await cmd.confirm('Apply this upgrade? [y/N] '))) throw new UsageError('upgrade cancelled; nothing was changed', 'run again and answer y, or pass --yes');
+      if (!(await cmd.confirm('Apply this upgrade? [y/N] ', interrupt.signal))) throw new UsageError('upgrade cancelled; nothing was changed', 'run again and answer y, or pass --yes');
     }
 
     ctx = {
@@ -373,16 +373,19 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
     try {
       await runSteps(steps, ctx, emit);
     } catch (err) {
-      if (interrupt.signal.aborted || exitCodeOf(err) === ExitCode.interrupted) throw err;
+      if (interrupt.signal.aborted || err instanceof Interrupted) throw err;
       throw await afterFailure(ctx, t, plan, err as Error, emit);
     }
   } catch (err) {
     text?.stop();
-    const interrupted = interrupt.signal.aborted || exitCodeOf(err) === ExitCode.interrupted;
+    const interrupted = interrupt.signal.aborted || err instanceof Interrupted;
     let error = err as Error;
     if (interrupted && !(err instanceof CancelledAtPrompt)) {
       const applied = ctx?.applied.length ? `applied so far: ${ctx.applied.join('; ')}. ` : 'nothing was changed. ';
-      error = new Interrupted('upgrade interrupted', `${applied}Run the same command again: it recovers a pending release and converges.`);
+      error = new Interrupted('upgrade interrupted', `${applied}Run the same command again: it recovers a pending release and converges.`, signalExitCode(interrupt.received()));
+    } else if (err instanceof CancelledAtPrompt && interrupt.received()) {
+      // At the prompt nothing was changed; a SIGTERM there still exits as SIGTERM does.
+      error = new Interrupted(err.message, err.hint, signalExitCode(interrupt.received()));
     }
     if (flags.output === 'ndjson') cmd.stdout.write(`${JSON.stringify(result(interrupted ? 'interrupted' : 'failed', exitCodeOf(error), ctx?.state.checks ?? [], error))}\n`);
     else if (ctx?.state.checks?.length) cmd.stdout.write(renderText(summarize(ctx.state.checks), { color: useColor(cmd.stdout, cmd.env) }));

@@ -14,6 +14,8 @@ export interface Term {
   /** Resolves once the text shows and the terminal is in raw mode (the CLI reads keys). */
   waitFor: (text: string | RegExp) => Promise<string>;
   keys: (...keys: string[]) => void;
+  /** Sends a signal to the CLI process itself (not a key: what `kill` or a supervisor sends). */
+  signal: (sig: NodeJS.Signals) => void;
   exitCode: () => Promise<number>;
   /** `stty -a` as it was right after the CLI exited. */
   sttyAfter: () => string;
@@ -54,6 +56,13 @@ export function startTerm(opts: { args?: string[]; env?: NodeJS.ProcessEnv } = {
     dir,
     capture,
     keys: (...keys) => void tmux('send-keys', '-t', 'cli', ...keys),
+    signal: (sig) => {
+      // The pane runs a shell whose child is the CLI (node).
+      const shell = tmux('display-message', '-p', '-t', 'cli', '#{pane_pid}').trim();
+      const child = execFileSync('ps', ['-o', 'pid=', '--ppid', shell], { encoding: 'utf8' }).trim().split(/\s+/)[0];
+      if (!child) throw new Error('the CLI is not running in the terminal');
+      process.kill(Number(child), sig);
+    },
     waitFor: async (text) => {
       const deadline = Date.now() + 15_000;
       for (;;) {

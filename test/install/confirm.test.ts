@@ -1,5 +1,5 @@
 // install on a terminal without --yes: the plan summary, then "Continue? [y/N]". Anything but y
-// changes nothing (exit 2); Ctrl-C at the prompt exits 130 and changes nothing; y installs.
+// changes nothing (exit 2); Ctrl-C at the prompt exits 130 and changes nothing, SIGTERM 143; y installs.
 // upgrade asks the same way after its diff.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTerm, stopTerms, TMUX } from '../helpers/terminal.js';
@@ -41,6 +41,18 @@ describe.skipIf(!helm || !TMUX)('install asks before changing the cluster (real 
     expect(t.sttyAfter()).toMatch(/(^|\s)icanon(\s|$)/m);
   });
 
+  it('SIGTERM at the prompt: it stops waiting, exit 143, nothing created, the terminal restored', async () => {
+    const ns = 'confirm-sigterm';
+    const t = startTerm({ args: withoutYes(ns), env: env() });
+    await t.waitFor('Continue? [y/N]');
+    t.signal('SIGTERM');
+    expect(await t.exitCode()).toBe(143);
+    expect(t.capture()).toContain('SIGTERM received: stopping');
+    expect(t.capture()).toContain('cancelled at the prompt; nothing was changed');
+    expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
+    expect(t.sttyAfter()).toMatch(/(^|\s)icanon(\s|$)/m);
+  });
+
   it('y: installs', async () => {
     const ns = 'confirm-yes';
     const t = startTerm({ args: withoutYes(ns), env: env() });
@@ -48,6 +60,17 @@ describe.skipIf(!helm || !TMUX)('install asks before changing the cluster (real 
     t.keys('y', 'Enter');
     expect(await t.exitCode()).toBe(0);
     expect(h.sim.objects.get('deployment', ns, 'web')).toBeDefined();
+  });
+
+  it('uninstall: SIGTERM at "Uninstall? [y/N]" exits 143 and leaves the release as it was', async () => {
+    const ns = 'confirm-uninstall-sigterm';
+    expect((await runInstall(h, { namespace: ns })).code).toBe(0);
+    const t = startTerm({ args: ['uninstall', '--kube-context', 'kubesim', '--kubeconfig', h.sim.kubeconfigPath, '--namespace', ns, '--timeout', '30s'], env: env() });
+    await t.waitFor('Uninstall? [y/N]');
+    t.signal('SIGTERM');
+    expect(await t.exitCode()).toBe(143);
+    expect(t.capture()).toContain('uninstall interrupted');
+    expect((await helmHistory(h, ns))?.at(-1)?.status).toBe('deployed');
   });
 
   it('upgrade: the diff, then "Apply this upgrade? [y/N]"; n leaves the release as it was', async () => {

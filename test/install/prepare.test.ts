@@ -122,6 +122,11 @@ describe.skipIf(!helm)('install: prepare steps', () => {
     // Without a log (the simulator serves none unless given) the database step cannot verify: a warning, not a pass.
     const unread = (ndjson(ok.stdout) as { type: string; step?: string; detail?: string; status?: string }[]).find((e) => e.type === 'step-finished' && e.step === 'prepare-database');
     expect(unread).toMatchObject({ detail: 'Job completed; findings not read (no pod log)', status: 'warn' });
+    // It names the command that reads that log (the Job is still there), not doctor, which would need the same log.
+    const said = `${ok.stdout}${ok.stderr}`;
+    expect(said).toContain(`kubectl logs -n ${ns} job/bucketeer-prepare-database`);
+    expect(said).not.toMatch(/could not be read[^\n]*doctor/);
+    expect(h.sim.objects.get('job', ns, 'bucketeer-prepare-database')).toBeDefined();
     h.sim.setJobLog(ns, 'bucketeer-prepare-redis', undefined);
   });
 });

@@ -53,4 +53,22 @@ describe.skipIf(!helm)('install: recovery', () => {
     expect(again.code).toBe(0);
     expect((await helmHistory(h, ns))?.at(-1)?.status).toBe('deployed');
   });
+
+  it('SIGTERM while helm runs is handled as Ctrl-C is (helm stopped and awaited, what was applied), with exit 143', async () => {
+    const ns = 'rec-sigterm';
+    h.sim.setFault('deployment/web=never-ready');
+    const run = startCli(installArgs(h, { namespace: ns, timeout: '60s', extra: ['--output', 'ndjson'] }), h.env);
+    try {
+      await run.waitForLine(/"type":"progress","step":"helm"/);
+      run.kill('SIGTERM');
+      const r = await run.done;
+      expect(r.code).toBe(143);
+      expect(r.ms).toBeLessThan(45_000);
+      expect(r.stderr).toMatch(/SIGTERM received: stopping helm and waiting for it to exit/);
+      expect(r.stderr).toMatch(/applied so far: namespace rec-sigterm created;/);
+      expect(ndjson(r.stdout).at(-1)).toMatchObject({ type: 'result', status: 'interrupted', exitCode: 143 });
+    } finally {
+      h.sim.clearFaults();
+    }
+  });
 });

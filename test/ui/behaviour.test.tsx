@@ -183,6 +183,18 @@ describe('wizard behaviour', () => {
     expect((await s.exit).code).toBe(1);
   });
 
+  it('an install refused for bad input exits with the engine\'s code (2, as --answers does), and names no resource it does not have', async () => {
+    const engine = fakeEngine([{ type: 'failed', step: 'preflight', reason: 'auth.demoSignIn.password: environment variable BUCKETEER_DEMO_PASSWORD is not set' }], { ok: false, exitCode: 2 });
+    const s = startWizard({ probes: fakeProbes([KUBE]), engine, cwd: tempDir(), env: { BUCKETEER_DEMO_PASSWORD: 'x' } });
+    sessions.push(s);
+    await play(s, TO_INSTALL);
+    await s.waitFor('Install failed at: preflight');
+    const f = s.frame().replace(/\s+/g, ' ');
+    expect(f).toContain('Reason auth.demoSignIn.password: environment variable BUCKETEER_DEMO_PASSWORD is not set');
+    expect(f).not.toContain('Resource');
+    expect((await s.exit).code).toBe(2);
+  });
+
   it('Ctrl-C while asking leaves at once with 130, nothing applied', async () => {
     const s = startWizard({ probes: fakeProbes([KUBE]), cwd: tempDir(), env: {} });
     sessions.push(s);
@@ -206,6 +218,24 @@ describe('wizard behaviour', () => {
     await s.press('y', 'Install stopped');
     expect(engine.aborted()).toBe(true);
     expect((await s.exit).code).toBe(130);
+  });
+
+  it('SIGTERM while installing stops the engine without asking and exits 143', async () => {
+    const engine = fakeEngine([{ type: 'step-started', step: 'helm', title: 'helm upgrade --install bucketeer' }], { ok: true }, { waitForAbort: true });
+    let raise: ((sig: NodeJS.Signals) => void) | undefined;
+    const onSignal = (h: (sig: NodeJS.Signals) => void) => {
+      raise = h;
+      return () => (raise = undefined);
+    };
+    const s = startWizard({ probes: fakeProbes([KUBE]), engine, cwd: tempDir(), env: { BUCKETEER_DEMO_PASSWORD: 'x' }, onSignal });
+    sessions.push(s);
+    await play(s, TO_INSTALL);
+    await s.waitFor('helm upgrade --install bucketeer');
+    raise!('SIGTERM');
+    await s.waitFor('Install stopped');
+    expect(s.frames().some((f) => f.includes('Stop the install?'))).toBe(false);
+    expect(engine.aborted()).toBe(true);
+    expect((await s.exit).code).toBe(143);
   });
 
   it('the review shows the chart values with secrets masked, and Esc returns to it', async () => {

@@ -114,7 +114,15 @@ export interface Session {
   unmount: () => void;
 }
 
-export function startWizard(opts: { probes?: WizardProbes; engine?: InstallEngine; renderFiles?: RenderFiles; cwd: string; env?: NodeJS.ProcessEnv }): Session {
+export function startWizard(opts: {
+  probes?: WizardProbes;
+  engine?: InstallEngine;
+  renderFiles?: RenderFiles;
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** Stands in for the process's signals (see WizardProps.onSignal). */
+  onSignal?: (handler: (sig: NodeJS.Signals) => void) => () => void;
+}): Session {
   let resolveExit!: (v: { code: number; message?: string }) => void;
   const exit = new Promise<{ code: number; message?: string }>((r) => (resolveExit = r));
   const ports: WizardPorts = {
@@ -125,7 +133,7 @@ export function startWizard(opts: { probes?: WizardProbes; engine?: InstallEngin
   // A fixed-width box stands in for an 80-column terminal: text wraps exactly as it would there.
   const inst = render(
     <Box width={COLUMNS}>
-      <Wizard ports={ports} cwd={opts.cwd} env={opts.env ?? {}} onExit={(code, message) => resolveExit({ code, message })} />
+      <Wizard ports={ports} cwd={opts.cwd} env={opts.env ?? {}} onSignal={opts.onSignal} onExit={(code, message) => resolveExit({ code, message })} />
     </Box>,
   );
   const frame = () => plain(inst.lastFrame());
