@@ -2,12 +2,12 @@
 // real helm 4: every workload the install creates pulls from the mirror with the pull secret,
 // including the chart's CronJobs, whose image chart v2.3.0 hard-codes
 // (manifests/bucketeer/charts/batch/templates/cronjob.yaml: curlimages/curl:8.1.2, no
-// imagePullSecrets) and which only the post-renderer reaches.
+// imagePullSecrets) and which only the post-renderer reaches; upgrade's diff sees the same.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { example, helm, runInstall, startHarness, type Harness } from './helpers.js';
+import { example, fixtureChart, helm, runInstall, startCli, startHarness, type Harness } from './helpers.js';
 
 const MIRROR = 'mirror.example.internal/bkt';
 const CRONJOBS = ['batch-server-experiment-status-updater', 'batch-server-feature-flag-cacher', 'batch-server-monthly-summarizer'];
@@ -52,6 +52,13 @@ describe.skipIf(!helm)('install: images.registry and images.pullSecrets', () => 
       for (const c of [...(w.spec.initContainers ?? []), ...w.spec.containers]) expect(c.image.startsWith(`${MIRROR}/`), `${w.name}: ${c.image}`).toBe(true);
       expect(w.spec.imagePullSecrets, w.name).toEqual([{ name: 'regcred' }]);
     }
+    expect(readdirSync(tmp)).toEqual([]);
+
+    // upgrade's diff renders through the post-renderer too: the same answers change no resource
+    // (without it every CronJob would show as changed, back to the chart's own image).
+    const dry = await startCli(['upgrade', '--dry-run', '--answers', answers, '--chart', fixtureChart, '--kube-context', 'kubesim', '--kubeconfig', h.sim.kubeconfigPath, '-n', ns], { ...h.env, TMPDIR: tmp }).done;
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/Resources \(0 added, 0 removed, 0 changed, \d+ unchanged\)/);
     expect(readdirSync(tmp)).toEqual([]);
   });
 });
