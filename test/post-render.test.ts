@@ -150,6 +150,28 @@ describe.skipIf(!helm)('helm 4 runs the post-renderer as a plugin', () => {
     expect(plain).toEqual({ args: [], env });
   });
 
+  it('a post-renderer failure, which helm 4 reports without its reason, is thrown with the reason', async () => {
+    const info = await detectHelm({ HELM_BIN: helm, PATH: process.env.PATH });
+    const env = { PATH: process.env.PATH, HOME: dir, HELM_CACHE_HOME: join(dir, 'cache'), HELM_DATA_HOME: join(dir, 'data') };
+    const chart = join(dir, 'tiny-chart');
+    mkdirSync(join(chart, 'templates'), { recursive: true });
+    writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: tiny\nversion: 0.1.0\n');
+    writeFileSync(join(chart, 'templates', 'pod.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox}]}\n');
+    let helmStderr = '';
+    const failing = withImagePostRenderer(info, { registry: MIRROR }, env, async (extra) => {
+      // An argument the post-renderer refuses, so that it fails inside the real helm.
+      const args = extra.args.map((a) => (a.startsWith('--post-renderer-args=--registry=') ? '--post-renderer-args=--bogus' : a));
+      try {
+        execFileSync(helm!, ['template', 'r', chart, ...args], { env: extra.env, encoding: 'utf8', stdio: 'pipe' });
+      } catch (err) {
+        helmStderr = (err as { stderr: string }).stderr;
+      }
+    });
+    await expect(failing).rejects.toThrow(/the image post-renderer .* failed: post-render: unexpected argument "--bogus"/);
+    expect(helmStderr).toContain(`plugin "${POST_RENDERER_PLUGIN}" exited with error`);
+    expect(helmStderr).not.toContain('--bogus');
+  });
+
   it('render: manifests.yaml has no image outside the registry and every pod spec has the pull secret; without images.* no post-renderer', async () => {
     const answers = (images?: unknown) => {
       const a = parse(readFileSync(join(repoRoot, 'examples', 'answers', 'in-cluster.yaml'), 'utf8'));

@@ -90,14 +90,14 @@ function readStdin(): Promise<string> {
  */
 export async function runPostRender(argv: string[]): Promise<number> {
   const policy: Required<ImagePolicy> = { registry: '', pullSecrets: [] };
-  let errorFile: string | undefined;
+  // Found first, wherever it is, so that an error in any other argument reaches it.
+  const errorFile = argv.find((a) => a.startsWith('--error-file='))?.slice('--error-file='.length);
   try {
     for (const arg of argv) {
       const m = /^--(registry|pull-secret|error-file)=(.+)$/.exec(arg);
       if (!m) throw new Error(`post-render: unexpected argument "${arg}" (it takes --registry=R, --pull-secret=S and --error-file=F)`);
       if (m[1] === 'registry') policy.registry = m[2];
       else if (m[1] === 'pull-secret') policy.pullSecrets.push(m[2]);
-      else errorFile = m[2];
     }
     process.stdout.write(postRender(await readStdin(), { registry: policy.registry || undefined, pullSecrets: policy.pullSecrets }));
     return 0;
