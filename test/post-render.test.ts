@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { detectHelm } from '../src/helm/binary.js';
@@ -137,8 +137,8 @@ describe.skipIf(!helm)('helm 4 runs the post-renderer as a plugin', () => {
     let pluginDir = '';
     const listed = await withImagePostRenderer(info, { registry: MIRROR }, env, async (extra) => {
       expect(extra.args.slice(0, 2)).toEqual(['--post-renderer', POST_RENDERER_PLUGIN]);
-      pluginDir = extra.env.HELM_PLUGINS!.split(':')[0];
-      expect(extra.env.HELM_PLUGINS).toBe(`${pluginDir}:${userPlugins}`);
+      pluginDir = extra.env.HELM_PLUGINS!.split(delimiter)[0];
+      expect(extra.env.HELM_PLUGINS).toBe(`${pluginDir}${delimiter}${userPlugins}`);
       return execFileSync(helm!, ['plugin', 'list'], { env: extra.env, encoding: 'utf8' });
     });
     expect(listed).toMatch(new RegExp(`^${POST_RENDERER_PLUGIN}\\s.*postrenderer/v1`, 'm'));
