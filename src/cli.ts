@@ -97,6 +97,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(commandHelp(spec));
       return ExitCode.ok;
     }
+    // Hidden: the image post-renderer helm runs (src/helm/post-renderer.ts), not a user command.
+    if (argv[0] === 'post-render') return await (await import('./images/post-render.js')).runPostRender(argv.slice(1));
     const { spec, rest } = resolveCommand(argv);
     return await runCommand(spec, rest, debug);
   } catch (err) {

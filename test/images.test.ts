@@ -3,8 +3,9 @@
 // those of the upstream v2.3.0 chart (manifests/bucketeer/charts/{api,batch,subscriber,web}/
 // values.yaml: image.repository, envoy.image.repository, httpstan.image.repository; the
 // deployments take imagePullSecrets from global.image.imagePullSecrets), and its CronJobs
-// (charts/batch/templates/cronjob.yaml) hard-code curlimages/curl:8.1.2, which `images` reports
-// as not moved.
+// (charts/batch/templates/cronjob.yaml) hard-code curlimages/curl:8.1.2 with no imagePullSecrets:
+// the helm post-renderer moves that image and adds the pull secrets (the fixture chart's
+// cronjobs.yaml hard-codes the same image the same way).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,22 +61,26 @@ describe('images command', () => {
   it('without images.*: the upstream references, chart and installer', async () => {
     const r = await runCli(['images', '--answers', join(repoRoot, 'examples', 'answers', 'in-cluster.yaml'), '-o', 'json']);
     expect(r.code, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout) as { images: { image: string; from: string; moved: boolean }[]; notes: string[] };
+    const report = JSON.parse(r.stdout) as { images: { image: string; from: string; via: string }[]; notes: string[] };
     const refs = report.images.map((i) => i.image);
     expect(refs).toEqual(expect.arrayContaining(['ghcr.io/bucketeer-io/bucketeer-api:v2.3.0', 'envoyproxy/envoy:v1.34.1', 'ghcr.io/bucketeer-io/bucketeer-httpstan:0.0.1', 'ghcr.io/bucketeer-io/bucketeer-migration:v2.3.0', 'curlimages/curl:8.1.2', 'mysql:8.4', 'redis:7.4']));
     expect(report.notes).toEqual([]);
   });
 
-  it('with images.registry: every image under the mirror but the hard-coded CronJob image, which is said', async () => {
+  it('with images.registry: every image under the mirror, the hard-coded CronJob image marked as moved by the post-renderer', async () => {
     const r = await runCli(['images', '--answers', answersWith({ registry: MIRROR, pullSecrets: ['regcred'] })]);
     expect(r.code, r.stderr).toBe(0);
     const rows = r.stdout.split('\n').filter((l) => /^ {2}\S/.test(l));
     expect(rows.length).toBeGreaterThanOrEqual(16);
-    for (const row of rows) {
-      if (row.includes('curlimages/curl:8.1.2')) expect(row).toContain('(not moved)');
-      else expect(row.trim().startsWith(`${MIRROR}/`), row).toBe(true);
-    }
-    expect(r.stdout).toMatch(/note: curlimages\/curl:8\.1\.2 is hard-coded in the chart/);
+    for (const row of rows) expect(row.trim().startsWith(`${MIRROR}/`), row).toBe(true);
+    expect(r.stdout).not.toContain('not moved');
+    expect(rows.filter((row) => row.includes('(post-renderer)'))).toEqual([expect.stringContaining(`${MIRROR}/curlimages/curl:8.1.2`)]);
+    expect(r.stdout).toMatch(/note: curlimages\/curl:8\.1\.2 is hard-coded in the chart .*post-renderer/);
+
+    const json = await runCli(['images', '--answers', answersWith({ registry: MIRROR }), '-o', 'json']);
+    const report = JSON.parse(json.stdout) as { images: { image: string; original: string; via: string }[] };
+    expect(report.images.find((i) => i.original === 'curlimages/curl:8.1.2')).toMatchObject({ image: `${MIRROR}/curlimages/curl:8.1.2`, via: 'post-renderer' });
+    expect(report.images.find((i) => i.original === 'mysql:8.4')).toMatchObject({ via: 'manifests' });
   });
 
   it('a bad images.registry is exit 2 naming the key', async () => {
@@ -106,13 +111,12 @@ describe('render with images.registry and images.pullSecrets', () => {
       const found = imagesIn(readFileSync(join(out, file), 'utf8'));
       const images = found.filter((f) => f.image);
       expect(images.length, file).toBeGreaterThan(0);
+      if (file === 'manifests.yaml') {
+        // The CronJobs' hard-coded image, moved by the post-renderer, with the pull secret added.
+        expect(found.filter((f) => f.kind === 'CronJob' && f.image).map((f) => f.image)).toEqual(Array(3).fill(`${MIRROR}/curlimages/curl:8.1.2`));
+        expect(found.filter((f) => f.kind === 'CronJob' && !f.image).map((f) => f.pullSecrets)).toEqual(Array(3).fill([{ name: 'regcred' }]));
+      }
       for (const f of found) {
-        // The chart's CronJobs hard-code their image and have no imagePullSecrets: install does
-        // not change them either, and `images` says so (above).
-        if (f.kind === 'CronJob') {
-          if (f.image) expect(f.image).toBe('curlimages/curl:8.1.2');
-          continue;
-        }
         if (f.image) expect(f.image.startsWith(`${MIRROR}/`), `${file}: ${f.kind} ${f.image}`).toBe(true);
         else expect(f.pullSecrets, `${file}: ${f.kind}`).toEqual([{ name: 'regcred' }]);
       }

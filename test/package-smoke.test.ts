@@ -115,6 +115,22 @@ describe('the packed tarball, installed into an empty prefix', () => {
     expect(readFileSync(join(out, 'manifests.yaml'), 'utf8')).toMatch(/kind: Deployment/);
   });
 
+  it('render with images.registry runs the installed CLI as helm post-renderer: the CronJob image is moved', (ctx) => {
+    if (skipReason) ctx.skip(skipReason);
+    const helm = helmBin();
+    if (!helm) ctx.skip('no helm binary (.tools/helm/helm or HELM_BIN)');
+    const out = join(work, 'rendered-mirror');
+    const example = readFileSync(join(prefix, 'node_modules', pkg.name, 'examples', 'answers', 'in-cluster.yaml'), 'utf8');
+    const answers = join(work, 'mirror.yaml');
+    writeFileSync(answers, `${example}\nimages:\n  registry: mirror.example.internal/bkt\n`);
+    const r = runInstalled(['render', '--answers', answers, '--chart', join(repoRoot, 'test', 'fixtures', 'chart'), '--output-dir', out], { HELM_BIN: helm });
+    expect(r.stderr).not.toMatch(/Error|Cannot find|ERR_/);
+    expect(r.status).toBe(0);
+    const manifests = readFileSync(join(out, 'manifests.yaml'), 'utf8');
+    expect(manifests).toContain('image: mirror.example.internal/bkt/curlimages/curl:8.1.2');
+    expect(manifests).not.toContain('image: curlimages/curl');
+  });
+
   it('schema runs zod from the bundle', (ctx) => {
     if (skipReason) ctx.skip(skipReason);
     const r = runInstalled(['schema']);

@@ -2,7 +2,8 @@
 // hard-codes. The four services take their repository from <service>.image.repository and their
 // tag from global.image.tag; envoy and httpstan have a repository and tag of their own; the
 // migration Job has migration.image; the batch CronJobs run curlimages/curl:8.1.2 with no value to
-// change it and no imagePullSecrets (charts/batch/templates/cronjob.yaml).
+// change it and no imagePullSecrets (charts/batch/templates/cronjob.yaml), so the installer's helm
+// post-renderer moves that one.
 
 export interface ChartImage {
   /** Where it runs. */
@@ -10,7 +11,7 @@ export interface ChartImage {
   repository: string;
   /** A fixed tag, or 'release': the chart version's tag (global.image.tag, migration.image.tag). */
   tag: string | 'release';
-  /** The values key of the repository; undefined when the chart hard-codes the image. */
+  /** The values key of the repository; undefined when the chart hard-codes the image (the post-renderer moves it). */
   repositoryValue?: string;
 }
 

@@ -50,7 +50,7 @@ export async function installPreview(ctx: InstallContext, pre: PreflightResult, 
   const ns = answers.kubernetes.namespace;
   const plan = buildPlan(answers);
   // The masked values render the chart's objects as well as the real ones would; no secret is read for it.
-  const manifests = await helmTemplate(ctx.helm, { release: answers.release.name, namespace: ns, chart: answers.release.chart, version: answers.release.version, values: plan.values, env: ctx.env });
+  const manifests = await helmTemplate(ctx.helm, { release: answers.release.name, namespace: ns, chart: answers.release.chart, version: answers.release.version, values: plan.values, env: ctx.env, images: answers.images });
   const whole = installPlan(answers, plan, { skip: skipPrepare, chartManifests: manifests });
 
   const existing: string[] = [];

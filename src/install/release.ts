@@ -3,7 +3,9 @@
 // output. Values reach helm on its standard input, never through a file.
 import { EnvironmentError, Interrupted, OperationFailed } from '../errors.js';
 import { chartArgs, type HelmInfo } from '../helm/binary.js';
+import { withImagePostRenderer } from '../helm/post-renderer.js';
 import { valuesDocument } from '../helm/values.js';
+import type { ImagePolicy } from '../images/post-render.js';
 import { exec, type ExecResult } from '../util/exec.js';
 
 export interface HelmTarget {
@@ -90,6 +92,8 @@ export interface UpgradeInstallOptions {
   /** Masked values (safe to keep on disk) and the overlay with real secrets. */
   values: object;
   secretValues?: object;
+  /** answers images.*: moves what the values cannot (the chart's hard-coded CronJob image). */
+  images?: ImagePolicy;
   timeoutMs: number;
   signal?: AbortSignal;
   onLine?: (line: string) => void;
@@ -126,13 +130,15 @@ export async function helmUpgradeInstall(t: HelmTarget, o: UpgradeInstallOptions
   args.push('--wait', '--timeout', `${Math.ceil(o.timeoutMs / 1000)}s`, t.helm.rollbackFlag);
   const split = o.onLine ? lineSplitter(o.onLine) : undefined;
   // Helm gets its own grace period on top of --timeout: a rollback after a failed wait takes time.
-  const res = await exec(t.helm.bin, args, {
-    env: t.env,
-    input: valuesDocument(o.values, o.secretValues),
-    timeoutMs: o.timeoutMs * 2 + 60_000,
-    signal: o.signal,
-    onOutput: split ? (chunk) => split.push(chunk) : undefined,
-  });
+  const res = await withImagePostRenderer(t.helm, o.images, t.env, (extra) =>
+    exec(t.helm.bin, [...args, ...extra.args], {
+      env: extra.env,
+      input: valuesDocument(o.values, o.secretValues),
+      timeoutMs: o.timeoutMs * 2 + 60_000,
+      signal: o.signal,
+      onOutput: split ? (chunk) => split.push(chunk) : undefined,
+    }),
+  );
   split?.flush();
   return res;
 }

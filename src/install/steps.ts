@@ -409,6 +409,7 @@ export const helmStep: Step = {
         version: plan.chart.version,
         values: plan.values,
         secretValues: plan.secretValues,
+        images: ctx.answers.images,
         timeoutMs: ctx.timeoutMs,
         signal: ctx.signal,
         onLine: (line) => api.log(line),

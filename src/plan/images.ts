@@ -2,7 +2,8 @@
 // reference to <registry>/<path>:<tag> (the path without its original registry host) and
 // images.pullSecrets adds pull secrets, for the chart (its values) and the installer's own
 // manifests (in-cluster MySQL/Redis, prepare Jobs) alike. The chart's CronJob image is hard-coded
-// and cannot be moved through values; the list says so instead of pretending.
+// and takes no value: helm's post-renderer (src/images/post-render.ts) moves it, and adds the pull
+// secrets the CronJobs have no value for.
 import type { Answers } from '../answers/schema.js';
 import { CHART_IMAGES } from '../chart/images.js';
 import type { Manifest } from './in-cluster.js';
@@ -33,8 +34,8 @@ export interface InstallImage {
   /** The image without images.registry. */
   original: string;
   from: 'chart' | 'installer';
-  /** False for an image the installer cannot move (hard-coded in the chart). */
-  moved: boolean;
+  /** How images.registry and images.pullSecrets reach it: the chart's values, the post-renderer helm runs (hard-coded in the chart), or the installer's own manifests. */
+  via: 'values' | 'post-renderer' | 'manifests';
   pullSecrets: boolean;
 }
 
@@ -45,10 +46,10 @@ export function installImages(a: Answers, installerImages: { component: string; 
   const secrets = (a.images?.pullSecrets?.length ?? 0) > 0;
   const chart = CHART_IMAGES.map((c) => {
     const original = `${c.repository}:${c.tag === 'release' ? releaseTag(a) : c.tag}`;
-    const movable = c.repositoryValue !== undefined;
-    return { component: c.component, original, image: movable ? mirrored(original, registry) : original, from: 'chart' as const, moved: movable, pullSecrets: movable && secrets };
+    const via = c.repositoryValue !== undefined ? ('values' as const) : ('post-renderer' as const);
+    return { component: c.component, original, image: mirrored(original, registry), from: 'chart' as const, via, pullSecrets: secrets };
   });
-  const own = installerImages.map((i) => ({ component: i.component, original: i.image, image: mirrored(i.image, registry), from: 'installer' as const, moved: true, pullSecrets: secrets }));
+  const own = installerImages.map((i) => ({ component: i.component, original: i.image, image: mirrored(i.image, registry), from: 'installer' as const, via: 'manifests' as const, pullSecrets: secrets }));
   return [...chart, ...own];
 }
 

@@ -49,6 +49,7 @@ export async function renderToDir(answers: Answers, outDir: string, opts: Render
       version: plan.chart.version,
       values: plan.values,
       env: opts.env,
+      images: answers.images,
     });
   }
 

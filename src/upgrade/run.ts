@@ -222,7 +222,7 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
 
   const [before, afterText] = await Promise.all([
     deployedManifest(t, good.revision, signal),
-    helmTemplate(t.helm, { release: t.release, namespace: t.namespace, chart: answers.release.chart, version: answers.release.version, values: deepMerge(newValues, plan.secretValues ?? {}), env: t.env }),
+    helmTemplate(t.helm, { release: t.release, namespace: t.namespace, chart: answers.release.chart, version: answers.release.version, values: deepMerge(newValues, plan.secretValues ?? {}), env: t.env, images: answers.images }),
   ]);
   const oldObjects = parseManifest(before);
   const newObjects = parseManifest(afterText);
