@@ -32,6 +32,8 @@ export interface JobTransportOptions {
   /** Secret with tls.crt and tls.key (the service certificate). */
   serviceCertSecret: string;
   image?: string;
+  /** images.registry and images.pullSecrets, applied to the Job like to the installer's other pods. */
+  imagePolicy?: (job: Job) => Job;
   pollIntervalMs?: number;
 }
 
@@ -76,8 +78,9 @@ export function jobTransport(kube: KubeClient, namespace: string, o: JobTranspor
         },
       };
       const path = resourcePath('Job', namespace, name);
+      const applied = o.imagePolicy ? o.imagePolicy(job as unknown as Job) : job;
       try {
-        await kube.apply(path, job as unknown as KubeObject, { signal: req.signal });
+        await kube.apply(path, applied as unknown as KubeObject, { signal: req.signal });
         // The pod must be scheduled and the image pulled: allow a minute beyond the call itself.
         const done = await KubeClient.poll(
           async () => {

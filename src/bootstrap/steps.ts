@@ -7,6 +7,7 @@ import type { Check } from '../checks/types.js';
 import { StepFailed, type InstallContext, type Step } from '../install/engine.js';
 import { resourcePath, type KubeClient } from '../kube/client.js';
 import type { Secret } from '../kube/types.js';
+import { withImagePolicy } from '../plan/images.js';
 import { secretNamesFor } from '../plan/values.js';
 import { bootstrapSpec, locate, readKeyCommand, runBootstrap, sdkKeyName } from './bootstrap.js';
 import type { BootstrapState } from './state.js';
@@ -31,7 +32,7 @@ export type { BootstrapState };
  */
 function transportFor(kube: KubeClient, a: Answers, progress?: (m: string) => void): Transport {
   const ns = a.kubernetes.namespace;
-  return withFallback(serviceProxyTransport(kube, ns), jobTransport(kube, ns, { release: a.release.name, serviceCertSecret: secretNamesFor(a).serviceCert }), (why) =>
+  return withFallback(serviceProxyTransport(kube, ns), jobTransport(kube, ns, { release: a.release.name, serviceCertSecret: secretNamesFor(a).serviceCert, imagePolicy: (job) => withImagePolicy(job as never, a) }), (why) =>
     progress?.(`the service proxy did not reach Bucketeer (${why}); calling through a Job in the namespace instead`),
   );
 }

@@ -4,6 +4,7 @@
 import type { Answers } from '../answers/schema.js';
 import { buildPlan } from '../plan/index.js';
 import { installImages, manifestImages, type InstallImage } from '../plan/images.js';
+import { CALL_IMAGE } from '../bootstrap/job-transport.js';
 import { prepareJob } from '../prepare/job.js';
 import { PREPARE_STEP_NAMES } from '../prepare/types.js';
 import { POST_RENDERER_PLUGIN } from '../helm/post-renderer.js';
@@ -19,7 +20,8 @@ export function imagesReport(a: Answers): ImagesReport {
   // The installer's manifests as they would be without images.registry: the original references.
   const plain: Answers = { ...a, images: undefined };
   const own = manifestImages([...buildPlan(plain).inCluster, ...PREPARE_STEP_NAMES.flatMap((s) => prepareJob(s, plain, 'apply')?.manifests ?? [])]);
-  const images = installImages(a, own);
+  // Bootstrap and the smoke test call Bucketeer through short Jobs when the API server cannot proxy.
+  const images = installImages(a, [...own, { component: `Job ${a.release.name}-bucketeer-call-* (bootstrap, smoke test)`, image: CALL_IMAGE }]);
   const notes: string[] = [];
   const rendered = images.filter((i) => i.via === 'post-renderer');
   if (rendered.length && (a.images?.registry || a.images?.pullSecrets?.length)) {
