@@ -16,6 +16,7 @@ import type { OAuthKey, ServiceCert } from '../plan/material.js';
 import type { InlineSecrets, Values } from '../plan/values.js';
 import type { Emit, StepId } from './events.js';
 
+/** One run of install, upgrade or the wizard's install; built by createRunContext (src/install/context.ts). */
 export interface InstallContext {
   answers: Answers;
   /** Absolute path of the answers file ({file: ...} refs are relative to it). */

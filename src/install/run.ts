@@ -3,7 +3,7 @@
 // terminal concerns (the wizard's InstallEngine port calls it); `runInstall` adds the output,
 // the confirmation and Ctrl-C (all given by the caller through ServiceIO).
 import { setMaxListeners } from 'node:events';
-import { answersBaseDir, resolveSecretRefs, secretRefsOf, type SecretSources } from '../answers/secrets.js';
+import { resolveSecretRefs, secretRefsOf, type SecretSources } from '../answers/secrets.js';
 import type { Answers } from '../answers/schema.js';
 import { renderText, useColor } from '../checks/render.js';
 import { summarize } from '../checks/types.js';
@@ -11,19 +11,19 @@ import type { Check } from '../checks/types.js';
 import { CancelledAtPrompt, CliError, Interrupted, UsageError, exitCodeOf, signalExitCode } from '../errors.js';
 import type { ServiceIO } from '../io.js';
 import type { PrepareStepName } from '../prepare/types.js';
-import { buildPlan, resolveInlineSecrets } from '../plan/index.js';
+import { buildPlan } from '../plan/index.js';
 import { resolveChartVersion } from '../upgrade/helm.js';
 import { KubeClient } from '../kube/client.js';
-import { version as installerVersion } from '../version.js';
-import { DEFAULT_HEALTH_WINDOW_MS, DEFAULT_TIMEOUT_MS } from '../settings.js';
+import { DEFAULT_TIMEOUT_MS } from '../settings.js';
 import { runSteps, type InstallContext, type Step } from './engine.js';
+import { createRunContext, localSecretSources, resolveRunSecrets, runSecretSources } from './context.js';
 import { progressFor, resultReporter, type Emit, type InstallEvent } from './events.js';
 import { assertPreflight, runInstallPreflight, type PreflightResult } from './preflight.js';
 import { withoutSecretEnv } from './child-env.js';
 import { withLeftovers } from './leftovers.js';
 import { releaseLockOf } from './lock.js';
 import { releaseHistory } from './release.js';
-import { clusterSecretReader, generateKeysInAdvance, installSteps } from './steps.js';
+import { generateKeysInAdvance, installSteps } from './steps.js';
 import { bootstrapSpec } from '../bootstrap/bootstrap.js';
 import { bootstrapSummary } from '../bootstrap/steps.js';
 import type { InstallPreview } from './dry-run.js';
@@ -92,7 +92,7 @@ function planSummary(ctx: InstallContext, pre: PreflightResult, historyText: str
 export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome> {
   // Every in-flight request listens on the signal; a preflight sends about twenty at once.
   setMaxListeners(0, o.signal);
-  const sources: SecretSources = { env: o.env, baseDir: answersBaseDir(o.answersPath) };
+  const sources = localSecretSources(o.env, o.answersPath, o.cwd);
   await checkLocalSecretRefs(o.answers, sources);
   // Bad bootstrap input (no owner email) is refused before any change.
   if (!o.skipBootstrap) bootstrapSpec(o.answers);
@@ -105,8 +105,8 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
     const namespace = o.answers.kubernetes.namespace;
     const keysInAdvance = generateKeysInAdvance(o.answers);
     o.emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
-    const readClusterSecret = clusterSecretReader(kube, namespace, o.signal);
-    const pre = await runInstallPreflight({ kube, env: childEnv, namespace, requestTimeoutMs: Math.min(10_000, timeoutMs), signal: o.signal, answers: o.answers, secretSources: { ...sources, readClusterSecret } });
+    const secretSources = runSecretSources(sources, kube, namespace, o.signal);
+    const pre = await runInstallPreflight({ kube, env: childEnv, namespace, requestTimeoutMs: Math.min(10_000, timeoutMs), signal: o.signal, answers: o.answers, secretSources });
     try {
       assertPreflight(pre);
     } catch (e) {
@@ -119,7 +119,8 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
     // be fetched at that version.
     let inlineSecrets;
     try {
-      inlineSecrets = await resolveInlineSecrets(o.answers, { ...sources, readClusterSecret });
+      // The in-cluster MySQL password is compared and reused by the secrets step.
+      inlineSecrets = await resolveRunSecrets(o.answers, secretSources, { kube, signal: o.signal, reuseDeployedDbPassword: false });
       buildPlan(o.answers, { inlineSecrets });
       await resolveChartVersion({ helm: pre.helm!, env: childEnv }, o.answers.release.chart, o.answers.release.version, o.signal);
     } catch (e) {
@@ -127,29 +128,26 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
       throw e;
     }
     o.emit({ type: 'step-finished', step: 'preflight', detail: `helm ${pre.helm!.version}, Kubernetes ${pre.serverVersion?.gitVersion}` });
-    const ctx: InstallContext = {
+    const ctx = createRunContext({
       answers: o.answers,
       answersPath: o.answersPath,
-      inlineSecrets,
-      helm: pre.helm!,
+      cwd: o.cwd,
+      env: o.env,
+      childEnv,
       kube,
-      kubeArgs: kube.helmKubeArgs(),
-      env: childEnv,
-      secretSources: { ...sources, readClusterSecret },
-      timeoutMs,
-      pollIntervalMs: o.pollIntervalMs ?? 1_000,
-      healthWindowMs: o.healthWindowMs ?? DEFAULT_HEALTH_WINDOW_MS,
-      force: o.force,
-      probeHttp: o.probeHttp ?? true,
-      installerVersion,
-      smokeEvaluationWaitMs: o.smokeEvaluationWaitMs,
+      helm: pre.helm!,
+      inlineSecrets,
       signal: o.signal,
+      timeoutMs,
+      pollIntervalMs: o.pollIntervalMs,
+      healthWindowMs: o.healthWindowMs,
+      probeHttp: o.probeHttp,
+      force: o.force,
+      smokeEvaluationWaitMs: o.smokeEvaluationWaitMs,
       keysInAdvance,
       onPlan: o.onPlan,
       skipPrepare: o.skipPrepare,
-      applied: [],
-      state: {},
-    };
+    });
     o.onContext?.(ctx);
     if (o.dryRun) {
       const { installPreview } = await import('./dry-run.js');

@@ -2,8 +2,6 @@
 // chart version), build the new plan from the new (or stored) answers, show what changes, ask,
 // then run the install's own steps (secrets reused, helm with the rollback flag), restart the
 // Deployments whose ConfigMaps/Secrets changed, verify, and roll back on failure.
-import { join } from 'node:path';
-import { answersBaseDir, type SecretSources } from '../answers/secrets.js';
 import type { LoadedAnswers } from '../answers/load.js';
 import { applyOverrides } from '../answers/overrides.js';
 import type { Answers } from '../answers/schema.js';
@@ -20,20 +18,19 @@ import type { PrepareStepName } from '../prepare/types.js';
 import { assertPreflight, runInstallPreflight } from '../install/preflight.js';
 import { helmGetValues, helmRollback, lastGoodRevision, PENDING, releaseHistory, type HelmTarget, type HistoryEntry } from '../install/release.js';
 import { checkLocalSecretRefs } from '../install/run.js';
+import { createRunContext, localSecretSources, resolveRunSecrets, runSecretSources, STORED_ANSWERS } from '../install/context.js';
 import { resolveTarget } from '../resolve.js';
 import { everyInlineSecret, RESTART_ANNOTATION } from '../chart/facts.js';
-import { clusterSecretReader, handSetFromStored, handSetStep, healthStep, helmStep, inClusterReadyStep, inClusterStep, releaseStateStep, secretsStep, storeAnswersStep } from '../install/steps.js';
+import { handSetFromStored, handSetStep, healthStep, helmStep, inClusterReadyStep, inClusterStep, releaseStateStep, secretsStep, storeAnswersStep } from '../install/steps.js';
 import { readStoredAnswers, storedAnswersName, type StoredAnswers } from '../install/stored-answers.js';
 import { deploymentReady } from '../install/diagnose.js';
 import { KubeClient, resourcePath } from '../kube/client.js';
-import type { Deployment, Secret } from '../kube/types.js';
-import { buildPlan, resolveInlineSecrets, secretOverlay } from '../plan/index.js';
-import { mysqlName } from '../plan/in-cluster.js';
+import type { Deployment } from '../kube/types.js';
+import { buildPlan, secretOverlay } from '../plan/index.js';
 import { MASK, planValues, type InlineSecrets, type Values } from '../plan/values.js';
 import { keepDeployedWarehouse, refuseFewerPartitions } from '../install/guards.js';
 import { withoutSecretEnv } from '../install/child-env.js';
 import { lockStep, releaseLockOf } from '../install/lock.js';
-import { version as installerVersion } from '../version.js';
 import { chartVersionOf, isDowngrade } from '../util/versions.js';
 import {
   deepMerge,
@@ -110,7 +107,7 @@ function describePlan(p: UpgradePlan, context: string): string {
     `Upgrade of release ${p.release} in namespace ${p.namespace} (context ${context}):`,
     `  deployed   revision ${p.good.revision} (${p.good.status}), chart ${p.deployedChartVersion}`,
     `  new        chart ${p.newChartVersion} from ${p.answers.release.chart}`,
-    `  answers    ${p.answersPath === '(stored)' ? `stored in ConfigMap ${storedAnswersName(p.release)}` : p.answersPath}`,
+    `  answers    ${p.answersPath === STORED_ANSWERS ? `stored in ConfigMap ${storedAnswersName(p.release)}` : p.answersPath}`,
   ];
   if (p.warehouseNote) lines.push(`  warehouse  ${p.warehouseNote}`);
   if (p.pending) lines.push(`  recovery   revision ${p.pending.revision} is ${p.pending.status}: it is rolled back to revision ${p.good.revision} first`);
@@ -136,15 +133,6 @@ interface Session {
   env: NodeJS.ProcessEnv;
   cwd: string;
   signal: AbortSignal;
-}
-
-/**
- * Where {file: ...} refs resolve: the answers file's folder, or, for answers read back from the
- * cluster, the current folder (the original folder is not stored; it belongs to another machine).
- */
-function fileRefBase(answersPath: string, cwd: string): Pick<SecretSources, 'baseDir' | 'baseDirIs'> {
-  if (answersPath !== '(stored)') return { baseDir: answersBaseDir(answersPath) };
-  return { baseDir: cwd, baseDirIs: 'the current folder, as the answers came from the cluster: run upgrade from the folder of the original answers file, or pass --answers FILE' };
 }
 
 /** Everything before the confirmation: reads only. */
@@ -174,7 +162,7 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
     }
     answers = applyOverrides(stored.answers, overrides);
     // {file: ...} secret references of stored answers are read relative to the working folder.
-    answersPath = '(stored)';
+    answersPath = STORED_ANSWERS;
   }
   answers = { ...answers, release: { ...answers.release, name: t.release } };
 
@@ -200,15 +188,10 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
   answers = kept.answers;
 
   // The new plan, read-only: the same secret resolution as install, Secrets reused as they are.
-  const sources: SecretSources = { env: s.env, ...fileRefBase(answersPath, s.cwd) };
+  const sources = localSecretSources(s.env, answersPath, s.cwd);
   await checkLocalSecretRefs(answers, sources);
-  const readClusterSecret = clusterSecretReader(kube, t.namespace, signal);
-  let inlineSecrets = await resolveInlineSecrets(answers, { ...sources, readClusterSecret });
-  if (answers.database.mode === 'in-cluster') {
-    const existing = await kube.get<Secret>(resourcePath('Secret', t.namespace, mysqlName(answers)), { signal });
-    const current = existing?.data?.password ? Buffer.from(existing.data.password, 'base64').toString('utf8') : undefined;
-    if (current) inlineSecrets = { ...inlineSecrets, dbPassword: current };
-  }
+  // The diff is against the password the in-cluster MySQL was created with.
+  const inlineSecrets = await resolveRunSecrets(answers, runSecretSources(sources, kube, t.namespace, signal), { kube, signal, reuseDeployedDbPassword: true });
   const plan = buildPlan(answers, { inlineSecrets });
 
   const handSet = handSetFromStored(deployedValues, stored);
@@ -344,25 +327,21 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
       if (!(await cmd.confirm('Apply this upgrade? [y/N] ', interrupt.signal))) throw new UsageError('upgrade cancelled; nothing was changed', 'run again and answer y, or pass --yes');
     }
 
-    ctx = {
+    ctx = createRunContext({
       answers: plan.answers,
-      answersPath: plan.answersPath === '(stored)' ? join(cmd.cwd, '(stored answers)') : plan.answersPath,
-      inlineSecrets: plan.inlineSecrets,
-      helm: pre.helm!,
+      answersPath: plan.answersPath,
+      cwd: cmd.cwd,
+      env: cmd.env,
+      childEnv: t.env,
       kube,
-      kubeArgs,
-      env: t.env,
-      secretSources: { env: cmd.env, ...fileRefBase(plan.answersPath, cmd.cwd), readClusterSecret: clusterSecretReader(kube, namespace, interrupt.signal) },
+      helm: pre.helm!,
+      inlineSecrets: plan.inlineSecrets,
+      signal: interrupt.signal,
       timeoutMs: flags.timeoutMs,
-      pollIntervalMs: 1_000,
       healthWindowMs: flags.healthWindowMs,
       force: flags.force,
-      probeHttp: true,
-      installerVersion,
-      signal: interrupt.signal,
-      applied: [],
       state: { deployedValues: { revision: plan.good.revision, values: plan.deployedValues }, handSet: plan.handSet },
-    };
+    });
     // The install's steps, reused: pending recovery, Secrets (reused unchanged; missing ones
     // created), in-cluster middleware, helm with the rollback flag; then restarts and health.
     // The answers are stored only once the new revision is verified.
