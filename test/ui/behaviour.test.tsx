@@ -11,7 +11,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAnswers } from '../../src/answers/load.js';
 import type { WizardFact } from '../../src/ui/ports.js';
-import { cleanupAfterEach, fakeEngine, fakeProbes, KEY, play, startWizard, type ScriptStep, type Session } from './harness.js';
+import { cleanupAfterEach, DEMO_ORGANIZATION, DEMO_SIGN_IN, fakeEngine, fakeProbes, HOSTS, IN_CLUSTER_TO_ANALYTICS, KEY, play, startWizard, type ScriptStep, type Session } from './harness.js';
 
 const { tempDir, sessions } = cleanupAfterEach();
 
@@ -19,25 +19,11 @@ const KUBE: WizardFact = { kind: 'kube-context', context: 'kind-dev', platform: 
 
 /** From the first screen to the review, for a plain in-cluster install with demo sign-in. */
 const TO_REVIEW: ScriptStep[] = [
-  { on: 'What is already there' },
-  { on: 'Where does the cluster run?' },
-  { on: 'Which kubeconfig context' },
-  { on: 'Namespace for Bucketeer' },
-  { on: 'Where does MySQL 8 live?' },
-  { on: 'Where should the MySQL password come from?' },
-  { on: 'Where does Redis' },
-  { on: 'Which ordering should messaging be set up for?' },
-  { on: 'Number of stream partitions' },
-  { on: 'Expected events per second' },
-  { on: 'Where should experiment events' },
-  { on: 'Host name of the admin console', type: 'bucketeer.example.com' },
-  { on: 'Host name SDKs call' },
-  { on: 'TLS for both hosts' },
+  ...IN_CLUSTER_TO_ANALYTICS,
+  ...HOSTS,
   { on: 'How will people sign in' },
-  { on: 'Demo sign-in email', type: 'admin@example.com' },
-  { on: 'Where should the demo sign-in password come from?' },
-  { on: 'Name of the first organization' },
-  { on: 'default: the demo sign-in email' },
+  ...DEMO_SIGN_IN,
+  ...DEMO_ORGANIZATION,
   { on: 'How big?' },
 ];
 const TO_INSTALL: ScriptStep[] = [...TO_REVIEW, { on: 'Save the answers file' }, { on: 'Where should the answers file go?' }, { on: /❯ Install now into kind-dev/ }];

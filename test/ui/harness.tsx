@@ -87,8 +87,50 @@ export interface ScriptStep {
   key?: string;
 }
 
+/**
+ * Script parts that several wizard tests walk through the same way. The in-cluster path with every
+ * default taken, from the first screen to the analytics question (Redis Streams messaging).
+ */
+export const IN_CLUSTER_TO_ANALYTICS: readonly ScriptStep[] = [
+  { on: 'What is already there' },
+  { on: 'Where does the cluster run?' },
+  { on: 'Which kubeconfig context' },
+  { on: 'Namespace for Bucketeer' },
+  { on: 'Where does MySQL 8 live?' },
+  { on: 'Where should the MySQL password come from?' },
+  { on: 'Where does Redis' },
+  { on: 'Which ordering should messaging be set up for?' },
+  { on: 'Number of stream partitions' },
+  { on: 'Expected events per second' },
+  { on: 'Where should experiment events' },
+];
+
+/** The console host typed (the API host defaults from it), TLS as offered. */
+export const HOSTS: readonly ScriptStep[] = [
+  { on: 'Host name of the admin console', type: 'bucketeer.example.com' },
+  { on: 'Host name SDKs call' },
+  { on: 'TLS for both hosts' },
+];
+
+/** Demo sign-in: the email typed, the password source as offered. */
+export const DEMO_SIGN_IN: readonly ScriptStep[] = [
+  { on: 'Demo sign-in email', type: 'admin@example.com' },
+  { on: 'Where should the demo sign-in password come from?' },
+];
+
+/** The first organization, its owner defaulting to the demo sign-in email. */
+export const DEMO_ORGANIZATION: readonly ScriptStep[] = [{ on: 'Name of the first organization' }, { on: 'default: the demo sign-in email' }];
+
+/** Google sign-in with the client secret from GOOGLE_CLIENT_SECRET, then the first organization and its owner. */
+export const GOOGLE_SIGN_IN_AND_ORGANIZATION: readonly ScriptStep[] = [
+  { on: 'Google OAuth client id', type: '1234567890-abc.apps.googleusercontent.com' },
+  { on: 'GOOGLE_CLIENT_SECRET is set' },
+  { on: 'Name of the first organization' },
+  { on: 'Owner email of the organization', type: 'admin@example.com' },
+];
+
 /** Plays a script; each step's `on` proves the previous key landed on the right screen. */
-export async function play(s: Session, script: ScriptStep[]): Promise<void> {
+export async function play(s: Session, script: readonly ScriptStep[]): Promise<void> {
   for (const step of script) {
     await s.waitFor(step.on);
     if (step.type !== undefined) await s.type(step.type, step.shown);

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseAnswers } from '../../src/answers/load.js';
 import { renderToDir } from '../../src/render/files.js';
 import type { InstallEvent, WizardFact } from '../../src/ui/ports.js';
-import { cleanupAfterEach, COLUMNS, fakeEngine, fakeProbes, KEY, play, ROWS, startWizard, type ScriptStep, type Session } from './harness.js';
+import { cleanupAfterEach, COLUMNS, DEMO_ORGANIZATION, DEMO_SIGN_IN, fakeEngine, fakeProbes, GOOGLE_SIGN_IN_AND_ORGANIZATION, HOSTS, KEY, play, ROWS, startWizard, type ScriptStep, type Session } from './harness.js';
 import { repoRoot } from '../helpers/tools.js';
 
 const example = (name: string) => parseAnswers(readFileSync(join(repoRoot, 'examples/answers', `${name}.yaml`), 'utf8'), name);
@@ -91,10 +91,7 @@ describe('wizard profiles', () => {
       { on: 'static IP name for the console' },
       { on: 'static IP name for the API' },
       { on: 'How will people sign in' },
-      { on: 'Google OAuth client id', type: '1234567890-abc.apps.googleusercontent.com' },
-      { on: 'GOOGLE_CLIENT_SECRET is set' },
-      { on: 'Name of the first organization' },
-      { on: 'Owner email of the organization', type: 'admin@example.com' },
+      ...GOOGLE_SIGN_IN_AND_ORGANIZATION,
       { on: /default: the cluster fits medium/ },
       { on: 'Save the answers file' },
       { on: 'Where should the answers file go?' },
@@ -155,14 +152,9 @@ describe('wizard profiles', () => {
       { on: 'Number of stream partitions' },
       { on: 'Expected events per second' },
       { on: 'Where should experiment events' },
-      { on: 'Host name of the admin console', type: 'bucketeer.example.com' },
-      { on: 'Host name SDKs call' },
-      { on: 'TLS for both hosts' },
+      ...HOSTS,
       { on: 'How will people sign in' },
-      { on: 'Google OAuth client id', type: '1234567890-abc.apps.googleusercontent.com' },
-      { on: 'GOOGLE_CLIENT_SECRET is set' },
-      { on: 'Name of the first organization' },
-      { on: 'Owner email of the organization', type: 'admin@example.com' },
+      ...GOOGLE_SIGN_IN_AND_ORGANIZATION,
       { on: 'How big?' },
     ]);
     // The review warns about the eviction policy of the chosen ElastiCache group.
@@ -208,15 +200,11 @@ describe('wizard profiles', () => {
       { on: 'Number of stream partitions' },
       { on: 'Expected events per second' },
       { on: 'Where should experiment events' },
-      { on: 'Host name of the admin console', type: 'bucketeer.example.com' },
-      { on: 'Host name SDKs call' },
-      { on: 'TLS for both hosts' },
+      ...HOSTS,
       { on: /❯ Demo sign-in/ },
-      { on: 'Demo sign-in email', type: 'admin@example.com' },
-      { on: 'Where should the demo sign-in password come from?' },
+      ...DEMO_SIGN_IN,
       { on: 'Type the demo sign-in password', type: 'demo-pass-1', shown: '***********' },
-      { on: 'Name of the first organization' },
-      { on: 'default: the demo sign-in email' },
+      ...DEMO_ORGANIZATION,
       { on: 'default: cluster capacity unknown' },
     ]);
     await s.waitFor('Save the answers file');

@@ -9,14 +9,14 @@ vi.hoisted(() => {
 
 import { describe, expect, it } from 'vitest';
 import type { WizardFact } from '../../src/ui/ports.js';
-import { cleanupAfterEach, fakeProbes, KEY, startWizard, type ScriptStep, type Session } from './harness.js';
+import { cleanupAfterEach, DEMO_ORGANIZATION, DEMO_SIGN_IN, fakeProbes, HOSTS, IN_CLUSTER_TO_ANALYTICS, KEY, startWizard, type ScriptStep, type Session } from './harness.js';
 
 const { tempDir, sessions } = cleanupAfterEach();
 
 const KUBE: WizardFact = { kind: 'kube-context', context: 'kind-dev', platform: 'other', reachable: true };
 
 /** Plays the script and returns the counter shown on each question screen, in order. */
-async function counters(s: Session, script: ScriptStep[]): Promise<[number, number][]> {
+async function counters(s: Session, script: readonly ScriptStep[]): Promise<[number, number][]> {
   const seen: [number, number][] = [];
   for (const step of script) {
     await s.waitFor(step.on);
@@ -33,26 +33,12 @@ describe('step counter', () => {
     const s = startWizard({ probes: fakeProbes([KUBE]), cwd: tempDir(), env: {} });
     sessions.push(s);
     const seen = await counters(s, [
-      { on: 'What is already there' },
-      { on: 'Where does the cluster run?' },
-      { on: 'Which kubeconfig context' },
-      { on: 'Namespace for Bucketeer' },
-      { on: 'Where does MySQL 8 live?' },
-      { on: 'Where should the MySQL password come from?' },
-      { on: 'Where does Redis' },
-      { on: 'Which ordering should messaging be set up for?' },
-      { on: 'Number of stream partitions' },
-      { on: 'Expected events per second' },
-      { on: 'Where should experiment events' },
-      { on: 'Host name of the admin console', type: 'bucketeer.example.com' },
-      { on: 'Host name SDKs call' },
-      { on: 'TLS for both hosts' },
+      ...IN_CLUSTER_TO_ANALYTICS,
+      ...HOSTS,
       { on: 'How will people sign in' },
-      { on: 'Demo sign-in email', type: 'admin@example.com' },
-      { on: 'Where should the demo sign-in password come from?' },
+      ...DEMO_SIGN_IN,
       { on: 'Type the demo sign-in password' },
-      { on: 'Name of the first organization' },
-      { on: 'default: the demo sign-in email' },
+      ...DEMO_ORGANIZATION,
       { on: 'How big?' },
     ]);
     // Every default taken: the total is known from the first question and never changes.
