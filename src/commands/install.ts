@@ -68,7 +68,8 @@ export async function run(ctx: CommandContext): Promise<number> {
 /**
  * The wizard. --kube-context and --namespace prefill their questions, --release, --chart and
  * --chart-version go into the saved answers file, and the flags the wizard asks nothing about (--timeout,
- * --health-window, --skip-prepare, --force, --recreate-subscriptions, --kubeconfig) go to the
+ * --health-window, --skip-prepare, --force, --recreate-subscriptions, --skip-bootstrap, --skip-smoke,
+ * --kubeconfig) go to the
  * install it runs. --output and --yes do not apply: the wizard is the output and asks itself.
  */
 async function runWizardInstall(ctx: CommandContext, f: InstallFlags): Promise<number> {
@@ -96,6 +97,8 @@ async function runWizardInstall(ctx: CommandContext, f: InstallFlags): Promise<n
             skipPrepare: f.skipPrepare,
             force: f.force,
             recreateSubscriptions: f.recreateSubscriptions,
+            skipBootstrap: f.skipBootstrap,
+            skipSmoke: f.skipSmoke,
             cwd: ctx.cwd,
           }).run(request, onEvent, signal);
         },

@@ -189,6 +189,8 @@ export interface InstallEngineOptions {
   skipPrepare?: PrepareStepName[];
   force?: boolean;
   recreateSubscriptions?: boolean;
+  skipBootstrap?: boolean;
+  skipSmoke?: boolean;
 }
 
 export function installEngine(opts: InstallEngineOptions) {
@@ -209,6 +211,8 @@ export function installEngine(opts: InstallEngineOptions) {
           timeoutMs: opts.timeoutMs,
           healthWindowMs: opts.healthWindowMs,
           force: opts.force,
+          skipBootstrap: opts.skipBootstrap,
+          skipSmoke: opts.skipSmoke,
           prepareLanes,
           signal,
           emit: (e) => ((step = e.step), onEvent(e)),

@@ -32,4 +32,20 @@ describe('installEngine exit codes', () => {
     const cli = await runCli(['install', '--answers', file, '--yes'], { cwd });
     expect(cli.code).toBe(result.exitCode);
   });
+
+  it('--skip-bootstrap given to the wizard reaches its install: no owner email is then no reason to refuse', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'wizard-engine-'));
+    dirs.push(cwd);
+    const file = join(repoRoot, 'examples', 'answers', 'in-cluster.yaml');
+    const base = parseAnswers(readFileSync(file, 'utf8'), file);
+    // Google sign-in, no admin email, no bootstrap owner: bootstrap has no owner to create.
+    const answers = { ...base, auth: { google: { clientId: 'cid', clientSecret: { env: 'G' } }, demoSignIn: { enabled: false } }, bootstrap: { ...base.bootstrap, ownerEmail: undefined } } as typeof base;
+    const env = { PATH: process.env.PATH, KUBECONFIG: '/nonexistent/kubeconfig', BUCKETEER_DB_PASSWORD: 'pw', G: 'secret' };
+    const run = (skipBootstrap: boolean) => installEngine({ cwd, skipBootstrap }).run({ answers, answersPath: file, env }, () => undefined, new AbortController().signal);
+    const refused = await run(false);
+    expect(refused).toMatchObject({ ok: false, exitCode: 2 });
+    expect(refused.error?.message).toMatch(/owner/i);
+    // Skipped: the run goes on to the cluster, which this test has none of (exit 3).
+    expect(await run(true)).toMatchObject({ ok: false, exitCode: 3 });
+  });
 });
