@@ -13,6 +13,7 @@ import type { ServiceIO } from '../io.js';
 import type { PrepareStepName } from '../prepare/types.js';
 import { buildPlan } from '../plan/index.js';
 import { resolveChartVersion } from '../upgrade/helm.js';
+import { detectHelm } from '../helm/binary.js';
 import { KubeClient } from '../kube/client.js';
 import { DEFAULT_TIMEOUT_MS } from '../settings.js';
 import { runSteps, type InstallContext, type Step } from './engine.js';
@@ -106,10 +107,23 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
     const keysInAdvance = generateKeysInAdvance(o.answers);
     o.emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
     const secretSources = runSecretSources(sources, kube, namespace, o.signal);
-    const pre = await runInstallPreflight({ kube, env: childEnv, namespace, requestTimeoutMs: Math.min(10_000, timeoutMs), signal: o.signal, answers: o.answers, secretSources });
+    // Reading the chart needs only helm: it runs beside the cluster checks, and its outcome is
+    // looked at after them, in the order it always had. A failed preflight stops it.
+    const chartRead = new AbortController();
+    const stopChartRead = () => chartRead.abort();
+    o.signal.addEventListener('abort', stopChartRead, { once: true });
+    const chartOutcome: Promise<unknown> = detectHelm(childEnv).then(
+      (helm) => resolveChartVersion({ helm, env: childEnv }, o.answers.release.chart, o.answers.release.version, chartRead.signal).then(() => undefined, (e: unknown) => e ?? new Error('chart read failed')),
+      () => undefined, // no usable helm: the preflight says so
+    );
+    const pre = await runInstallPreflight({ kube, env: childEnv, namespace, requestTimeoutMs: Math.min(10_000, timeoutMs), signal: o.signal, answers: o.answers, secretSources }).catch((e: unknown) => {
+      stopChartRead();
+      throw e;
+    });
     try {
       assertPreflight(pre);
     } catch (e) {
+      stopChartRead();
       const failed = pre.checks.find((c) => c.status === 'fail');
       o.emit({ type: 'failed', step: 'preflight', resource: failed?.title, reason: failed?.detail ?? (e as Error).message });
       throw e;
@@ -122,10 +136,14 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
       // The in-cluster MySQL password is compared and reused by the secrets step.
       inlineSecrets = await resolveRunSecrets(o.answers, secretSources, { kube, signal: o.signal, reuseDeployedDbPassword: false });
       buildPlan(o.answers, { inlineSecrets });
-      await resolveChartVersion({ helm: pre.helm!, env: childEnv }, o.answers.release.chart, o.answers.release.version, o.signal);
+      const chartError = await chartOutcome;
+      if (chartError) throw chartError;
     } catch (e) {
+      stopChartRead();
       o.emit({ type: 'failed', step: 'preflight', reason: (e as Error).message });
       throw e;
+    } finally {
+      o.signal.removeEventListener('abort', stopChartRead);
     }
     o.emit({ type: 'step-finished', step: 'preflight', detail: `helm ${pre.helm!.version}, Kubernetes ${pre.serverVersion?.gitVersion}` });
     const ctx = createRunContext({
