@@ -73,7 +73,7 @@ export interface InstallContext {
      */
     handSet?: Values;
     /** The release lock, once taken (src/install/lock.ts); released when the run ends, however it ends. */
-    lock?: { holder: string; lostTo?: string; release(): Promise<void> };
+    lock?: { holder: string; createdFresh: boolean; lostTo?: string; release(): Promise<void> };
     /** The values of the last good revision, when already read (upgrade's plan): not read again. */
     deployedValues?: { revision: number; values: Record<string, unknown> };
     /** Bootstrap and smoke test outcome (src/bootstrap/steps.ts). */

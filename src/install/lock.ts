@@ -27,6 +27,8 @@ const microTime = (d = new Date()) => d.toISOString().replace(/\.(\d{3})Z$/, '.$
 
 export interface ReleaseLock {
   holder: string;
+  /** This run created the Lease: no other run held it, and none was waited for or taken over. */
+  createdFresh: boolean;
   /** Set when a renewal found the lease taken by another run (this run kept going). */
   lostTo?: string;
   /** Stops renewing and deletes the lease if it is still this run's. Never throws. */
@@ -79,6 +81,7 @@ export async function acquireReleaseLock(kube: KubeClient, o: LockOptions): Prom
   let observed: { resourceVersion?: string; since: number } | undefined;
   let toldWaiting = false;
   let lease: Lease | undefined;
+  let createdFresh = false;
 
   for (;;) {
     if (o.signal.aborted) throw new Interrupted();
@@ -92,6 +95,7 @@ export async function acquireReleaseLock(kube: KubeClient, o: LockOptions): Prom
           metadata: { name, namespace: o.namespace, labels: { 'app.kubernetes.io/managed-by': 'bucketeer-install', 'app.kubernetes.io/instance': o.release } },
           spec: { holderIdentity: holder, leaseDurationSeconds: durationSeconds, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
         } as Lease, { signal: o.signal });
+        createdFresh = !toldWaiting;
         break;
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
@@ -128,15 +132,16 @@ export async function acquireReleaseLock(kube: KubeClient, o: LockOptions): Prom
     }
     await sleep(Math.min(1_000, Math.max(0, deadline - Date.now())), o.signal);
   }
-  return holdLease(kube, o.namespace, lease, holder, durationSeconds);
+  return holdLease(kube, o.namespace, lease, holder, durationSeconds, createdFresh);
 }
 
 /** Renews every third of the duration until released. */
-function holdLease(kube: KubeClient, namespace: string, acquired: Lease, holder: string, durationSeconds: number): ReleaseLock {
+function holdLease(kube: KubeClient, namespace: string, acquired: Lease, holder: string, durationSeconds: number, createdFresh: boolean): ReleaseLock {
   let lease = acquired;
   let renewing: Promise<void> = Promise.resolve();
   const lock: ReleaseLock = {
     holder,
+    createdFresh,
     async release() {
       clearInterval(timer);
       await renewing;

@@ -291,6 +291,9 @@ export const recoverPendingStep: Step = {
   id: 'release-recover',
   title: 'Recover an interrupted release',
   async run(ctx, api) {
+    // A namespace this run created, locked by a Lease this run created without waiting, cannot
+    // hold a release left by another run: nothing to read again.
+    if (ctx.state.namespaceCreated && ctx.state.lock?.createdFresh) return 'nothing to recover (new namespace)';
     const t = helmTarget(ctx);
     const latest = (await releaseHistory(t, { signal: ctx.signal })).at(-1);
     if (!latest || !PENDING.includes(latest.status)) return latest ? `nothing to recover (${latest.status})` : 'nothing to recover';

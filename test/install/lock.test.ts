@@ -80,7 +80,10 @@ describe.skipIf(!helm)('install: one run at a time per release', () => {
 
   it('a lease its holder stopped renewing is taken over; only then is a pending release recovered', async () => {
     const ns = 'lock-stale';
-    expect((await runInstall(h, { namespace: ns })).code).toBe(0);
+    const first = await runInstall(h, { namespace: ns });
+    expect(first.code, first.stderr).toBe(0);
+    // Its own new namespace and a Lease it created without waiting: no release history to read again.
+    expect(first.stderr).toContain('nothing to recover (new namespace)');
     leavePendingUpgrade(h, ns, { description: 'Preparing upgrade' });
     const tenMinutesAgo = micro(new Date(Date.now() - 600_000));
     h.sim.objects.put({
@@ -91,6 +94,7 @@ describe.skipIf(!helm)('install: one run at a time per release', () => {
     });
     const r = await runInstall(h, { namespace: ns });
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('new namespace');
     expect(r.stderr).toContain('recovered from pending-upgrade: rolled back to revision 1');
     expect((await helmHistory(h, ns))?.at(-1)?.status).toBe('deployed');
     expect(h.sim.objects.get('lease', ns, LOCK)).toBeUndefined();
