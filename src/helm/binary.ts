@@ -1,6 +1,6 @@
 // Finding helm and learning what it supports. Helm 4 renamed --atomic to --rollback-on-failure;
 // callers ask this module for the flag instead of assuming a version.
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { EnvironmentError } from '../errors.js';
 import { exec } from '../util/exec.js';
@@ -31,9 +31,30 @@ export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undef
 
 const INSTALL_HINT = `install helm ${MIN_HELM_TEXT} (https://helm.sh/docs/intro/install/) or set HELM_BIN to its path`;
 
-export async function detectHelm(env: NodeJS.ProcessEnv): Promise<HelmInfo> {
+// One `helm version` per binary and process: a run's preflight and its chart read both ask at once.
+// Keyed by the file's identity too, so a binary replaced in place is asked again.
+const detected = new Map<string, Promise<HelmInfo>>();
+
+export function detectHelm(env: NodeJS.ProcessEnv): Promise<HelmInfo> {
   const bin = env.HELM_BIN || findOnPath('helm', env);
-  if (!bin) throw new EnvironmentError('helm is not on PATH', INSTALL_HINT);
+  if (!bin) return Promise.reject(new EnvironmentError('helm is not on PATH', INSTALL_HINT));
+  let key = bin;
+  try {
+    const st = statSync(bin);
+    key = `${bin}\0${st.ino}\0${st.size}\0${st.mtimeMs}`;
+  } catch {
+    // Not readable: asking helm says why.
+  }
+  let info = detected.get(key);
+  if (!info) {
+    info = askHelmVersion(bin, env);
+    detected.set(key, info);
+    info.catch(() => detected.delete(key));
+  }
+  return info;
+}
+
+async function askHelmVersion(bin: string, env: NodeJS.ProcessEnv): Promise<HelmInfo> {
   const res = await exec(bin, ['version', '--template', '{{.Version}}'], { timeoutMs: 15_000, env });
   const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(res.stdout.trim());
   if (res.exitCode !== 0 || !m) throw new EnvironmentError(`could not read helm's version from ${bin} (${(res.stderr || res.stdout).trim().split('\n')[0]})`, INSTALL_HINT);
