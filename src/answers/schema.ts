@@ -4,7 +4,7 @@ import * as z from './zod.js';
 import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../settings.js';
 
 import { CHART_REF, CHART_VERSION } from '../chart/facts.js';
-import { PLATFORM_IDS, platformById } from '../platforms/index.js';
+import { PLATFORM_IDS, PLATFORMS, platformById, type AnswersBlock } from '../platforms/index.js';
 
 export { CHART_REF, CHART_VERSION };
 
@@ -78,19 +78,13 @@ export const SecretRef = z.union(
 );
 export type SecretRef = z.infer<typeof SecretRef>;
 
-const Gcp = z.strictObject({
-  project: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, { error: 'must be a GCP project id (6-30 lower-case letters, digits, hyphens)' }),
-  region: z.string().regex(/^[a-z]+-[a-z]+[0-9]$/, { error: 'must be a GCP region such as asia-northeast1' }),
-  /** Google service account the four workloads run as (Workload Identity). */
-  workloadIdentity: z
-    .strictObject({ serviceAccount: z.string().regex(/^[^@\s]+@[-a-z0-9]+\.iam\.gserviceaccount\.com$/, { error: 'must be a service account email ending in .iam.gserviceaccount.com' }) })
-    .optional(),
-});
-
-const Aws = z.strictObject({
-  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, { error: 'must be an AWS region such as ap-northeast-1' }),
-  profile: z.string().min(1).optional(),
-});
+// Each platform's own block (`gcp: {...}`, `aws: {...}`), under its id, from the platform list.
+// Optional here: the chosen platform's validate requires its block, and the Google-service rules
+// below read the gcp block on any platform.
+type PlatformBlocks = {
+  [P in (typeof PLATFORMS)[number] as P['answersBlock'] extends AnswersBlock ? P['id'] : never]: z.ZodOptional<ReturnType<Extract<P['answersBlock'], AnswersBlock>>>;
+};
+const platformBlocks = Object.fromEntries(PLATFORMS.flatMap((p) => (p.answersBlock ? [[p.id, p.answersBlock(z).optional()]] : []))) as PlatformBlocks;
 
 const Kubernetes = z.strictObject({
   context: z.string().min(1).optional().describe('kubeconfig context; default: the current context'),
@@ -279,8 +273,7 @@ export const AnswersSchema = z
     $schema: z.string().optional(),
     version: z.literal(1, { error: 'version must be 1' }),
     platform: z.enum(PLATFORM_IDS),
-    gcp: Gcp.optional(),
-    aws: Aws.optional(),
+    ...platformBlocks,
     kubernetes: Kubernetes.default({ namespace: DEFAULT_NAMESPACE }),
     release: Release.default({ name: DEFAULT_RELEASE, chart: CHART_REF, version: CHART_VERSION }),
     database: Database,

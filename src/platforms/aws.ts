@@ -1,12 +1,21 @@
 // AWS: EKS, RDS, ElastiCache and KMS; messaging on Redis Streams (Bucketeer v2.3.0 has no SQS/SNS
 // support). The probes are in src/probes/aws.ts.
+import type * as Zod from '../answers/zod.js';
 import { detectAws } from '../probes/detect.js';
 import { maxmemoryPolicyHint, type Platform } from './types.js';
 
 /** AWS's SQS FIFO limits: 300 API calls/s per action, 3,000 msg/s with batches of 10. */
 export const SQS_FIFO = { callsPerSecond: 300, batchedMessagesPerSecond: 3000 };
 
-export const aws: Platform<'aws'> = {
+/** The answers' `aws:` block: the region and the profile the AWS SDK calls use. */
+function awsAnswersBlock(z: typeof Zod) {
+  return z.strictObject({
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, { error: 'must be an AWS region such as ap-northeast-1' }),
+    profile: z.string().min(1).optional(),
+  });
+}
+
+export const aws: Platform<'aws', typeof awsAnswersBlock> = {
   id: 'aws',
   choice: { label: 'AWS (EKS)', hint: 'RDS, ElastiCache, Redis Streams' },
   clusterKind: 'eks',
@@ -14,6 +23,7 @@ export const aws: Platform<'aws'> = {
   hasExplicitCredentials: (env) => !['none', 'instance-role'].includes(detectAws(env).source),
   googleServices: false,
   middlewareInCluster: false,
+  answersBlock: awsAnswersBlock,
   validate: (a) => (a.aws ? [] : [{ path: ['aws'], message: 'aws: {region} is required when platform is aws' }]),
   hints: {
     mysqlLogBinTrust:

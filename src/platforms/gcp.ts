@@ -1,11 +1,24 @@
 // Google Cloud: GKE, Cloud SQL, Memorystore, Pub/Sub and BigQuery. Its probes are in
 // src/probes/gcp.ts.
+import type * as Zod from '../answers/zod.js';
 import { detectGcp } from '../probes/detect.js';
 import { maxmemoryPolicyHint, type Platform } from './types.js';
 
 export const CLOUD_SQL_TRUST_FLAG = 'gcloud sql instances patch INSTANCE --database-flags=log_bin_trust_function_creators=on';
 
-export const gcp: Platform<'gcp'> = {
+/** The answers' `gcp:` block: the project and region of the Google services, and the pods' Google identity. */
+function gcpAnswersBlock(z: typeof Zod) {
+  return z.strictObject({
+    project: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, { error: 'must be a GCP project id (6-30 lower-case letters, digits, hyphens)' }),
+    region: z.string().regex(/^[a-z]+-[a-z]+[0-9]$/, { error: 'must be a GCP region such as asia-northeast1' }),
+    /** Google service account the four workloads run as (Workload Identity). */
+    workloadIdentity: z
+      .strictObject({ serviceAccount: z.string().regex(/^[^@\s]+@[-a-z0-9]+\.iam\.gserviceaccount\.com$/, { error: 'must be a service account email ending in .iam.gserviceaccount.com' }) })
+      .optional(),
+  });
+}
+
+export const gcp: Platform<'gcp', typeof gcpAnswersBlock> = {
   id: 'gcp',
   choice: { label: 'Google Cloud (GKE)', hint: 'Cloud SQL, Memorystore, Pub/Sub, BigQuery, Workload Identity' },
   clusterKind: 'gke',
@@ -13,6 +26,7 @@ export const gcp: Platform<'gcp'> = {
   hasExplicitCredentials: (env) => !['none', 'metadata'].includes(detectGcp(env).source),
   googleServices: true,
   middlewareInCluster: false,
+  answersBlock: gcpAnswersBlock,
   validate(a) {
     const issues = [];
     if (!a.gcp) issues.push({ path: ['gcp'], message: 'gcp: {project, region} is required when platform is gcp' });

@@ -8,7 +8,7 @@ import { other } from './other.js';
 import type { KubernetesFacts } from '../probes/types.js';
 import type { Platform } from './types.js';
 
-export type { Platform, PlatformAnswers, PlatformIssue } from './types.js';
+export type { AnswersBlock, Platform, PlatformAnswers, PlatformIssue } from './types.js';
 
 /** In the wizard's order; `other` last, the fallback when nothing is detected. */
 export const PLATFORMS = [gcp, aws, other] as const satisfies readonly Platform[];

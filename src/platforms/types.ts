@@ -3,18 +3,32 @@
 // of them is in ./index.ts. The answers schema builds its platform enum and per-platform rules from
 // that list, so these modules import neither the schema nor anything that does (the wizard, the
 // plan, the cloud probes, whose hints take the answers): the parts of the answers they read are
-// typed here structurally. A cloud's probes are in src/probes/<id>.ts, registered by id in
+// typed here structurally, and a cloud's own block of the answers (`gcp: {...}`) is its module's
+// answersBlock. A cloud's probes are in src/probes/<id>.ts, registered by id in
 // src/probes/clouds.ts.
+import type * as Zod from '../answers/zod.js';
 import type { KubernetesFacts } from '../probes/types.js';
 
-/** The parts of the answers a platform reads. */
-export interface PlatformAnswers {
+/**
+ * A platform's own block of the answers file, under its id (`gcp: {project, region}`), built from
+ * the zod builders the answers schema passes in. The platform modules import only zod's types:
+ * --platform lists their ids on the CLI's start-up path, which must not load zod.
+ */
+export type AnswersBlock = (z: typeof Zod) => Zod.ZodObject;
+
+/** The parts of the answers any platform reads, besides its own block. */
+interface SharedPlatformAnswers {
   platform: string;
-  gcp?: { project: string; region: string; workloadIdentity?: { serviceAccount: string } };
-  aws?: { region: string; profile?: string };
   messaging?: { ordering?: 'none' | 'per-partition' | 'per-key' };
   ingress?: { staticIPNames?: unknown };
 }
+
+/**
+ * The parts of the answers a platform reads: the shared ones and, for a platform with a block, that
+ * block typed from its schema (for a Platform of any id, the shared ones only).
+ */
+export type PlatformAnswers<Id extends string = string, Block extends AnswersBlock | undefined = AnswersBlock | undefined> = SharedPlatformAnswers &
+  (Block extends AnswersBlock ? { [K in Id]?: Zod.infer<ReturnType<Block>> } : unknown);
 
 export interface PlatformIssue {
   path: string[];
@@ -77,9 +91,11 @@ export interface PlatformWizard {
   ingressDraft?(values: Readonly<Record<string, string>>): Record<string, unknown>;
 }
 
-export interface Platform<Id extends string = string> {
+export interface Platform<Id extends string = string, Block extends AnswersBlock | undefined = AnswersBlock | undefined> {
   /** The value of `platform` in the answers and of --platform. */
   readonly id: Id;
+  /** Its block of the answers file, under the key `id`; undefined for a platform with no settings of its own. */
+  readonly answersBlock: Block;
   /** The wizard's choice for it. */
   readonly choice: { label: string; hint: string };
   /** The managed Kubernetes whose kube context means this platform (detection). */
@@ -91,7 +107,7 @@ export interface Platform<Id extends string = string> {
   /** With no managed MySQL or Redis found, they go in the cluster (the wizard's default, doctor --pre's sizing). */
   readonly middlewareInCluster: boolean;
   /** What the answers must hold on this platform, beyond the schema's shape. */
-  validate?(answers: PlatformAnswers): PlatformIssue[];
+  validate?(answers: PlatformAnswers<Id, Block>): PlatformIssue[];
   /** Fix hints naming this platform's managed services. */
   readonly hints: {
     /** MySQL: how to set log_bin_trust_function_creators on its managed MySQL. */
@@ -103,12 +119,12 @@ export interface Platform<Id extends string = string> {
     /** Redis: how to get its managed Redis with a plain (non-TLS) port. */
     redisTlsOff?: string;
     /** Redis: how to set maxmemory-policy noeviction on its managed Redis. */
-    redisNoeviction?(answers: PlatformAnswers): string;
+    redisNoeviction?(answers: PlatformAnswers<Id, Block>): string;
     /** Messaging advice at an expected event rate. */
     messagingNotes?(eventsPerSecond: number | undefined): string[];
   };
   /** The wizard's Cloud section, for a cloud. */
   readonly wizard?: PlatformWizard;
   /** The platform row of the wizard's summary. */
-  summary(answers: PlatformAnswers): string;
+  summary(answers: PlatformAnswers<Id, Block>): string;
 }
