@@ -1,14 +1,19 @@
 // The one list of platforms (src/platforms): the answers enum, detection, the wizard's choice and
 // the hints all read it, so every platform is one module there.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { AnswersSchema } from '../src/answers/schema.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { parse } from 'yaml';
+import { AnswersSchema, type Answers } from '../src/answers/schema.js';
 import { detectPlatform, PLATFORM_IDS, PLATFORMS, platformById, platformOfCluster } from '../src/platforms/index.js';
 import { questionsFor } from '../src/ui/flow.js';
+import { repoRoot } from './helpers/tools.js';
 
 const home = () => mkdtempSync(join(tmpdir(), 'home-'));
+
+const example = (name: string) => parse(readFileSync(join(repoRoot, 'examples/answers', `${name}.yaml`), 'utf8')) as Record<string, unknown>;
+const issuesOf = (answers: unknown) => AnswersSchema.safeParse(answers).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
 
 describe('platforms', () => {
   it('the answers schema accepts exactly the listed ids', () => {
@@ -17,6 +22,26 @@ describe('platforms', () => {
     expect(r.success).toBe(false);
     const issue = r.error!.issues.find((i) => i.path[0] === 'platform');
     expect(issue?.message).toContain(PLATFORM_IDS.map((id) => `"${id}"`).join('|'));
+  });
+
+  it('the answers hold an optional block under the id of each platform that defines one, checked by its rules', () => {
+    const withBlock = PLATFORMS.filter((p) => p.answersBlock).map((p) => p.id);
+    expect(withBlock).toEqual(['gcp', 'aws']);
+    expect(Object.keys(AnswersSchema.shape).filter((k) => (PLATFORM_IDS as string[]).includes(k))).toEqual(withBlock);
+    const gcp = example('gcp');
+    expect(issuesOf(gcp)).toEqual([]);
+    expect(issuesOf({ ...gcp, gcp: { project: 'My_Project', region: 'tokyo', workloadIdentity: { serviceAccount: 'me@example.com' } } })).toEqual([
+      'gcp.project: must be a GCP project id (6-30 lower-case letters, digits, hyphens)',
+      'gcp.region: must be a GCP region such as asia-northeast1',
+      'gcp.workloadIdentity.serviceAccount: must be a service account email ending in .iam.gserviceaccount.com',
+    ]);
+    const aws = example('aws');
+    expect(issuesOf(aws)).toEqual([]);
+    expect(issuesOf({ ...aws, aws: { region: 'tokyo', zone: 'a' } })).toEqual(['aws.region: must be an AWS region such as ap-northeast-1', expect.stringMatching(/^aws: .*zone/)]);
+    // Optional in the shape; the chosen platform's validate asks for its own.
+    expect(issuesOf({ ...aws, aws: undefined })).toEqual(['aws: aws: {region} is required when platform is aws']);
+    expectTypeOf<Answers['gcp']>().toEqualTypeOf<{ project: string; region: string; workloadIdentity?: { serviceAccount: string } } | undefined>();
+    expectTypeOf<Answers['aws']>().toEqualTypeOf<{ region: string; profile?: string } | undefined>();
   });
 
   it('the wizard offers every platform, in the list order', () => {
