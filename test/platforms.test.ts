@@ -7,7 +7,8 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { parse } from 'yaml';
 import { AnswersSchema, type Answers } from '../src/answers/schema.js';
 import { detectPlatform, PLATFORM_IDS, PLATFORMS, platformById, platformOfCluster } from '../src/platforms/index.js';
-import { questionsFor } from '../src/ui/flow.js';
+import { questionsFor, type Values } from '../src/ui/flow.js';
+import { factsFromPatch } from '../src/ui/probe-adapter.js';
 import { repoRoot } from './helpers/tools.js';
 
 const home = () => mkdtempSync(join(tmpdir(), 'home-'));
@@ -69,5 +70,28 @@ describe('platforms', () => {
     expect(platformById('aws').hints.redisNoeviction?.({ platform: 'aws' })).toMatch(/ElastiCache/);
     expect(platformById('other').hints).toEqual({});
     expect(() => platformById('azure')).toThrow(/unknown platform azure/);
+  });
+
+  it("the wizard's platform default: the managed cluster's platform, else the first cloud (in list order) whose probes found the credentials' identity", () => {
+    const platformQuestion = (facts: ReturnType<typeof factsFromPatch>) => questionsFor({}, { facts, env: {} })[0];
+    const aws = factsFromPatch({ aws: { account: '123456789012', arn: 'arn:aws:iam::123456789012:user/a' } });
+    const gcp = factsFromPatch({ gcp: { project: { id: 'proj-1' } } });
+    expect(platformQuestion(aws)).toMatchObject({ initial: 'aws', source: 'AWS account 123456789012' });
+    expect(platformQuestion([...aws, ...gcp])).toMatchObject({ initial: 'gcp', source: 'gcloud project proj-1' });
+    const eks = factsFromPatch({ kubernetes: { context: 'arn:aws:eks:us-east-1:123456789012:cluster/c', platform: 'eks' } });
+    expect(platformQuestion([...gcp, ...eks])).toMatchObject({ initial: 'aws', source: 'EKS context arn:aws:eks:us-east-1:123456789012:cluster/c' });
+    const kind = factsFromPatch({ kubernetes: { context: 'kind-dev', platform: 'kind' } });
+    expect(kind).toContainEqual(expect.objectContaining({ kind: 'kube-context', platform: 'other' }));
+    expect(platformQuestion([...gcp, ...kind])).toMatchObject({ initial: 'other', source: 'context kind-dev' });
+    expect(platformQuestion([])).toMatchObject({ initial: 'other', source: 'nothing detected' });
+  });
+
+  it("the wizard's defaults a platform gives: BigQuery's location is the GCP region; without a cloud the sign-in starts as demo", () => {
+    const question = (v: Values, id: string) => questionsFor(v, { facts: [], env: {} }).find((q) => q.id === id);
+    expect(question({ platform: 'gcp', 'gcp.region': 'asia-northeast1', 'wh.type': 'bigquery' }, 'wh.location')).toMatchObject({ initial: 'asia-northeast1', source: 'the GCP region' });
+    expect(question({ platform: 'gcp', 'wh.type': 'bigquery' }, 'wh.location')).toMatchObject({ initial: '', source: undefined });
+    expect(question({ platform: 'other' }, 'auth.method')).toMatchObject({ initial: 'demo' });
+    expect(question({ platform: 'gcp' }, 'auth.method')).toMatchObject({ initial: 'google' });
+    expect(question({ platform: 'aws' }, 'auth.method')).toMatchObject({ initial: 'google' });
   });
 });

@@ -2,7 +2,7 @@
 // support). The probes are in src/probes/aws.ts.
 import type * as Zod from '../answers/zod.js';
 import { detectAws } from '../probes/detect.js';
-import { maxmemoryPolicyHint, type Platform } from './types.js';
+import { findingsOf, maxmemoryPolicyHint, type FindingLines, type Platform } from './types.js';
 
 /** AWS's SQS FIFO limits: 300 API calls/s per action, 3,000 msg/s with batches of 10. */
 export const SQS_FIFO = { callsPerSecond: 300, batchedMessagesPerSecond: 3000 };
@@ -14,6 +14,20 @@ function awsAnswersBlock(z: typeof Zod) {
     profile: z.string().min(1).optional(),
   });
 }
+
+/** What AWS's probes found, as the wizard keeps it: the credentials' account, RDS MySQL instances and ElastiCache groups. */
+export type AwsFinding =
+  | { kind: 'aws-identity'; account: string; arn: string; region?: string; profile?: string }
+  | { kind: 'rds-instance'; id: string; endpoint: string; port?: number }
+  | { kind: 'elasticache-group'; id: string; endpoint: string; port?: number; maxmemoryPolicy?: string; clusterMode?: boolean };
+
+const found = findingsOf<AwsFinding>();
+
+const FINDING_LINES: FindingLines<AwsFinding> = {
+  'aws-identity': { about: 'identity', text: (f) => `AWS account ${f.account} (${f.arn})` },
+  'rds-instance': { about: 'services', text: (f) => `RDS ${f.id}: ${f.endpoint}` },
+  'elasticache-group': { about: 'services', text: (f) => `ElastiCache ${f.id}: ${f.endpoint}${f.maxmemoryPolicy ? `, ${f.maxmemoryPolicy}` : ''}` },
+};
 
 export const aws: Platform<'aws', typeof awsAnswersBlock> = {
   id: 'aws',
@@ -44,31 +58,41 @@ export const aws: Platform<'aws', typeof awsAnswersBlock> = {
     regionOfContext: (context) => /^arn:aws[a-z-]*:eks:([a-z]{2}(-gov)?-[a-z]+-[0-9]):/.exec(context)?.[1],
     cloudQuestions({ env, detected: d, text }) {
       const fromContext = d.kubeContext ? aws.wizard!.regionOfContext(d.kubeContext) : undefined;
-      const found = aws.wizard!.foundIn(d);
-      const region = fromContext ?? d.aws?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-      const regionSource = fromContext ? `from context ${d.kubeContext}` : d.aws?.region ? found : env.AWS_REGION ? 'from AWS_REGION' : env.AWS_DEFAULT_REGION ? 'from AWS_DEFAULT_REGION' : undefined;
+      const [account] = found(d.findings, 'aws-identity');
+      const foundIn = aws.wizard!.foundIn(d);
+      const region = fromContext ?? account?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+      const regionSource = fromContext ? `from context ${d.kubeContext}` : account?.region ? foundIn : env.AWS_REGION ? 'from AWS_REGION' : env.AWS_DEFAULT_REGION ? 'from AWS_DEFAULT_REGION' : undefined;
       return [
         text({ id: 'aws.region', title: 'AWS region', initial: region, source: regionSource, path: ['aws', 'region'], placeholder: 'ap-northeast-1' }),
         text({
           id: 'aws.profile',
           title: 'AWS profile (empty: the SDK default chain)',
-          initial: env.AWS_PROFILE ?? d.aws?.profile ?? 'default',
-          source: env.AWS_PROFILE ? 'from AWS_PROFILE' : d.aws?.profile ? found : 'the default profile',
+          initial: env.AWS_PROFILE ?? account?.profile ?? 'default',
+          source: env.AWS_PROFILE ? 'from AWS_PROFILE' : account?.profile ? foundIn : 'the default profile',
           path: ['aws', 'profile'],
           optional: true,
         }),
       ];
     },
-    foundIn: (d) => (d.aws ? `found in account ${d.aws.account}` : 'found by the aws probe'),
-    managedMysql: (d) => d.rds.map((i) => ({ label: `RDS ${i.id}`, value: `rds:${i.id}`, hint: `${i.endpoint} · ${aws.wizard!.foundIn(d)}`, sets: { 'db.host': i.endpoint, 'db.port': String(i.port ?? 3306) } })),
+    foundIn: (d) => found(d.findings, 'aws-identity').map((a) => `found in account ${a.account}`)[0] ?? 'found by the aws probe',
+    managedMysql: (d) => found(d.findings, 'rds-instance').map((i) => ({ label: `RDS ${i.id}`, value: `rds:${i.id}`, hint: `${i.endpoint} · ${aws.wizard!.foundIn(d)}`, sets: { 'db.host': i.endpoint, 'db.port': String(i.port ?? 3306) } })),
     managedRedis: (d) =>
-      d.elasticache.map((i) => ({
+      found(d.findings, 'elasticache-group').map((i) => ({
         label: `ElastiCache ${i.id}`,
         value: `elasticache:${i.id}`,
         hint: `${maxmemoryPolicyHint(i.maxmemoryPolicy)} · ${aws.wizard!.foundIn(d)}`,
         sets: { 'redis.addr': `${i.endpoint}:${i.port ?? 6379}`, 'redis.cluster': i.clusterMode ? 'on' : 'off' },
+        maxmemoryPolicy: i.maxmemoryPolicy,
       })),
     draft: (v) => (v['aws.region'] === undefined ? undefined : { aws: { region: v['aws.region'], profile: v['aws.profile'] || undefined } }),
+    findings: ({ aws: a }) => [
+      ...(a?.account && a.arn ? [{ kind: 'aws-identity' as const, account: a.account, arn: a.arn, region: a.region, profile: a.profile }] : []),
+      // MySQL only: the account's Postgres and other engines are not offered.
+      ...(a?.rds ?? []).flatMap((r) => (r.endpoint && r.engine.includes('mysql') ? [{ kind: 'rds-instance' as const, id: r.id, endpoint: r.endpoint, port: r.port }] : [])),
+      ...(a?.elasticache ?? []).flatMap((g) => (g.endpoint ? [{ kind: 'elasticache-group' as const, id: g.id, endpoint: g.endpoint, port: g.port, maxmemoryPolicy: g.maxmemoryPolicy, clusterMode: g.clusterMode }] : [])),
+    ],
+    findingLines: FINDING_LINES,
+    identity: (findings) => found(findings, 'aws-identity').map((a) => `AWS account ${a.account}`)[0],
   },
   summary: (a) => `AWS ${a.aws!.region}${a.aws!.profile ? `, profile ${a.aws!.profile}` : ''}`,
 };

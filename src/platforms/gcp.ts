@@ -2,7 +2,21 @@
 // src/probes/gcp.ts.
 import type * as Zod from '../answers/zod.js';
 import { detectGcp } from '../probes/detect.js';
-import { maxmemoryPolicyHint, type Platform } from './types.js';
+import { findingsOf, maxmemoryPolicyHint, type FindingLines, type Platform } from './types.js';
+
+/** What GCP's probes found, as the wizard keeps it: the credentials' project, Cloud SQL and Memorystore instances. */
+export type GcpFinding =
+  | { kind: 'gcp-project'; id: string; account?: string }
+  | { kind: 'cloudsql-instance'; name: string; privateIp?: string }
+  | { kind: 'memorystore-instance'; name: string; host: string; port: number; maxmemoryPolicy?: string };
+
+const found = findingsOf<GcpFinding>();
+
+const FINDING_LINES: FindingLines<GcpFinding> = {
+  'gcp-project': { about: 'identity', text: (f) => `GCP project ${f.id}${f.account ? ` as ${f.account}` : ''}` },
+  'cloudsql-instance': { about: 'services', text: (f) => `Cloud SQL ${f.name}: ${f.privateIp ?? 'no private IP'}` },
+  'memorystore-instance': { about: 'services', text: (f) => `Memorystore ${f.name}: ${f.host}:${f.port}${f.maxmemoryPolicy ? `, ${f.maxmemoryPolicy}` : ''}` },
+};
 
 export const CLOUD_SQL_TRUST_FLAG = 'gcloud sql instances patch INSTANCE --database-flags=log_bin_trust_function_creators=on';
 
@@ -46,9 +60,10 @@ export const gcp: Platform<'gcp', typeof gcpAnswersBlock> = {
     regionOfContext: (context) => /^gke_[^_]+_([a-z]+-[a-z]+[0-9])(-[a-z])?_/.exec(context)?.[1],
     cloudQuestions({ values: v, detected: d, text }) {
       const region = d.kubeContext ? gcp.wizard!.regionOfContext(d.kubeContext) : undefined;
-      const project = v['gcp.project'] ?? d.gcp?.id ?? 'PROJECT';
+      const [detected] = found(d.findings, 'gcp-project');
+      const project = v['gcp.project'] ?? detected?.id ?? 'PROJECT';
       return [
-        text({ id: 'gcp.project', title: 'GCP project id', initial: d.gcp?.id, source: d.gcp ? 'from your gcloud credentials' : undefined, path: ['gcp', 'project'], placeholder: 'my-project' }),
+        text({ id: 'gcp.project', title: 'GCP project id', initial: detected?.id, source: detected ? 'from your gcloud credentials' : undefined, path: ['gcp', 'project'], placeholder: 'my-project' }),
         text({ id: 'gcp.region', title: 'GCP region', initial: region, source: region ? `from context ${d.kubeContext}` : undefined, path: ['gcp', 'region'], placeholder: 'asia-northeast1' }),
         text({
           id: 'gcp.sa',
@@ -61,15 +76,16 @@ export const gcp: Platform<'gcp', typeof gcpAnswersBlock> = {
         }),
       ];
     },
-    foundIn: (d) => (d.gcp ? `found in project ${d.gcp.id}` : 'found by the gcp probe'),
+    foundIn: (d) => found(d.findings, 'gcp-project').map((p) => `found in project ${p.id}`)[0] ?? 'found by the gcp probe',
     managedMysql: (d) =>
-      d.cloudsql.flatMap((i) => (i.privateIp ? [{ label: `Cloud SQL ${i.name} (${i.privateIp})`, value: `cloudsql:${i.name}`, hint: gcp.wizard!.foundIn(d), sets: { 'db.host': i.privateIp, 'db.port': '3306' } }] : [])),
+      found(d.findings, 'cloudsql-instance').flatMap((i) => (i.privateIp ? [{ label: `Cloud SQL ${i.name} (${i.privateIp})`, value: `cloudsql:${i.name}`, hint: gcp.wizard!.foundIn(d), sets: { 'db.host': i.privateIp, 'db.port': '3306' } }] : [])),
     managedRedis: (d) =>
-      d.memorystore.map((i) => ({
+      found(d.findings, 'memorystore-instance').map((i) => ({
         label: `Memorystore ${i.name} (${i.host}:${i.port})`,
         value: `memorystore:${i.name}`,
         hint: `${maxmemoryPolicyHint(i.maxmemoryPolicy)} · ${gcp.wizard!.foundIn(d)}`,
         sets: { 'redis.addr': `${i.host}:${i.port}`, 'redis.cluster': 'off' },
+        maxmemoryPolicy: i.maxmemoryPolicy,
       })),
     ingressQuestions: ({ text }) => [
       text({ id: 'ing.ipWeb', title: 'Reserved global static IP name for the console', help: ['gcloud compute addresses create NAME --global'], initial: 'bucketeer-web-ip', source: 'suggested name', path: ['ingress', 'staticIPNames', 'web'] }),
@@ -80,6 +96,14 @@ export const gcp: Platform<'gcp', typeof gcpAnswersBlock> = {
       v['gcp.project'] === undefined
         ? undefined
         : { gcp: { project: v['gcp.project'], region: v['gcp.region'], workloadIdentity: v['gcp.sa'] ? { serviceAccount: v['gcp.sa'] } : undefined } },
+    findings: ({ gcp: g }) => [
+      ...(g?.project?.id ? [{ kind: 'gcp-project' as const, id: g.project.id }] : []),
+      ...(g?.cloudSql ?? []).map((s) => ({ kind: 'cloudsql-instance' as const, name: s.name, privateIp: s.privateIp })),
+      ...(g?.memorystore ?? []).flatMap((m) => (m.host ? [{ kind: 'memorystore-instance' as const, name: m.name, host: m.host, port: m.port ?? 6379, maxmemoryPolicy: m.maxmemoryPolicy }] : [])),
+    ],
+    findingLines: FINDING_LINES,
+    identity: (findings) => found(findings, 'gcp-project').map((p) => `gcloud project ${p.id}`)[0],
+    region: (v) => (v['gcp.region'] ? { value: v['gcp.region'], source: 'the GCP region' } : undefined),
   },
   summary: (a) => `GCP ${a.gcp!.project}, ${a.gcp!.region}`,
 };

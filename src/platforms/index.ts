@@ -1,9 +1,9 @@
 // The one list of platforms. Adding one is a module implementing Platform (./types.ts) and its
-// entry here (plus, for a cloud, its probes in src/probes/<id>.ts and their entry in
-// src/probes/clouds.ts); the answers schema, --platform, detection, doctor --pre, the plan's
-// values, the prepare hints and the wizard read this list.
-import { aws } from './aws.js';
-import { gcp } from './gcp.js';
+// entry here (plus, for a cloud, its findings' type in PlatformFinding, its probes in
+// src/probes/<id>.ts and their entry in src/probes/clouds.ts); the answers schema, --platform,
+// detection, doctor --pre, the plan's values, the prepare hints and the wizard read this list.
+import { aws, type AwsFinding } from './aws.js';
+import { gcp, type GcpFinding } from './gcp.js';
 import { other } from './other.js';
 import type { KubernetesFacts } from '../probes/types.js';
 import type { Platform } from './types.js';
@@ -14,6 +14,9 @@ export type { AnswersBlock, Platform, PlatformAnswers, PlatformIssue } from './t
 export const PLATFORMS = [gcp, aws, other] as const satisfies readonly Platform[];
 
 export type PlatformId = (typeof PLATFORMS)[number]['id'];
+
+/** What the clouds' probes found, as the wizard keeps it: each cloud's own kinds. */
+export type PlatformFinding = GcpFinding | AwsFinding;
 
 /** The ids, for the answers schema's enum and --platform. */
 export const PLATFORM_IDS = PLATFORMS.map((p) => p.id) as [PlatformId, ...PlatformId[]];

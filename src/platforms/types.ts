@@ -7,7 +7,7 @@
 // answersBlock. A cloud's probes are in src/probes/<id>.ts, registered by id in
 // src/probes/clouds.ts.
 import type * as Zod from '../answers/zod.js';
-import type { KubernetesFacts } from '../probes/types.js';
+import type { FactsPatch, KubernetesFacts } from '../probes/types.js';
 
 /**
  * A platform's own block of the answers file, under its id (`gcp: {project, region}`), built from
@@ -49,16 +49,34 @@ export interface PlatformTextQuestion {
   optional?: boolean;
 }
 
+/**
+ * Something a cloud's probes found, as the wizard keeps it (its facts). Each platform names its own
+ * kinds ("gcp-project", "rds-instance"), makes them from its probes' facts and reads them back.
+ */
+export interface CloudFinding {
+  kind: string;
+}
+
+/** A platform's reader of its own findings: those of one kind, typed as the platform declares them. */
+export function findingsOf<F extends CloudFinding>() {
+  return <K extends F['kind']>(findings: readonly CloudFinding[], kind: K) => findings.filter((f): f is Extract<F, { kind: K }> => f.kind === kind);
+}
+
+/** How the environment screen shows a kind of finding: on the identity or the services row, in which words. */
+export interface FindingLine {
+  about: 'identity' | 'services';
+  text(f: CloudFinding): string;
+}
+
+/** A line for each of a platform's finding kinds, each reading its own kind. */
+export type FindingLines<F extends CloudFinding> = { [K in F['kind']]: { about: FindingLine['about']; text(f: Extract<F, { kind: K }>): string } };
+
 /** What the wizard's probes found, as the platforms' questions read it. */
 export interface WizardDetected {
   /** The kube context the probes looked at. */
   kubeContext?: string;
-  gcp?: { id: string };
-  aws?: { region?: string; profile?: string; account?: string };
-  cloudsql: { name: string; privateIp?: string }[];
-  rds: { id: string; endpoint: string; port?: number }[];
-  memorystore: { name: string; host: string; port: number; maxmemoryPolicy?: string }[];
-  elasticache: { id: string; endpoint: string; port?: number; maxmemoryPolicy?: string; clusterMode?: boolean }[];
+  /** Every cloud's findings; each platform reads its own kinds. */
+  findings: readonly CloudFinding[];
 }
 
 /** A managed instance the probes found, as a choice of the Database or Redis question. */
@@ -68,6 +86,8 @@ export interface ManagedChoice {
   hint: string;
   /** The answers it fills in (host and port, address and cluster mode). */
   sets: Record<string, string>;
+  /** A Redis's maxmemory-policy, when known: the review warns unless it is noeviction. */
+  maxmemoryPolicy?: string;
 }
 
 /** One line on a Redis's maxmemory-policy: anything but noeviction drops events when memory fills. */
@@ -89,6 +109,15 @@ export interface PlatformWizard {
   ingressQuestions?<Q>(input: { text(q: PlatformTextQuestion): Q }): Q[];
   /** What those answers add to `ingress` in the answers. */
   ingressDraft?(values: Readonly<Record<string, string>>): Record<string, unknown>;
+  // What its probes found, for the environment screen and the defaults.
+  /** Its probes' facts as the wizard's findings. */
+  findings(patch: FactsPatch): CloudFinding[];
+  /** How the environment screen shows each kind of its findings. */
+  findingLines: Record<string, FindingLine>;
+  /** Whose credentials its probes found ("gcloud project P"), if they found them: the platform question's default and its source. */
+  identity(findings: readonly CloudFinding[]): string | undefined;
+  /** The region its Cloud questions recorded, and how the wizard names it where it is a default (BigQuery's location). */
+  region?(values: Readonly<Record<string, string>>): { value: string; source: string } | undefined;
 }
 
 export interface Platform<Id extends string = string, Block extends AnswersBlock | undefined = AnswersBlock | undefined> {

@@ -145,6 +145,9 @@ export function gcloudConfigProject(env: NodeJS.ProcessEnv, configDir: string): 
   return undefined;
 }
 
+/** No Application Default Credentials of any kind: what that means and what to run. */
+export const GCP_NO_CREDENTIALS = { cause: 'no GCP credentials (no Application Default Credentials on this machine)', fix: 'gcloud auth application-default login' };
+
 /** ADC order: GOOGLE_APPLICATION_CREDENTIALS -> gcloud's ADC file -> metadata server. */
 export function detectGcp(env: NodeJS.ProcessEnv): GcpDetection {
   const configDir = env.CLOUDSDK_CONFIG || join(home(env), '.config', 'gcloud');

@@ -14,7 +14,7 @@ import { redisTlsHint } from '../prepare/transport.js';
 import type { AuthClient } from 'google-auth-library';
 import type { Check } from '../checks/types.js';
 import { ON_DEMAND_SUBSCRIBERS, TOPICS } from '../plan/topics.js';
-import { detectGcp, type GcpDetection } from './detect.js';
+import { detectGcp, GCP_NO_CREDENTIALS, type GcpDetection } from './detect.js';
 import { workloadIdentityProbe, type WorkloadIdentityOptions } from './gcp-identity.js';
 import { oneLine } from './runner.js';
 import type { GcpFacts, Probe, ProbeContext, ProbeOutput, QuotaFact } from './types.js';
@@ -122,7 +122,7 @@ export function describeGcpError(err: unknown, api: GcpApi, project?: string, pr
   // google-auth-library's own text ("Could not load the default credentials. Browse to ...") says
   // neither what is missing in words a user acts on nor the command: say both.
   if (/Could not load the default credentials/i.test(msg)) {
-    return { kind: 'no-credentials', cause: 'no GCP credentials (no Application Default Credentials on this machine)', fix: 'gcloud auth application-default login' };
+    return { kind: 'no-credentials', ...GCP_NO_CREDENTIALS };
   }
   if (/Unable to detect a Project Id/i.test(msg)) {
     return { kind: 'no-credentials', cause: 'no GCP project: the credentials name none', fix: 'gcloud config set project PROJECT (or set GOOGLE_CLOUD_PROJECT)' };

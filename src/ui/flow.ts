@@ -8,6 +8,7 @@ import { assertChartSafe, DEMO_PASSWORD_PUBLIC } from '../plan/values.js';
 import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../settings.js';
 import { PLATFORMS, platformOfCluster, type PlatformId } from '../platforms/index.js';
 import { issuesAt } from './validate.js';
+import type { WizardDetected } from '../platforms/types.js';
 import type { Sizing, WizardFact, WizardPresets } from './ports.js';
 
 export type Values = Record<string, string>;
@@ -88,22 +89,17 @@ const one = <K extends WizardFact['kind']>(facts: readonly WizardFact[], kind: K
 
 export function detection(facts: readonly WizardFact[]) {
   const kube = one(facts, 'kube-context');
-  const gcp = one(facts, 'gcp-project');
-  const aws = one(facts, 'aws-identity');
   return {
     kube,
-    gcp,
-    aws,
     /** A cluster answered: installing now is possible. */
     clusterReachable: Boolean(kube && kube.reachable !== false),
-    cloudsql: all(facts, 'cloudsql-instance').filter((i) => i.privateIp),
-    rds: all(facts, 'rds-instance'),
-    memorystore: all(facts, 'memorystore-instance'),
-    elasticache: all(facts, 'elasticache-group'),
     capacity: all(facts, 'capacity'),
     failures: all(facts, 'probe-failed'),
   };
 }
+
+/** What the probes found, as the platforms' questions and choices read it. */
+export const detectedFor = (facts: readonly WizardFact[]): WizardDetected => ({ kubeContext: one(facts, 'kube-context')?.context, findings: facts });
 
 /** The platform the recorded values chose, if any. */
 const platformIn = (v: Values) => PLATFORMS.find((p) => p.id === v.platform);
@@ -271,8 +267,11 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
   const qs: Question[] = [];
 
   // Platform
-  const platformDefault = d.kube ? (platformOfCluster(d.kube.platform)?.id ?? 'other') : d.gcp ? 'gcp' : d.aws ? 'aws' : 'other';
-  const platformSource = d.kube && d.kube.platform !== 'other' ? `${d.kube.platform.toUpperCase()} context ${d.kube.context}` : d.kube ? `context ${d.kube.context}` : d.gcp ? `gcloud project ${d.gcp.id}` : d.aws ? `AWS account ${d.aws.account}` : 'nothing detected';
+  // The managed cluster in use decides; else the first platform whose credentials the probes found.
+  const managed = d.kube && platformOfCluster(d.kube.platform);
+  const byCredentials = d.kube ? undefined : PLATFORMS.map((p) => ({ p, identity: p.wizard?.identity(ctx.facts) })).find((x) => x.identity);
+  const platformDefault = d.kube ? (managed?.id ?? 'other') : (byCredentials?.p.id ?? 'other');
+  const platformSource = d.kube ? `${managed ? `${d.kube.platform.toUpperCase()} ` : ''}context ${d.kube.context}` : (byCredentials?.identity ?? 'nothing detected');
   qs.push(
     select(v, {
       id: 'platform',
@@ -283,12 +282,11 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
       source: platformSource,
     }),
   );
-  const platform = v.platform;
   const chosen = platformIn(v);
 
   // Cloud
-  const detected = { kubeContext: d.kube?.context, gcp: d.gcp, aws: d.aws, cloudsql: d.cloudsql, rds: d.rds, memorystore: d.memorystore, elasticache: d.elasticache };
-  qs.push(...(platformIn(v)?.wizard?.cloudQuestions({ values: v, env: ctx.env, detected, text: (q) => text(v, { ...q, section: 'Cloud' }) }) ?? []));
+  const detected = detectedFor(ctx.facts);
+  qs.push(...(chosen?.wizard?.cloudQuestions({ values: v, env: ctx.env, detected, text: (q) => text(v, { ...q, section: 'Cloud' }) }) ?? []));
 
   // Kubernetes
   const presets = ctx.presets ?? {};
@@ -445,8 +443,8 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
   );
   if (v['wh.type'] === 'bigquery') {
     qs.push(text(v, { id: 'wh.dataset', section: 'Warehouse', title: 'BigQuery dataset', initial: 'bucketeer_events', source: 'suggested', path: ['warehouse', 'dataset'] }));
-    const loc = v['gcp.region'];
-    qs.push(text(v, { id: 'wh.location', section: 'Warehouse', title: 'BigQuery location', initial: loc, source: loc ? 'the GCP region' : undefined, path: ['warehouse', 'location'] }));
+    const region = chosen?.wizard?.region?.(v);
+    qs.push(text(v, { id: 'wh.location', section: 'Warehouse', title: 'BigQuery location', initial: region?.value, source: region?.source, path: ['warehouse', 'location'] }));
   }
   if (v['wh.type'] === 'postgres') {
     qs.push(text(v, { id: 'wh.host', section: 'Warehouse', title: 'Postgres host', path: ['warehouse', 'host'] }));
@@ -486,7 +484,8 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
         { label: 'Google sign-in', value: 'google', hint: 'an OAuth client from the Google Cloud console' },
         { label: 'Demo sign-in', value: 'demo', hint: 'one email and password for trials; the password is public (written into the console\'s env.js)' },
       ],
-      initial: platform === 'other' ? 'demo' : 'google',
+      // Any Kubernetes without a cloud (often a trial) starts with the demo sign-in.
+      initial: chosen && !chosen.wizard ? 'demo' : 'google',
     }),
   );
   if (v['auth.method'] === 'google') {

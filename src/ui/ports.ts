@@ -3,24 +3,26 @@
 // src/commands/install.ts, and tests pass fakes. Nothing here imports an SDK.
 import type { Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';
+import type { PlatformFinding } from '../platforms/index.js';
 
 export type Sizing = Answers['sizing'];
 
-/** Names a probe reports under, so a failure lands on the right row of the environment screen. */
-export type ProbeName = 'aws' | 'gcp' | 'kubernetes' | 'cloudsql' | 'memorystore' | 'rds' | 'elasticache' | 'capacity';
+/**
+ * Names a probe reports under, so a failure lands on the right row of the environment screen:
+ * "kubernetes", "capacity", or a cloud probe's short name (cloudProbeName in src/probes/clouds.ts:
+ * "aws", "rds", "cloudsql").
+ */
+export type ProbeName = string;
 
 /** One thing a probe found. Probes report facts as they find them; order does not matter. */
 export type WizardFact =
-  /** Credentials that work (sts:GetCallerIdentity). region/profile: what the SDK resolved, if known. */
-  | { kind: 'aws-identity'; account: string; arn: string; region?: string; profile?: string }
-  /** The GCP project the credentials point at (gcloud config or ADC quota project). */
-  | { kind: 'gcp-project'; id: string; account?: string }
-  /** The kubeconfig context in use; reachable false when its API server did not answer. */
-  | { kind: 'kube-context'; context: string; platform: 'gke' | 'eks' | 'other'; reachable?: boolean }
-  | { kind: 'rds-instance'; id: string; endpoint: string; port?: number }
-  | { kind: 'cloudsql-instance'; name: string; privateIp?: string }
-  | { kind: 'memorystore-instance'; name: string; host: string; port: number; maxmemoryPolicy?: string }
-  | { kind: 'elasticache-group'; id: string; endpoint: string; port?: number; maxmemoryPolicy?: string; clusterMode?: boolean }
+  /** What a cloud's probes found (its credentials' identity, a managed MySQL or Redis): each platform's own kinds. */
+  | PlatformFinding
+  /**
+   * The kubeconfig context in use; platform: the managed Kubernetes it is (a platform's clusterKind,
+   * "gke"), else "other"; reachable false when its API server did not answer.
+   */
+  | { kind: 'kube-context'; context: string; platform: string; reachable?: boolean }
   /** Whether the cluster's allocatable CPU/memory fits a sizing profile; detail is one line. */
   | { kind: 'capacity'; sizing: Sizing; fits: boolean; detail: string }
   /**

@@ -6,7 +6,7 @@ import { describeRef } from '../answers/secrets.js';
 import { buildPlan } from '../plan/index.js';
 import { DEMO_PASSWORD_PUBLIC } from '../plan/values.js';
 import { platformById } from '../platforms/index.js';
-import { detection, SECRETS, type SecretId, type Values } from './flow.js';
+import { detectedFor, detection, SECRETS, type SecretId, type Values } from './flow.js';
 import type { WizardFact } from './ports.js';
 
 export function summaryRows(a: Answers): [string, string][] {
@@ -40,9 +40,8 @@ export function reviewWarnings(w: WarningInput): string[] {
   for (const f of d.failures) out.push(`${f.probe} probe failed: ${f.message}`);
   const cap = d.capacity.find((c) => c.sizing === w.answers.sizing);
   if (cap && !cap.fits) out.push(`sizing ${w.answers.sizing} does not fit the cluster: ${cap.detail}`);
-  const redisPick = w.values['redis.source'] ?? '';
-  const policy =
-    d.memorystore.find((m) => `memorystore:${m.name}` === redisPick)?.maxmemoryPolicy ?? d.elasticache.find((e) => `elasticache:${e.id}` === redisPick)?.maxmemoryPolicy;
+  const redisPick = w.values['redis.source'];
+  const policy = platformById(w.answers.platform).wizard?.managedRedis(detectedFor(w.facts)).find((c) => c.value === redisPick)?.maxmemoryPolicy;
   if (policy && policy !== 'noeviction') out.push(`Redis maxmemory-policy is ${policy}: set it to noeviction, or Redis drops events when full`);
   for (const name of unsetSecretEnvs(w)) out.push(`${name} is not set: export it before installing`);
   if (w.answers.auth.demoSignIn.enabled) out.push(DEMO_PASSWORD_PUBLIC);

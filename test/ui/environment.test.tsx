@@ -9,7 +9,8 @@ vi.hoisted(() => {
 
 import { describe, expect, it } from 'vitest';
 import type { WizardFact } from '../../src/ui/ports.js';
-import { factsFromResult } from '../../src/ui/probe-adapter.js';
+import { factsFromPatch, factsFromResult } from '../../src/ui/probe-adapter.js';
+import { describeFact, failureView } from '../../src/ui/components/EnvironmentScreen.js';
 import { describeGcpError } from '../../src/probes/gcp.js';
 import { cleanupAfterEach, fakeProbes, startWizard } from './harness.js';
 
@@ -87,5 +88,26 @@ describe('environment screen', () => {
     expect(facts).toEqual([
       { kind: 'probe-failed', probe: 'gcp', message: 'no GCP credentials (no Application Default Credentials on this machine)', fix: 'gcloud auth application-default login', missing: true },
     ]);
+  });
+
+  it("a cloud's findings read in its own words; a cloud probe on a cluster outside the managed ones is not needed", () => {
+    const facts = factsFromPatch({
+      gcp: { project: { id: 'proj-1' }, cloudSql: [{ name: 'db', privateIp: '10.0.0.3' }, { name: 'pub' }], memorystore: [{ name: 'r', host: '10.0.0.4', port: 6379, maxmemoryPolicy: 'noeviction' }] },
+      aws: { account: '123456789012', arn: 'arn:aws:iam::123456789012:user/a', rds: [{ id: 'db1', engine: 'mysql', endpoint: 'db1.x', publiclyAccessible: false }], elasticache: [{ id: 'g', endpoint: 'g.cache', clusterMode: false }] },
+      kubernetes: { context: 'gke_p_asia-northeast1_c', platform: 'gke' },
+    });
+    expect(facts.map(describeFact)).toEqual([
+      'GCP project proj-1',
+      'Cloud SQL db: 10.0.0.3',
+      'Cloud SQL pub: no private IP',
+      'Memorystore r: 10.0.0.4:6379, noeviction',
+      'AWS account 123456789012 (arn:aws:iam::123456789012:user/a)',
+      'RDS db1: db1.x',
+      'ElastiCache g: g.cache',
+      'gke_p_asia-northeast1_c (GKE)',
+    ]);
+    expect(failureView({ kind: 'probe-failed', probe: 'rds', message: 'denied' }, 'other')).toEqual({ status: 'skip', text: 'rds: not needed on a cluster outside GKE and EKS' });
+    expect(failureView({ kind: 'probe-failed', probe: 'memorystore', message: 'denied', fix: 'grant' }, 'gke')).toEqual({ status: 'fail', text: 'memorystore: denied', fix: 'grant' });
+    expect(failureView({ kind: 'probe-failed', probe: 'kubernetes', message: 'no kubeconfig', missing: true }, undefined)).toMatchObject({ status: 'fail' });
   });
 });

@@ -33,7 +33,8 @@ describe('wizard probe adapter', () => {
       aws: { account: '123456789012', arn: 'arn:aws:iam::123456789012:user/a', rds: [{ id: 'db1', engine: 'mysql', endpoint: 'db1.x.rds.amazonaws.com', port: 3306, publiclyAccessible: false }, { id: 'pg', engine: 'postgres', endpoint: 'pg.x', publiclyAccessible: false }], elasticache: [{ id: 'r1', endpoint: 'r1.cache', port: 6379, clusterMode: false, maxmemoryPolicy: 'volatile-lru' }] },
       gcp: { project: { id: 'proj-123' }, memorystore: [{ name: 'm1', host: '10.0.0.4', port: 6379, maxmemoryPolicy: 'noeviction' }] },
     });
-    expect(facts.map((f) => f.kind)).toEqual(['aws-identity', 'rds-instance', 'elasticache-group', 'gcp-project', 'memorystore-instance']);
-    expect(facts[1]).toMatchObject({ id: 'db1' }); // the Postgres instance is not offered for MySQL
+    // Cloud by cloud in the platform list's order (src/platforms/index.ts), each platform's own kinds.
+    expect(facts.map((f) => f.kind)).toEqual(['gcp-project', 'memorystore-instance', 'aws-identity', 'rds-instance', 'elasticache-group']);
+    expect(facts[3]).toMatchObject({ id: 'db1' }); // the Postgres instance is not offered for MySQL
   });
 });

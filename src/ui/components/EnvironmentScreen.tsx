@@ -2,82 +2,80 @@
 // time; facts that arrive later still feed the defaults of questions not yet reached.
 import { Box, Text, useInput } from 'ink';
 import Spinner from 'ink-spinner';
-import type { ProbeName, WizardFact } from '../ports.js';
+import { PLATFORMS, platformById } from '../../platforms/index.js';
+import { cloudOfProbeName } from '../../probes/clouds.js';
+import type { WizardFact } from '../ports.js';
 import { Frame, KEYS, Mark } from './common.js';
 
 type Row = 'identity' | 'kubernetes' | 'services' | 'capacity';
 
-const ROWS: { row: Row; label: string; probes: ProbeName[] }[] = [
-  { row: 'identity', label: 'Cloud identity', probes: ['aws', 'gcp'] },
-  { row: 'kubernetes', label: 'Kubernetes', probes: ['kubernetes'] },
-  { row: 'services', label: 'MySQL and Redis', probes: ['cloudsql', 'memorystore', 'rds', 'elasticache'] },
-  { row: 'capacity', label: 'Cluster capacity', probes: ['capacity'] },
+const ROWS: { row: Row; label: string }[] = [
+  { row: 'identity', label: 'Cloud identity' },
+  { row: 'kubernetes', label: 'Kubernetes' },
+  { row: 'services', label: 'MySQL and Redis' },
+  { row: 'capacity', label: 'Cluster capacity' },
 ];
 
 const MAX_LINES_PER_ROW = 3;
 
+/** A cloud finding's row and line, in the words of the platform whose kind it is. */
+function findingLine(f: WizardFact): { about: 'identity' | 'services'; text: string } | undefined {
+  for (const p of PLATFORMS) {
+    const line = p.wizard?.findingLines[f.kind];
+    if (line) return { about: line.about, text: line.text(f) };
+  }
+  return undefined;
+}
+
 function rowOf(f: WizardFact): Row | undefined {
   switch (f.kind) {
-    case 'aws-identity':
-    case 'gcp-project':
-      return 'identity';
     case 'kube-context':
       return 'kubernetes';
     case 'capacity':
       return 'capacity';
-    case 'probe-failed':
-      return ROWS.find((r) => r.probes.includes(f.probe))?.row;
+    case 'probe-failed': {
+      // A cloud's credentials and account probes on the identity row, its managed MySQL and Redis probes on the services row.
+      const cloud = cloudOfProbeName(f.probe);
+      return cloud ? (cloud.middleware ? 'services' : 'identity') : ROWS.find((r) => r.row === f.probe)?.row;
+    }
     default:
-      return 'services';
+      return findingLine(f)?.about;
   }
 }
 
 export function describeFact(f: WizardFact): string {
   switch (f.kind) {
-    case 'aws-identity':
-      return `AWS account ${f.account} (${f.arn})`;
-    case 'gcp-project':
-      return `GCP project ${f.id}${f.account ? ` as ${f.account}` : ''}`;
     case 'kube-context':
-      return `${f.context}${f.platform !== 'other' ? ` (${f.platform.toUpperCase()})` : ''}${f.reachable === false ? ': not reachable' : ''}`;
-    case 'rds-instance':
-      return `RDS ${f.id}: ${f.endpoint}`;
-    case 'cloudsql-instance':
-      return `Cloud SQL ${f.name}: ${f.privateIp ?? 'no private IP'}`;
-    case 'memorystore-instance':
-      return `Memorystore ${f.name}: ${f.host}:${f.port}${f.maxmemoryPolicy ? `, ${f.maxmemoryPolicy}` : ''}`;
-    case 'elasticache-group':
-      return `ElastiCache ${f.id}: ${f.endpoint}${f.maxmemoryPolicy ? `, ${f.maxmemoryPolicy}` : ''}`;
+      return `${f.context}${f.platform !== 'other' ? ` (${clusterLabel(f.platform)})` : ''}${f.reachable === false ? ': not reachable' : ''}`;
     case 'capacity':
       return `${f.sizing} ${f.fits ? 'fits' : 'does not fit'}: ${f.detail}`;
     case 'probe-failed':
       return `${f.probe}: ${f.message}`;
+    default:
+      return findingLine(f)?.text ?? f.kind;
   }
 }
 
-type Platform = Extract<WizardFact, { kind: 'kube-context' }>['platform'];
+/** The managed Kubernetes of a platform as users name it ("gke" -> "GKE"). */
+const clusterLabel = (kind: string) => kind.toUpperCase();
 
-/** The platform each cloud's probes serve: their findings matter only on that platform. */
-const CLOUD_OF: Partial<Record<ProbeName, { platform: Platform; name: string }>> = {
-  aws: { platform: 'eks', name: 'AWS' },
-  rds: { platform: 'eks', name: 'AWS' },
-  elasticache: { platform: 'eks', name: 'AWS' },
-  gcp: { platform: 'gke', name: 'GCP' },
-  cloudsql: { platform: 'gke', name: 'GCP' },
-  memorystore: { platform: 'gke', name: 'GCP' },
-};
-
-const PLATFORM_LABEL: Record<Platform, string> = { gke: 'GKE', eks: 'EKS', other: 'a cluster outside GKE and EKS' };
+/** How the screen names the cluster's platform: its managed Kubernetes, or what it is not. */
+function platformLabel(cluster: string): string {
+  if (cluster !== 'other') return clusterLabel(cluster);
+  const managed = PLATFORMS.flatMap((p) => (p.clusterKind ? [clusterLabel(p.clusterKind)] : []));
+  return `a cluster outside ${managed.slice(0, -1).join(', ')}${managed.length > 1 ? ' and ' : ''}${managed.at(-1)}`;
+}
 
 /**
  * How a failed probe is shown: a red failure only when it matters for this cluster. A cloud that
  * is not the cluster's platform is not needed; a cloud with nothing set up, while the platform is
  * not known yet, is neutral (the platform question comes next).
  */
-export function failureView(f: Extract<WizardFact, { kind: 'probe-failed' }>, platform: Platform | undefined): { status: 'fail' | 'skip'; text: string; fix?: string } {
-  const cloud = CLOUD_OF[f.probe];
-  if (cloud && platform && cloud.platform !== platform) return { status: 'skip', text: `${f.probe}: not needed on ${PLATFORM_LABEL[platform]}` };
-  if (cloud && !platform && f.missing) return { status: 'skip', text: `${f.probe}: ${f.message} (needed on ${PLATFORM_LABEL[cloud.platform]})`, fix: f.fix };
+export function failureView(f: Extract<WizardFact, { kind: 'probe-failed' }>, cluster: string | undefined): { status: 'fail' | 'skip'; text: string; fix?: string } {
+  const cloud = cloudOfProbeName(f.probe);
+  const needs = cloud && platformById(cloud.platform).clusterKind;
+  if (needs && cluster && needs !== cluster) return { status: 'skip', text: `${f.probe}: not needed on ${platformLabel(cluster)}` };
+  if (needs && !cluster && f.missing) return { status: 'skip', text: `${f.probe}: ${f.message} (needed on ${clusterLabel(needs)})`, fix: f.fix };
   return { status: 'fail', text: `${f.probe}: ${f.message}`, fix: f.fix };
 }
 
@@ -104,8 +102,8 @@ export function EnvironmentScreen(props: { facts: readonly WizardFact[]; probes:
   useInput((_input, key) => {
     if (key.return) props.onContinue();
   });
-  // The platform of the cluster in use, once the context probe knows it.
-  const platform = props.facts.filter((f): f is Extract<WizardFact, { kind: 'kube-context' }> => f.kind === 'kube-context').at(-1)?.platform;
+  // The managed Kubernetes of the cluster in use ("other" for any other), once the context probe knows it.
+  const cluster = props.facts.filter((f): f is Extract<WizardFact, { kind: 'kube-context' }> => f.kind === 'kube-context').at(-1)?.platform;
   return (
     <Frame section="Environment" keys={`Enter continue${props.probes === 'running' ? ' (probes keep filling defaults)' : ''} · Ctrl-C quit`}>
       <Text bold>What is already there</Text>
@@ -114,7 +112,7 @@ export function EnvironmentScreen(props: { facts: readonly WizardFact[]; probes:
       ) : (
         ROWS.map(({ row, label }) => {
           const facts = props.facts.filter((f) => rowOf(f) === row);
-          const views = facts.map((f) => (f.kind === 'probe-failed' ? failureView(f, platform) : { status: undefined, text: describeFact(f) }));
+          const views = facts.map((f) => (f.kind === 'probe-failed' ? failureView(f, cluster) : { status: undefined, text: describeFact(f) }));
           const good = views.some((v) => v.status === undefined);
           const failed = views.some((v) => v.status === 'fail');
           const running = props.probes === 'running';
