@@ -6,7 +6,7 @@ import { CHART_VERSION } from '../answers/schema.js';
 import { deliversOrdering } from '../plan/ordering.js';
 import { assertChartSafe, DEMO_PASSWORD_PUBLIC } from '../plan/values.js';
 import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../settings.js';
-import { PLATFORMS, platformOfCluster, type PlatformId } from '../platforms/index.js';
+import { PLATFORMS, platformOfCluster, type Platform, type PlatformId } from '../platforms/index.js';
 import { issuesAt } from './validate.js';
 import type { WizardDetected } from '../platforms/types.js';
 import type { Sizing, WizardFact, WizardPresets } from './ports.js';
@@ -256,6 +256,27 @@ export function secretTextProblem(text: string): string | undefined {
   }
 }
 
+/** A choice of a select; googleServices: it needs Bucketeer's Google Cloud clients (Pub/Sub, BigQuery). */
+type Offer = SelectItem & { googleServices?: boolean };
+
+/** The message buses, the first offered being the default. */
+const MESSAGING_BACKENDS: Offer[] = [
+  { label: 'Google Pub/Sub', value: 'google-pubsub', hint: 'managed; topics and subscriptions are created for you', googleServices: true },
+  { label: 'Redis Streams', value: 'redis-stream', hint: 'no extra service; load lands on your Redis' },
+];
+
+/** The experiment-event warehouses, the first offered being the default. */
+const WAREHOUSES: Offer[] = [
+  { label: 'BigQuery', value: 'bigquery', hint: 'serverless; billed per query and storage', googleServices: true },
+  { label: 'MySQL', value: 'mysql', hint: 'tables in the same MySQL database; fine for modest traffic' },
+  { label: 'PostgreSQL', value: 'postgres', hint: 'a separate Postgres you run' },
+];
+
+/** The choices a platform can take: those needing Google Cloud clients only where it has them. */
+function offeredOn(platform: Platform | undefined, offers: readonly Offer[]): SelectItem[] {
+  return offers.filter((o) => !o.googleServices || platform?.googleServices).map(({ googleServices: _, ...item }) => item);
+}
+
 function sizingHint(size: Sizing, ctx: FlowContext): string {
   const base = { small: 'one replica each; trials and small teams', medium: 'api and web autoscale 2-4; most production installs', large: 'bigger requests and CPU limits; heavy traffic' }[size];
   const cap = detection(ctx.facts).capacity.find((c) => c.sizing === size);
@@ -378,21 +399,10 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
     );
   }
 
-  // Messaging
-  if (chosen?.googleServices) {
-    qs.push(
-      select(v, {
-        id: 'msg.backend',
-        section: 'Messaging',
-        title: 'Which message bus carries events between services?',
-        items: [
-          { label: 'Google Pub/Sub', value: 'google-pubsub', hint: 'managed; topics and subscriptions are created for you' },
-          { label: 'Redis Streams', value: 'redis-stream', hint: 'no extra service; load lands on your Redis' },
-        ],
-        initial: 'google-pubsub',
-        source: `GCP project detected`,
-      }),
-    );
+  // Messaging: a choice only where Bucketeer's Google Cloud clients are (Pub/Sub or Redis Streams)
+  const backends = offeredOn(chosen, MESSAGING_BACKENDS);
+  if (backends.length > 1) {
+    qs.push(select(v, { id: 'msg.backend', section: 'Messaging', title: 'Which message bus carries events between services?', items: backends, source: `GCP project detected` }));
   }
   const backend = messagingBackend(v);
   qs.push(
@@ -433,12 +443,7 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
       id: 'wh.type',
       section: 'Warehouse',
       title: 'Where should experiment events be stored for analysis?',
-      items: [
-        ...(chosen?.googleServices ? [{ label: 'BigQuery', value: 'bigquery', hint: 'serverless; billed per query and storage' }] : []),
-        { label: 'MySQL', value: 'mysql', hint: 'tables in the same MySQL database; fine for modest traffic' },
-        { label: 'PostgreSQL', value: 'postgres', hint: 'a separate Postgres you run' },
-      ],
-      initial: chosen?.googleServices ? 'bigquery' : 'mysql',
+      items: offeredOn(chosen, WAREHOUSES),
     }),
   );
   if (v['wh.type'] === 'bigquery') {
