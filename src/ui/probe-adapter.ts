@@ -24,6 +24,7 @@ function nameOf(id: string): ProbeName {
 
 export function factsFromPatch(patch: FactsPatch | undefined): WizardFact[] {
   if (!patch) return [];
+  // Each cloud's findings are its member of PlatformFinding (the platform interface types them loosely).
   const out: WizardFact[] = PLATFORMS.flatMap((p) => p.wizard?.findings(patch) ?? []) as PlatformFinding[];
   const k = patch.kubernetes;
   if (k?.context) {
