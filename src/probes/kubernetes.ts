@@ -64,7 +64,7 @@ export function formatBytes(n: number): string {
 export function kubernetesProbes(opts: KubernetesProbeOptions): Probe[] {
   // One client for all the probes, made on first use: a kubeconfig problem is reported once by the
   // context check (with the loader's own message and fix) and the other checks skip.
-  let loaded: Promise<{ kube: KubeClient; facts: KubernetesFacts; server: string }> | undefined;
+  let loaded: Promise<Cluster> | undefined;
   const load = () =>
     (loaded ??= (async () => {
       let kube: KubeClient;
@@ -87,6 +87,45 @@ export function kubernetesProbes(opts: KubernetesProbeOptions): Probe[] {
     if (err instanceof KubeSetupError) return { checks: [{ category: 'kubernetes', id, title, status: 'skip', detail: err.message }] };
     return { checks: [{ category: 'kubernetes', id, title, status: 'warn', detail: oneLine(err) }] };
   };
+
+  const namespace = opts.namespace ?? DEFAULT_NAMESPACE;
+
+  /**
+   * A probe that reads the cluster through the shared client and reports one check. A kubeconfig
+   * problem skips it (the context check reports that one); a failed request becomes a warning that
+   * says what could not be done (`action`, which the RBAC hint names).
+   */
+  const clusterProbe = (
+    spec: {
+      id: string;
+      title: string;
+      action?: string;
+      /** The check's title when it says more than the probe's (the namespace). */
+      checkTitle?: string;
+      /** The warning's detail when a request fails; else the cause itself. */
+      failedDetail?: (cause: string) => string;
+    },
+    read: (cluster: Cluster, ctx: ProbeContext, check: (fields: CheckFields) => Check) => Promise<ProbeOutput>,
+  ): Probe => ({
+    id: spec.id,
+    category: 'kubernetes',
+    title: spec.title,
+    async run(ctx) {
+      let cluster: Cluster;
+      try {
+        cluster = await load();
+      } catch (err) {
+        return setupFailure(spec.id, spec.title, err);
+      }
+      const check = (fields: CheckFields): Check => ({ category: 'kubernetes', id: spec.id, title: spec.checkTitle ?? spec.title, ...fields });
+      try {
+        return await read(cluster, ctx, check);
+      } catch (err) {
+        const p = describeKubeError(err, cluster.server, spec.action);
+        return { checks: [check({ status: 'warn', detail: spec.failedDetail ? spec.failedDetail(p.cause) : p.cause, hint: p.fix })] };
+      }
+    },
+  });
 
   const context: Probe = {
     id: 'kubernetes.context',
@@ -113,257 +152,151 @@ export function kubernetesProbes(opts: KubernetesProbeOptions): Probe[] {
           facts: { ...facts, server },
         },
       ];
+      const versionCheck = (fields: CheckFields): Check => ({ category: 'kubernetes', id: 'kubernetes.version', title: 'Kubernetes API server', ...fields });
       try {
         const version = await l.kube.version(within(ctx));
         const serverVersion = version.gitVersion;
         const old = !kubernetesSupported(version);
-        checks.push({
-          category: 'kubernetes',
-          id: 'kubernetes.version',
-          title: 'Kubernetes API server',
-          status: old ? 'fail' : 'pass',
-          detail: `reachable, ${serverVersion}${old ? `; older than ${MIN_KUBERNETES_TEXT}` : ''}`,
-          hint: old ? `upgrade the cluster to ${MIN_KUBERNETES_TEXT} or newer, the oldest version Bucketeer's chart is tested on` : undefined,
-          facts: { serverVersion },
-        });
+        checks.push(
+          versionCheck({
+            status: old ? 'fail' : 'pass',
+            detail: `reachable, ${serverVersion}${old ? `; older than ${MIN_KUBERNETES_TEXT}` : ''}`,
+            hint: old ? `upgrade the cluster to ${MIN_KUBERNETES_TEXT} or newer, the oldest version Bucketeer's chart is tested on` : undefined,
+            facts: { serverVersion },
+          }),
+        );
         return { checks, facts: { kubernetes: { ...facts, serverVersion } } };
       } catch (err) {
         const p = describeKubeError(err, server);
-        checks.push({ category: 'kubernetes', id: 'kubernetes.version', title: 'Kubernetes API server', status: 'fail', detail: p.cause, hint: p.fix });
+        checks.push(versionCheck({ status: 'fail', detail: p.cause, hint: p.fix }));
         return { checks, facts: { kubernetes: facts } };
       }
     },
   };
 
-  const capacity: Probe = {
-    id: 'kubernetes.capacity',
-    category: 'kubernetes',
-    title: 'Cluster capacity',
-    async run(ctx) {
-      let l;
-      try {
-        l = await load();
-      } catch (err) {
-        return setupFailure('kubernetes.capacity', 'Cluster capacity', err);
-      }
-      try {
-        const [nodes, pods] = await Promise.all([
-          l.kube.list<NodeLike>('/api/v1/nodes', within(ctx)),
-          l.kube.list<PodLike>('/api/v1/pods', { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed', ...within(ctx) }),
-        ]);
-        const free = freeCapacity(nodes, pods);
-        // The capacity check itself comes from advice, which also knows the sizing asked for.
-        return {
-          checks: [],
-          facts: { kubernetes: { free } },
-        };
-      } catch (err) {
-        const p = describeKubeError(err, l.server, 'list nodes and pods cluster-wide');
-        return { checks: [{ category: 'kubernetes', id: 'kubernetes.capacity', title: 'Cluster capacity', status: 'warn', detail: `capacity unknown: ${p.cause}`, hint: p.fix }] };
-      }
+  const capacity = clusterProbe(
+    { id: 'kubernetes.capacity', title: 'Cluster capacity', action: 'list nodes and pods cluster-wide', failedDetail: (cause) => `capacity unknown: ${cause}` },
+    async (l, ctx) => {
+      const [nodes, pods] = await Promise.all([
+        l.kube.list<NodeLike>('/api/v1/nodes', within(ctx)),
+        l.kube.list<PodLike>('/api/v1/pods', { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed', ...within(ctx) }),
+      ]);
+      // The capacity check itself comes from advice, which also knows the sizing asked for.
+      return { checks: [], facts: { kubernetes: { free: freeCapacity(nodes, pods) } } };
     },
-  };
+  );
 
-  const storage: Probe = {
-    id: 'kubernetes.storageclass',
-    category: 'kubernetes',
-    title: 'Default StorageClass',
-    async run(ctx) {
-      let l;
-      try {
-        l = await load();
-      } catch (err) {
-        return setupFailure('kubernetes.storageclass', 'Default StorageClass', err);
-      }
-      try {
-        const items = await l.kube.list<StorageClass>('/apis/storage.k8s.io/v1/storageclasses', within(ctx));
-        const isDefault = (a?: Record<string, string>) => a?.['storageclass.kubernetes.io/is-default-class'] === 'true' || a?.['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
-        const def = items.find((sc) => isDefault(sc.metadata?.annotations));
-        const names = items.map((sc) => sc.metadata?.name ?? '?');
-        const check: Check = def
-          ? { category: 'kubernetes', id: 'kubernetes.storageclass', title: 'Default StorageClass', status: 'pass', detail: `${def.metadata?.name} (${def.provisioner})`, facts: { default: def.metadata?.name, all: names } }
-          : {
-              category: 'kubernetes',
-              id: 'kubernetes.storageclass',
-              title: 'Default StorageClass',
-              status: opts.needsStorage ? 'fail' : 'warn',
-              detail: names.length ? `none marked default (have: ${names.join(', ')})` : 'no StorageClass at all',
-              hint: names.length
-                ? `kubectl patch storageclass ${names[0]} -p '{"metadata":{"annotations":{"storageclass.kubernetes.io/is-default-class":"true"}}}'`
-                : 'install a storage provisioner; in-cluster MySQL and Redis need PersistentVolumes',
-              facts: { default: null, all: names },
-            };
-        return { checks: [check], facts: { kubernetes: { defaultStorageClass: def?.metadata?.name ?? null } } };
-      } catch (err) {
-        const p = describeKubeError(err, l.server, 'list storageclasses');
-        return { checks: [{ category: 'kubernetes', id: 'kubernetes.storageclass', title: 'Default StorageClass', status: 'warn', detail: p.cause, hint: p.fix }] };
-      }
-    },
-  };
+  const storage = clusterProbe({ id: 'kubernetes.storageclass', title: 'Default StorageClass', action: 'list storageclasses' }, async (l, ctx, check) => {
+    const items = await l.kube.list<StorageClass>('/apis/storage.k8s.io/v1/storageclasses', within(ctx));
+    const isDefault = (a?: Record<string, string>) => a?.['storageclass.kubernetes.io/is-default-class'] === 'true' || a?.['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
+    const def = items.find((sc) => isDefault(sc.metadata?.annotations));
+    const names = items.map((sc) => sc.metadata?.name ?? '?');
+    const found = def
+      ? check({ status: 'pass', detail: `${def.metadata?.name} (${def.provisioner})`, facts: { default: def.metadata?.name, all: names } })
+      : check({
+          status: opts.needsStorage ? 'fail' : 'warn',
+          detail: names.length ? `none marked default (have: ${names.join(', ')})` : 'no StorageClass at all',
+          hint: names.length
+            ? `kubectl patch storageclass ${names[0]} -p '{"metadata":{"annotations":{"storageclass.kubernetes.io/is-default-class":"true"}}}'`
+            : 'install a storage provisioner; in-cluster MySQL and Redis need PersistentVolumes',
+          facts: { default: null, all: names },
+        });
+    return { checks: [found], facts: { kubernetes: { defaultStorageClass: def?.metadata?.name ?? null } } };
+  });
 
-  const ingress: Probe = {
-    id: 'kubernetes.ingress',
-    category: 'kubernetes',
-    title: 'Ingress controller',
-    async run(ctx) {
-      let l;
-      try {
-        l = await load();
-      } catch (err) {
-        return setupFailure('kubernetes.ingress', 'Ingress controller', err);
-      }
-      try {
-        const items = await l.kube.list<IngressClass>('/apis/networking.k8s.io/v1/ingressclasses', within(ctx));
-        const classes = items.map((c) => ({
-          name: c.metadata?.name ?? '?',
-          controller: c.spec?.controller ?? '?',
-          isDefault: c.metadata?.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true',
-        }));
-        const facts = { kubernetes: { ingressClasses: classes } };
-        // The chart renders gce Ingresses exactly when it runs with GCP features (platform gcp).
-        const gce = opts.platform ? platformById(opts.platform).googleServices : l.facts.platform === 'gke';
-        if (gce) {
-          // GKE's gce class is built in and has no IngressClass object; nothing to verify here.
-          return { checks: [{ category: 'kubernetes', id: 'kubernetes.ingress', title: 'Ingress controller', status: 'pass', detail: `gce (GKE built-in)${classes.length ? `; also ${classes.map((c) => c.name).join(', ')}` : ''}`, facts: { classes } }], facts };
-        }
-        const nginx = classes.find((c) => c.name === 'nginx');
-        if (!nginx) {
-          return {
-            checks: [
-              {
-                category: 'kubernetes',
-                id: 'kubernetes.ingress',
-                title: 'Ingress controller',
-                status: 'warn',
-                detail: `no IngressClass nginx (the chart's Ingresses use it)${classes.length ? `; have ${classes.map((c) => c.name).join(', ')}` : ''}`,
-                hint: 'helm install ingress-nginx ingress-nginx/ingress-nginx -n ingress-nginx --create-namespace --set controller.extraArgs.enable-ssl-passthrough=true',
-                facts: { classes },
-              },
-            ],
-            facts,
-          };
-        }
-        // ssl-passthrough is a controller flag: read it off the controller's Deployment when we can.
-        const passthrough = await sslPassthrough(l.kube, ctx).catch(() => undefined);
-        const check: Check =
-          passthrough === true
-            ? { category: 'kubernetes', id: 'kubernetes.ingress', title: 'Ingress controller', status: 'pass', detail: `nginx (${nginx.controller}) with --enable-ssl-passthrough`, facts: { classes, sslPassthrough: true } }
-            : {
-                category: 'kubernetes',
-                id: 'kubernetes.ingress',
-                title: 'Ingress controller',
-                status: 'warn',
-                detail: `nginx (${nginx.controller}); ${passthrough === false ? 'the controller runs without --enable-ssl-passthrough' : 'could not confirm --enable-ssl-passthrough'} (the chart's Ingresses need it)`,
-                hint: 'helm upgrade ingress-nginx ingress-nginx/ingress-nginx -n ingress-nginx --reuse-values --set controller.extraArgs.enable-ssl-passthrough=true',
-                facts: { classes, sslPassthrough: passthrough ?? null },
-              };
-        return { checks: [check], facts };
-      } catch (err) {
-        const p = describeKubeError(err, l.server, 'list ingressclasses');
-        return { checks: [{ category: 'kubernetes', id: 'kubernetes.ingress', title: 'Ingress controller', status: 'warn', detail: p.cause, hint: p.fix }] };
-      }
-    },
-  };
+  const ingress = clusterProbe({ id: 'kubernetes.ingress', title: 'Ingress controller', action: 'list ingressclasses' }, async (l, ctx, check) => {
+    const items = await l.kube.list<IngressClass>('/apis/networking.k8s.io/v1/ingressclasses', within(ctx));
+    const classes = items.map((c) => ({
+      name: c.metadata?.name ?? '?',
+      controller: c.spec?.controller ?? '?',
+      isDefault: c.metadata?.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true',
+    }));
+    const facts = { kubernetes: { ingressClasses: classes } };
+    // The chart renders gce Ingresses exactly when it runs with GCP features (platform gcp).
+    const gce = opts.platform ? platformById(opts.platform).googleServices : l.facts.platform === 'gke';
+    if (gce) {
+      // GKE's gce class is built in and has no IngressClass object; nothing to verify here.
+      return { checks: [check({ status: 'pass', detail: `gce (GKE built-in)${classes.length ? `; also ${classes.map((c) => c.name).join(', ')}` : ''}`, facts: { classes } })], facts };
+    }
+    const nginx = classes.find((c) => c.name === 'nginx');
+    if (!nginx) {
+      return {
+        checks: [
+          check({
+            status: 'warn',
+            detail: `no IngressClass nginx (the chart's Ingresses use it)${classes.length ? `; have ${classes.map((c) => c.name).join(', ')}` : ''}`,
+            hint: 'helm install ingress-nginx ingress-nginx/ingress-nginx -n ingress-nginx --create-namespace --set controller.extraArgs.enable-ssl-passthrough=true',
+            facts: { classes },
+          }),
+        ],
+        facts,
+      };
+    }
+    // ssl-passthrough is a controller flag: read it off the controller's Deployment when we can.
+    const passthrough = await sslPassthrough(l.kube, ctx).catch(() => undefined);
+    const found =
+      passthrough === true
+        ? check({ status: 'pass', detail: `nginx (${nginx.controller}) with --enable-ssl-passthrough`, facts: { classes, sslPassthrough: true } })
+        : check({
+            status: 'warn',
+            detail: `nginx (${nginx.controller}); ${passthrough === false ? 'the controller runs without --enable-ssl-passthrough' : 'could not confirm --enable-ssl-passthrough'} (the chart's Ingresses need it)`,
+            hint: 'helm upgrade ingress-nginx ingress-nginx/ingress-nginx -n ingress-nginx --reuse-values --set controller.extraArgs.enable-ssl-passthrough=true',
+            facts: { classes, sslPassthrough: passthrough ?? null },
+          });
+    return { checks: [found], facts };
+  });
 
-  const certManager: Probe = {
-    id: 'kubernetes.cert-manager',
-    category: 'kubernetes',
-    title: 'cert-manager',
-    async run(ctx) {
-      let l;
-      try {
-        l = await load();
-      } catch (err) {
-        return setupFailure('kubernetes.cert-manager', 'cert-manager', err);
-      }
-      try {
-        // get() answers undefined for 404: no such CRD.
-        const crd = await l.kube.get('/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io', within(ctx));
-        if (!crd) {
-          return {
-            checks: [{ category: 'kubernetes', id: 'kubernetes.cert-manager', title: 'cert-manager', status: 'skip', detail: 'not installed (optional: the installer generates the service certificate itself)', facts: { present: false } }],
-            facts: { kubernetes: { certManager: false } },
-          };
-        }
-        return { checks: [{ category: 'kubernetes', id: 'kubernetes.cert-manager', title: 'cert-manager', status: 'pass', detail: 'installed (certificates.cert-manager.io)', facts: { present: true } }], facts: { kubernetes: { certManager: true } } };
-      } catch (err) {
-        const p = describeKubeError(err, l.server, 'get customresourcedefinitions');
-        return { checks: [{ category: 'kubernetes', id: 'kubernetes.cert-manager', title: 'cert-manager', status: 'warn', detail: p.cause, hint: p.fix }] };
-      }
-    },
-  };
+  const certManager = clusterProbe({ id: 'kubernetes.cert-manager', title: 'cert-manager', action: 'get customresourcedefinitions' }, async (l, ctx, check) => {
+    // get() answers undefined for 404: no such CRD.
+    const crd = await l.kube.get('/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io', within(ctx));
+    if (!crd) {
+      return {
+        checks: [check({ status: 'skip', detail: 'not installed (optional: the installer generates the service certificate itself)', facts: { present: false } })],
+        facts: { kubernetes: { certManager: false } },
+      };
+    }
+    return { checks: [check({ status: 'pass', detail: 'installed (certificates.cert-manager.io)', facts: { present: true } })], facts: { kubernetes: { certManager: true } } };
+  });
 
-  const rbac: Probe = {
-    id: 'kubernetes.rbac',
-    category: 'kubernetes',
-    title: 'Permissions in the release namespace',
-    async run(ctx) {
-      let l;
-      try {
-        l = await load();
-      } catch (err) {
-        return setupFailure('kubernetes.rbac', 'Permissions in the release namespace', err);
-      }
-      const ns = opts.namespace ?? DEFAULT_NAMESPACE;
-      try {
-        const exists = (await l.kube.get(resourcePath('Namespace', undefined, ns), within(ctx))) !== undefined;
-        const asks = [...(exists ? [] : [{ group: '', resource: 'namespaces', namespace: undefined as string | undefined }]), ...INSTALL_RESOURCES.map((n) => ({ ...n, namespace: ns }))];
-        const answers = await Promise.all(asks.map((a) => l.kube.canI('create', a.resource, { group: a.group, namespace: a.namespace, ...within(ctx) }).then((r) => ({ ...a, allowed: r.allowed }))));
-        const denied = answers.filter((a) => !a.allowed).map((a) => `${a.resource}${a.group ? `.${a.group}` : ''}`);
-        return {
-          checks: [
-            {
-              category: 'kubernetes',
-              id: 'kubernetes.rbac',
-              title: `Permissions in namespace ${ns}`,
-              status: denied.length ? 'fail' : 'pass',
-              detail: `${exists ? 'namespace exists' : 'namespace will be created'}; ${denied.length ? `cannot create ${denied.join(', ')}` : 'can create everything the chart needs'}`,
-              hint: denied.length ? `ask a cluster admin for a role that can create ${denied.join(', ')} in ${ns}` : undefined,
-              facts: { namespace: ns, namespaceExists: exists, denied },
-            },
-          ],
-        };
-      } catch (err) {
-        const p = describeKubeError(err, l.server, 'create selfsubjectaccessreviews');
-        return { checks: [{ category: 'kubernetes', id: 'kubernetes.rbac', title: `Permissions in namespace ${ns}`, status: 'warn', detail: p.cause, hint: p.fix }] };
-      }
+  const rbac = clusterProbe(
+    { id: 'kubernetes.rbac', title: 'Permissions in the release namespace', checkTitle: `Permissions in namespace ${namespace}`, action: 'create selfsubjectaccessreviews' },
+    async (l, ctx, check) => {
+      const exists = (await l.kube.get(resourcePath('Namespace', undefined, namespace), within(ctx))) !== undefined;
+      const asks = [...(exists ? [] : [{ group: '', resource: 'namespaces', namespace: undefined as string | undefined }]), ...INSTALL_RESOURCES.map((n) => ({ ...n, namespace }))];
+      const answers = await Promise.all(asks.map((a) => l.kube.canI('create', a.resource, { group: a.group, namespace: a.namespace, ...within(ctx) }).then((r) => ({ ...a, allowed: r.allowed }))));
+      const denied = answers.filter((a) => !a.allowed).map((a) => `${a.resource}${a.group ? `.${a.group}` : ''}`);
+      return {
+        checks: [
+          check({
+            status: denied.length ? 'fail' : 'pass',
+            detail: `${exists ? 'namespace exists' : 'namespace will be created'}; ${denied.length ? `cannot create ${denied.join(', ')}` : 'can create everything the chart needs'}`,
+            hint: denied.length ? `ask a cluster admin for a role that can create ${denied.join(', ')} in ${namespace}` : undefined,
+            facts: { namespace, namespaceExists: exists, denied },
+          }),
+        ],
+      };
     },
-  };
+  );
 
-  const pullSecrets: Probe = {
-    id: 'kubernetes.pullsecrets',
-    category: 'kubernetes',
-    title: 'Image pull secrets',
-    async run(ctx) {
-      let l;
-      try {
-        l = await load();
-      } catch (err) {
-        return setupFailure('kubernetes.pullsecrets', 'Image pull secrets', err);
+  const pullSecrets = clusterProbe({ id: 'kubernetes.pullsecrets', title: 'Image pull secrets', checkTitle: `Image pull secrets in namespace ${namespace}` }, async (l, ctx, check) => {
+    const names = opts.pullSecrets ?? [];
+    const result = (status: Check['status'], detail: string, hint?: string): ProbeOutput => ({ checks: [check({ status, detail, hint, facts: { namespace, pullSecrets: names } })] });
+    try {
+      const found = await Promise.all(names.map(async (name) => ({ name, secret: await l.kube.get<KubeObject & { type?: string }>(resourcePath('Secret', namespace, name), within(ctx)) })));
+      const missing = found.filter((f) => !f.secret).map((f) => f.name);
+      const REGISTRY_TYPES = ['kubernetes.io/dockerconfigjson', 'kubernetes.io/dockercfg'];
+      const wrongType = found.filter((f) => f.secret && !REGISTRY_TYPES.includes(f.secret.type ?? '')).map((f) => `${f.name} (${f.secret!.type ?? 'no type'})`);
+      if (missing.length) {
+        return result('fail', `missing: ${missing.join(', ')}; no pod could pull from the mirror`, `create each before installing: ${l.kube.kubectl(`create secret docker-registry ${missing[0]} -n ${namespace} --docker-server=REGISTRY --docker-username=USER --docker-password=PASSWORD`)}`);
       }
-      const ns = opts.namespace ?? DEFAULT_NAMESPACE;
-      const names = opts.pullSecrets ?? [];
-      const check = (status: Check['status'], detail: string, hint?: string): ProbeOutput => ({
-        checks: [{ category: 'kubernetes', id: 'kubernetes.pullsecrets', title: `Image pull secrets in namespace ${ns}`, status, detail, hint, facts: { namespace: ns, pullSecrets: names } }],
-      });
-      try {
-        const found = await Promise.all(names.map(async (name) => ({ name, secret: await l.kube.get<KubeObject & { type?: string }>(resourcePath('Secret', ns, name), within(ctx)) })));
-        const missing = found.filter((f) => !f.secret).map((f) => f.name);
-        const REGISTRY_TYPES = ['kubernetes.io/dockerconfigjson', 'kubernetes.io/dockercfg'];
-        const wrongType = found.filter((f) => f.secret && !REGISTRY_TYPES.includes(f.secret.type ?? '')).map((f) => `${f.name} (${f.secret!.type ?? 'no type'})`);
-        if (missing.length) {
-          return check('fail', `missing: ${missing.join(', ')}; no pod could pull from the mirror`, `create each before installing: ${l.kube.kubectl(`create secret docker-registry ${missing[0]} -n ${ns} --docker-server=REGISTRY --docker-username=USER --docker-password=PASSWORD`)}`);
-        }
-        if (wrongType.length) return check('warn', `not registry Secrets: ${wrongType.join(', ')}`, 'kubelet reads only kubernetes.io/dockerconfigjson (or dockercfg) Secrets as pull secrets');
-        return check('pass', `${names.join(', ')} present (registry Secrets)`);
-      } catch (err) {
-        if (err instanceof Interrupted) throw err;
-        if (err instanceof KubeApiError && err.status === 403) return check('warn', `cannot read Secrets in ${ns} to check ${names.join(', ')}`, `check with an admin: ${l.kube.kubectl(`get secret ${names.join(' ')} -n ${ns}`)}`);
-        const p = describeKubeError(err, l.server);
-        return check('warn', p.cause, p.fix);
-      }
-    },
-  };
+      if (wrongType.length) return result('warn', `not registry Secrets: ${wrongType.join(', ')}`, 'kubelet reads only kubernetes.io/dockerconfigjson (or dockercfg) Secrets as pull secrets');
+      return result('pass', `${names.join(', ')} present (registry Secrets)`);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 403) return result('warn', `cannot read Secrets in ${namespace} to check ${names.join(', ')}`, `check with an admin: ${l.kube.kubectl(`get secret ${names.join(' ')} -n ${namespace}`)}`);
+      const p = describeKubeError(err, l.server);
+      return result('warn', p.cause, p.fix);
+    }
+  });
 
   return [context, capacity, storage, ingress, certManager, rbac, ...(opts.pullSecrets?.length ? [pullSecrets] : [])];
 }
@@ -379,6 +312,16 @@ function mismatch(cluster: KubernetesFacts['platform'], platform: KubernetesProb
   const runsOn = platformOfCluster(cluster);
   return runsOn !== undefined && platform !== undefined && platform !== 'other' && runsOn.id !== platform;
 }
+
+/** The shared client, the facts read off its context, and the server it talks to. */
+interface Cluster {
+  kube: KubeClient;
+  facts: KubernetesFacts;
+  server: string;
+}
+
+/** A check's own fields: the probe adds category, id and title. */
+type CheckFields = Omit<Check, 'category' | 'id' | 'title'>;
 
 class KubeSetupError extends Error {
   constructor(
