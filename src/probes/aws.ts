@@ -145,8 +145,9 @@ export function awsProbes(opts: AwsProbeOptions): Probe[] {
     return { det, credentials: creds, region: det.region };
   };
 
-  const client = async <C>(Ctor: new (cfg: Record<string, unknown>) => C, service: AwsService, s: Session, ctx: ProbeContext): Promise<C> =>
-    new Ctor({
+  /** Runs `use` with a client of `service` for the session's account and region, then destroys the client. */
+  const withClient = async <C extends { destroy(): void }, T>(Ctor: new (cfg: Record<string, unknown>) => C, service: AwsService, s: Session, ctx: ProbeContext, use: (c: C) => Promise<T>): Promise<T> => {
+    const c = new Ctor({
       region: s.region,
       credentials: s.credentials,
       endpoint: awsEndpoint(service, opts),
@@ -154,6 +155,32 @@ export function awsProbes(opts: AwsProbeOptions): Probe[] {
       maxAttempts: 2,
       requestHandler: { requestTimeout: ctx.timeoutMs, connectionTimeout: Math.min(ctx.timeoutMs, 5000) },
     });
+    try {
+      return await use(c);
+    } finally {
+      c.destroy();
+    }
+  };
+
+  /**
+   * A probe of the account's resources: without credentials or a region it skips, saying why; a
+   * failed listing becomes its one check, failing when `action` is denied, else warning.
+   */
+  const resourceProbe = (id: string, title: string, action: string, read: (s: Session, ctx: ProbeContext) => Promise<ProbeOutput>): Probe => ({
+    id,
+    category: 'aws',
+    title,
+    async run(ctx) {
+      const s = await needSession(id, title, ctx);
+      if (!('det' in s)) return s;
+      try {
+        return await read(s, ctx);
+      } catch (err) {
+        const p = describeAwsError(err, s.det, action);
+        return { checks: [{ category: 'aws', id, title, status: p.kind === 'denied' ? 'fail' : 'warn', detail: p.cause, hint: p.fix }] };
+      }
+    },
+  });
 
   const identity: Probe = {
     id: 'aws.identity',
@@ -183,163 +210,135 @@ export function awsProbes(opts: AwsProbeOptions): Probe[] {
       const source = sourceOf(creds, det);
       const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
       // STS is global; without a region us-east-1 answers.
-      const sts = await client(STSClient, 'sts', { det, credentials: creds, region: det.region ?? 'us-east-1' }, ctx);
-      try {
-        const who = await sts.send(new GetCallerIdentityCommand({}), { abortSignal: ctx.signal as never });
-        checks.push({
-          category: 'aws',
-          id: 'aws.identity',
-          title: 'AWS credentials',
-          status: 'pass',
-          detail: `account ${who.Account} as ${who.Arn} (${sourceLabel(source, det.profile)})`,
-          facts: { account: who.Account, arn: who.Arn, source, profile: det.profile },
-        });
-        checks.push(regionCheck);
-        return { checks, facts: { aws: { source, profile: det.profile, account: who.Account, arn: who.Arn, region: det.region, regionSource: det.regionSource } } };
-      } catch (err) {
-        const p = describeAwsError(err, det, 'sts:GetCallerIdentity');
-        checks.push({ category: 'aws', id: 'aws.identity', title: 'AWS credentials', status: 'fail', detail: p.cause, hint: p.fix, facts: { source, profile: det.profile, problem: p.kind } });
-        checks.push(regionCheck);
-        return { checks, facts: { aws: { source, profile: det.profile, region: det.region } } };
-      } finally {
-        sts.destroy();
-      }
+      return withClient(STSClient, 'sts', { det, credentials: creds, region: det.region ?? 'us-east-1' }, ctx, async (sts) => {
+        try {
+          const who = await sts.send(new GetCallerIdentityCommand({}), { abortSignal: ctx.signal as never });
+          checks.push({
+            category: 'aws',
+            id: 'aws.identity',
+            title: 'AWS credentials',
+            status: 'pass',
+            detail: `account ${who.Account} as ${who.Arn} (${sourceLabel(source, det.profile)})`,
+            facts: { account: who.Account, arn: who.Arn, source, profile: det.profile },
+          });
+          checks.push(regionCheck);
+          return { checks, facts: { aws: { source, profile: det.profile, account: who.Account, arn: who.Arn, region: det.region, regionSource: det.regionSource } } };
+        } catch (err) {
+          const p = describeAwsError(err, det, 'sts:GetCallerIdentity');
+          checks.push({ category: 'aws', id: 'aws.identity', title: 'AWS credentials', status: 'fail', detail: p.cause, hint: p.fix, facts: { source, profile: det.profile, problem: p.kind } });
+          checks.push(regionCheck);
+          return { checks, facts: { aws: { source, profile: det.profile, region: det.region } } };
+        }
+      });
     },
   };
 
-  const rds: Probe = {
-    id: 'aws.rds',
-    category: 'aws',
-    title: 'RDS MySQL instances',
-    async run(ctx) {
-      const s = await needSession('aws.rds', 'RDS MySQL instances', ctx);
-      if (!('det' in s)) return s;
-      const { RDSClient, DescribeDBInstancesCommand } = await import('@aws-sdk/client-rds');
-      const c = await client(RDSClient, 'rds', s, ctx);
-      try {
-        const instances = await allPages(async (Marker) => {
-          const out = await c.send(new DescribeDBInstancesCommand({ Marker, MaxRecords: 100 }), { abortSignal: ctx.signal as never });
-          return { items: out.DBInstances, next: out.Marker };
-        });
-        const all: RdsInstanceFact[] = instances.map((db) => ({
-          id: db.DBInstanceIdentifier ?? '?',
-          engine: db.Engine ?? '?',
-          engineVersion: db.EngineVersion,
-          endpoint: db.Endpoint?.Address,
-          port: db.Endpoint?.Port,
-          publiclyAccessible: Boolean(db.PubliclyAccessible),
-          status: db.DBInstanceStatus,
-          parameterGroup: db.DBParameterGroups?.[0]?.DBParameterGroupName,
-        }));
-        const quota = await serviceQuota(AWS_QUOTAS.rdsInstances, all.length, s, ctx);
-        const mysql = all.filter((d) => d.engine === 'mysql' || d.engine === 'aurora-mysql');
-        // One DescribeDBParameters per distinct group: require_secure_transport must be off, since
-        // Bucketeer v2.3.0 connects without TLS.
-        const rds = await import('@aws-sdk/client-rds');
-        const groups = [...new Set(mysql.map((d) => d.parameterGroup).filter((g): g is string => Boolean(g)))];
-        const values = new Map<string, { value?: string; source: RdsInstanceFact['requireSecureTransportSource'] }>();
-        await Promise.all(
-          groups.map(async (name) => {
-            const value = await dbParameter(c, rds, name, 'require_secure_transport', ctx).catch(() => undefined);
-            if (value !== undefined) values.set(name, { value, source: 'parameter-group' });
-            else if (name.startsWith('default.')) values.set(name, { value: documentedRequireSecureTransport(name), source: 'documented-default' });
-          }),
-        );
-        for (const d of mysql) {
-          const v = d.parameterGroup ? values.get(d.parameterGroup) : undefined;
-          if (v?.value !== undefined) [d.requireSecureTransport, d.requireSecureTransportSource] = [v.value, v.source];
-        }
-        return { checks: rdsChecks(mysql, s.region, opts.targets), facts: { aws: { rds: mysql }, quotas: [quota] } };
-      } catch (err) {
-        const p = describeAwsError(err, s.det, 'rds:DescribeDBInstances');
-        return { checks: [{ category: 'aws', id: 'aws.rds', title: 'RDS MySQL instances', status: p.kind === 'denied' ? 'fail' : 'warn', detail: p.cause, hint: p.fix }] };
-      } finally {
-        c.destroy();
+  const rds = resourceProbe('aws.rds', 'RDS MySQL instances', 'rds:DescribeDBInstances', async (s, ctx) => {
+    const rdsSdk = await import('@aws-sdk/client-rds');
+    return withClient(rdsSdk.RDSClient, 'rds', s, ctx, async (c) => {
+      const instances = await allPages(async (Marker) => {
+        const out = await c.send(new rdsSdk.DescribeDBInstancesCommand({ Marker, MaxRecords: 100 }), { abortSignal: ctx.signal as never });
+        return { items: out.DBInstances, next: out.Marker };
+      });
+      const all: RdsInstanceFact[] = instances.map((db) => ({
+        id: db.DBInstanceIdentifier ?? '?',
+        engine: db.Engine ?? '?',
+        engineVersion: db.EngineVersion,
+        endpoint: db.Endpoint?.Address,
+        port: db.Endpoint?.Port,
+        publiclyAccessible: Boolean(db.PubliclyAccessible),
+        status: db.DBInstanceStatus,
+        parameterGroup: db.DBParameterGroups?.[0]?.DBParameterGroupName,
+      }));
+      const quota = await serviceQuota(AWS_QUOTAS.rdsInstances, all.length, s, ctx);
+      const mysql = all.filter((d) => d.engine === 'mysql' || d.engine === 'aurora-mysql');
+      // One DescribeDBParameters per distinct group: require_secure_transport must be off, since
+      // Bucketeer v2.3.0 connects without TLS.
+      const groups = [...new Set(mysql.map((d) => d.parameterGroup).filter((g): g is string => Boolean(g)))];
+      const values = new Map<string, { value?: string; source: RdsInstanceFact['requireSecureTransportSource'] }>();
+      await Promise.all(
+        groups.map(async (name) => {
+          const value = await dbParameter(c, rdsSdk, name, 'require_secure_transport', ctx).catch(() => undefined);
+          if (value !== undefined) values.set(name, { value, source: 'parameter-group' });
+          else if (name.startsWith('default.')) values.set(name, { value: documentedRequireSecureTransport(name), source: 'documented-default' });
+        }),
+      );
+      for (const d of mysql) {
+        const v = d.parameterGroup ? values.get(d.parameterGroup) : undefined;
+        if (v?.value !== undefined) [d.requireSecureTransport, d.requireSecureTransportSource] = [v.value, v.source];
       }
-    },
-  };
+      return { checks: rdsChecks(mysql, s.region, opts.targets), facts: { aws: { rds: mysql }, quotas: [quota] } };
+    });
+  });
 
-  const elasticache: Probe = {
-    id: 'aws.elasticache',
-    category: 'aws',
-    title: 'ElastiCache Redis',
-    async run(ctx) {
-      const s = await needSession('aws.elasticache', 'ElastiCache Redis', ctx);
-      if (!('det' in s)) return s;
-      const ec = await import('@aws-sdk/client-elasticache');
-      const c = await client(ec.ElastiCacheClient, 'elasticache', s, ctx);
-      try {
-        const [replicationGroups, cacheClusters] = await Promise.all([
-          allPages(async (Marker) => {
-            const out = await c.send(new ec.DescribeReplicationGroupsCommand({ Marker, MaxRecords: 100 }), { abortSignal: ctx.signal as never });
-            return { items: out.ReplicationGroups, next: out.Marker };
-          }),
-          allPages(async (Marker) => {
-            const out = await c.send(new ec.DescribeCacheClustersCommand({ Marker, MaxRecords: 100 }), { abortSignal: ctx.signal as never });
-            return { items: out.CacheClusters, next: out.Marker };
-          }),
-        ]);
-        const clusters = new Map(cacheClusters.map((cc) => [cc.CacheClusterId ?? '', cc]));
-        const nodesUsed = cacheClusters.reduce((n, cc) => n + (cc.NumCacheNodes ?? 0), 0);
-        const groups: ElastiCacheGroupFact[] = replicationGroups.map((g) => {
-          const member = (g.MemberClusters ?? []).map((m) => clusters.get(m)).find(Boolean);
-          const clusterMode = Boolean(g.ClusterEnabled) || g.ClusterMode === 'enabled';
-          const ep = clusterMode ? g.ConfigurationEndpoint : g.NodeGroups?.[0]?.PrimaryEndpoint;
-          return {
-            id: g.ReplicationGroupId ?? '?',
-            endpoint: ep?.Address,
-            port: ep?.Port,
-            clusterMode,
-            engineVersion: member?.EngineVersion,
-            parameterGroup: member?.CacheParameterGroup?.CacheParameterGroupName,
-            transitEncryptionEnabled: g.TransitEncryptionEnabled,
-            transitEncryptionMode: g.TransitEncryptionMode,
-            authTokenEnabled: g.AuthTokenEnabled,
-            addresses: [
-              g.ConfigurationEndpoint?.Address,
-              ...(g.NodeGroups ?? []).flatMap((n) => [n.PrimaryEndpoint?.Address, n.ReaderEndpoint?.Address, ...(n.NodeGroupMembers ?? []).map((m) => m.ReadEndpoint?.Address)]),
-            ].filter((x): x is string => Boolean(x)),
-          };
-        });
-        // Serverless caches are always TLS. Not every endpoint serves the API (older partitions,
-        // test peers): then the list is unknown, not empty.
-        const serverless: ElastiCacheServerlessFact[] | undefined = await allPages(async (NextToken) => {
-          const out = await c.send(new ec.DescribeServerlessCachesCommand({ NextToken, MaxResults: 50 }), { abortSignal: ctx.signal as never });
-          return { items: out.ServerlessCaches, next: out.NextToken };
-        }).then(
-          (items) => items.map((sc) => ({ id: sc.ServerlessCacheName ?? '?', endpoint: sc.Endpoint?.Address, port: sc.Endpoint?.Port })),
-          () => undefined,
-        );
-        // One DescribeCacheParameters per distinct parameter group.
-        const policies = new Map<string, { policy?: string; source?: ElastiCacheGroupFact['maxmemoryPolicySource']; error?: string }>();
-        await Promise.all(
-          [...new Set(groups.map((g) => g.parameterGroup).filter((x): x is string => Boolean(x)))].map(async (name) => {
-            try {
-              policies.set(name, { policy: await maxmemoryPolicy(c, ec, name, ctx), source: 'parameter-group' });
-            } catch (err) {
-              // A default.* group cannot be changed and ships volatile-lru: that answer is known.
-              if (name.startsWith('default.')) policies.set(name, { policy: DEFAULT_GROUP_POLICY, source: 'documented-default' });
-              else policies.set(name, { error: describeAwsError(err, s.det, 'elasticache:DescribeCacheParameters').cause });
-            }
-          }),
-        );
-        for (const g of groups) {
-          const p = g.parameterGroup ? policies.get(g.parameterGroup) : undefined;
-          if (p?.policy) [g.maxmemoryPolicy, g.maxmemoryPolicySource] = [p.policy, p.source];
-        }
-        const quota = await serviceQuota(AWS_QUOTAS.elasticacheNodes, nodesUsed, s, ctx);
+  const elasticache = resourceProbe('aws.elasticache', 'ElastiCache Redis', 'elasticache:DescribeReplicationGroups', async (s, ctx) => {
+    const ec = await import('@aws-sdk/client-elasticache');
+    return withClient(ec.ElastiCacheClient, 'elasticache', s, ctx, async (c) => {
+      const [replicationGroups, cacheClusters] = await Promise.all([
+        allPages(async (Marker) => {
+          const out = await c.send(new ec.DescribeReplicationGroupsCommand({ Marker, MaxRecords: 100 }), { abortSignal: ctx.signal as never });
+          return { items: out.ReplicationGroups, next: out.Marker };
+        }),
+        allPages(async (Marker) => {
+          const out = await c.send(new ec.DescribeCacheClustersCommand({ Marker, MaxRecords: 100 }), { abortSignal: ctx.signal as never });
+          return { items: out.CacheClusters, next: out.Marker };
+        }),
+      ]);
+      const clusters = new Map(cacheClusters.map((cc) => [cc.CacheClusterId ?? '', cc]));
+      const nodesUsed = cacheClusters.reduce((n, cc) => n + (cc.NumCacheNodes ?? 0), 0);
+      const groups: ElastiCacheGroupFact[] = replicationGroups.map((g) => {
+        const member = (g.MemberClusters ?? []).map((m) => clusters.get(m)).find(Boolean);
+        const clusterMode = Boolean(g.ClusterEnabled) || g.ClusterMode === 'enabled';
+        const ep = clusterMode ? g.ConfigurationEndpoint : g.NodeGroups?.[0]?.PrimaryEndpoint;
         return {
-          checks: [...elasticacheChecks(groups, s.region, (pg) => (pg ? policies.get(pg)?.error : undefined), opts.targets), ...serverlessChecks(serverless ?? [], opts.targets)],
-          facts: { aws: { elasticache: groups, ...(serverless ? { elasticacheServerless: serverless } : {}) }, quotas: [quota] },
+          id: g.ReplicationGroupId ?? '?',
+          endpoint: ep?.Address,
+          port: ep?.Port,
+          clusterMode,
+          engineVersion: member?.EngineVersion,
+          parameterGroup: member?.CacheParameterGroup?.CacheParameterGroupName,
+          transitEncryptionEnabled: g.TransitEncryptionEnabled,
+          transitEncryptionMode: g.TransitEncryptionMode,
+          authTokenEnabled: g.AuthTokenEnabled,
+          addresses: [
+            g.ConfigurationEndpoint?.Address,
+            ...(g.NodeGroups ?? []).flatMap((n) => [n.PrimaryEndpoint?.Address, n.ReaderEndpoint?.Address, ...(n.NodeGroupMembers ?? []).map((m) => m.ReadEndpoint?.Address)]),
+          ].filter((x): x is string => Boolean(x)),
         };
-      } catch (err) {
-        const p = describeAwsError(err, s.det, 'elasticache:DescribeReplicationGroups');
-        return { checks: [{ category: 'aws', id: 'aws.elasticache', title: 'ElastiCache Redis', status: p.kind === 'denied' ? 'fail' : 'warn', detail: p.cause, hint: p.fix }] };
-      } finally {
-        c.destroy();
+      });
+      // Serverless caches are always TLS. Not every endpoint serves the API (older partitions,
+      // test peers): then the list is unknown, not empty.
+      const serverless: ElastiCacheServerlessFact[] | undefined = await allPages(async (NextToken) => {
+        const out = await c.send(new ec.DescribeServerlessCachesCommand({ NextToken, MaxResults: 50 }), { abortSignal: ctx.signal as never });
+        return { items: out.ServerlessCaches, next: out.NextToken };
+      }).then(
+        (items) => items.map((sc) => ({ id: sc.ServerlessCacheName ?? '?', endpoint: sc.Endpoint?.Address, port: sc.Endpoint?.Port })),
+        () => undefined,
+      );
+      // One DescribeCacheParameters per distinct parameter group.
+      const policies = new Map<string, { policy?: string; source?: ElastiCacheGroupFact['maxmemoryPolicySource']; error?: string }>();
+      await Promise.all(
+        [...new Set(groups.map((g) => g.parameterGroup).filter((x): x is string => Boolean(x)))].map(async (name) => {
+          try {
+            policies.set(name, { policy: await maxmemoryPolicy(c, ec, name, ctx), source: 'parameter-group' });
+          } catch (err) {
+            // A default.* group cannot be changed and ships volatile-lru: that answer is known.
+            if (name.startsWith('default.')) policies.set(name, { policy: DEFAULT_GROUP_POLICY, source: 'documented-default' });
+            else policies.set(name, { error: describeAwsError(err, s.det, 'elasticache:DescribeCacheParameters').cause });
+          }
+        }),
+      );
+      for (const g of groups) {
+        const p = g.parameterGroup ? policies.get(g.parameterGroup) : undefined;
+        if (p?.policy) [g.maxmemoryPolicy, g.maxmemoryPolicySource] = [p.policy, p.source];
       }
-    },
-  };
+      const quota = await serviceQuota(AWS_QUOTAS.elasticacheNodes, nodesUsed, s, ctx);
+      return {
+        checks: [...elasticacheChecks(groups, s.region, (pg) => (pg ? policies.get(pg)?.error : undefined), opts.targets), ...serverlessChecks(serverless ?? [], opts.targets)],
+        facts: { aws: { elasticache: groups, ...(serverless ? { elasticacheServerless: serverless } : {}) }, quotas: [quota] },
+      };
+    });
+  });
 
   /** used/limit, the limit from Service Quotas when it answers, else the documented default. */
   async function serviceQuota(q: (typeof AWS_QUOTAS)[keyof typeof AWS_QUOTAS], used: number, s: Session, ctx: ProbeContext): Promise<QuotaFact> {
@@ -352,15 +351,12 @@ export function awsProbes(opts: AwsProbeOptions): Probe[] {
       increaseUrl: `https://${s.region}.console.aws.amazon.com/servicequotas/home/services/${q.service}/quotas/${q.code}`,
     };
     const { ServiceQuotasClient, GetServiceQuotaCommand } = await import('@aws-sdk/client-service-quotas');
-    const c = await client(ServiceQuotasClient, 'service-quotas', s, ctx);
-    try {
+    await withClient(ServiceQuotasClient, 'service-quotas', s, ctx, async (c) => {
       const out = await c.send(new GetServiceQuotaCommand({ ServiceCode: q.service, QuotaCode: q.code }), { abortSignal: ctx.signal as never });
       if (typeof out.Quota?.Value === 'number') [fact.limit, fact.limitSource] = [out.Quota.Value, 'api'];
-    } catch {
+    }).catch(() => {
       // Service Quotas is optional (permissions, partitions, test peers): the default stands, marked.
-    } finally {
-      c.destroy();
-    }
+    });
     return fact;
   }
 
