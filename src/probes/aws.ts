@@ -8,6 +8,7 @@ import type { Check } from '../checks/types.js';
 import { awsFixCommand, detectAws, type AwsDetection } from './detect.js';
 import { MIN_MYSQL, MIN_REDIS } from '../chart/facts.js';
 import { meetsMinimum } from '../util/versions.js';
+import { Findings, type Unusable } from './findings.js';
 import { oneLine } from './runner.js';
 import { redisAuthHint, redisTlsHint, requireSecureTransportHint } from '../prepare/transport.js';
 import type { ElastiCacheGroupFact, ElastiCacheServerlessFact, Probe, ProbeContext, ProbeOutput, QuotaFact, RdsInstanceFact } from './types.js';
@@ -501,29 +502,20 @@ export function elasticacheChecks(groups: ElastiCacheGroupFact[], region: string
     return [{ category: 'aws', id: 'aws.elasticache', title: 'ElastiCache Redis', status: 'pass', detail: `no replication groups in ${region} (create one, or use redis.mode in-cluster)`, facts: { replicationGroups: [] } }];
   }
   return groups.map((g) => {
-    const problems: string[] = [];
-    const hints: string[] = [];
-    let status: Check['status'] = 'pass';
-    const worst = (s: Check['status']) => {
-      if (s === 'fail' || (s === 'warn' && status === 'pass')) status = s;
-    };
+    const found = new Findings();
     const okVersion = meetsMinimum(g.engineVersion, MIN_REDIS);
-    if (okVersion === false) {
-      worst('fail');
-      problems.push(`engine ${g.engineVersion} is older than 6.2 (XAUTOCLAIM)`);
-      hints.push(`upgrade ${g.id} to Redis 6.2 or newer`);
-    } else if (okVersion === undefined) {
-      worst('warn');
-      problems.push('engine version unknown');
-    }
+    if (okVersion === false) found.add('fail', `engine ${g.engineVersion} is older than 6.2 (XAUTOCLAIM)`, `upgrade ${g.id} to Redis 6.2 or newer`);
+    else if (okVersion === undefined) found.add('warn', 'engine version unknown');
     if (g.maxmemoryPolicy === undefined) {
-      worst('warn');
-      problems.push(`maxmemory-policy unknown${policyError(g.parameterGroup) ? ` (${policyError(g.parameterGroup)})` : ''}`);
-      hints.push(`check that parameter group ${g.parameterGroup ?? '?'} sets maxmemory-policy noeviction`);
+      found.add(
+        'warn',
+        `maxmemory-policy unknown${policyError(g.parameterGroup) ? ` (${policyError(g.parameterGroup)})` : ''}`,
+        `check that parameter group ${g.parameterGroup ?? '?'} sets maxmemory-policy noeviction`,
+      );
     } else if (g.maxmemoryPolicy !== 'noeviction') {
-      worst('fail');
-      problems.push(`maxmemory-policy is ${g.maxmemoryPolicy}${g.maxmemoryPolicySource === 'documented-default' ? ' (default parameter group)' : ''}; Redis Streams hold events and must never be evicted`);
-      hints.push(
+      found.add(
+        'fail',
+        `maxmemory-policy is ${g.maxmemoryPolicy}${g.maxmemoryPolicySource === 'documented-default' ? ' (default parameter group)' : ''}; Redis Streams hold events and must never be evicted`,
         g.parameterGroup?.startsWith('default.') || !g.parameterGroup
           ? `create a parameter group with maxmemory-policy noeviction and attach it: aws elasticache modify-replication-group --replication-group-id ${g.id} --cache-parameter-group-name <group> --apply-immediately`
           : `aws elasticache modify-cache-parameter-group --cache-parameter-group-name ${g.parameterGroup} --parameter-name-values ParameterName=maxmemory-policy,ParameterValue=noeviction`,
@@ -531,43 +523,30 @@ export function elasticacheChecks(groups: ElastiCacheGroupFact[], region: string
     }
     // Bucketeer v2.3.0's Redis client has no TLS and never sends AUTH (pkg/redis/v3/redis.go).
     const target = Boolean(targets.redisAddr) && [g.endpoint, ...(g.addresses ?? [])].some((a) => sameHost(a, hostOf(targets.redisAddr)));
-    const rules: { on: boolean; status: Check['status']; problem: string; hint: string }[] = [
-      {
-        on: Boolean(g.transitEncryptionEnabled) && g.transitEncryptionMode !== 'preferred',
-        status: 'fail',
+    const unusable: Unusable[] = [];
+    if (g.transitEncryptionEnabled && g.transitEncryptionMode !== 'preferred') {
+      unusable.push({
         problem: `in-transit encryption is required (TransitEncryptionEnabled${g.transitEncryptionMode ? `, TransitEncryptionMode ${g.transitEncryptionMode}` : ''}): Bucketeer v2.3.0's Redis client has no TLS`,
-        hint: `aws elasticache modify-replication-group --replication-group-id ${g.id} --transit-encryption-mode preferred --apply-immediately, then --no-transit-encryption-enabled; or use in-cluster Redis`,
-      },
-      {
-        on: Boolean(g.transitEncryptionEnabled) && g.transitEncryptionMode === 'preferred',
+        fix: `aws elasticache modify-replication-group --replication-group-id ${g.id} --transit-encryption-mode preferred --apply-immediately, then --no-transit-encryption-enabled; or use in-cluster Redis`,
+      });
+    }
+    if (g.transitEncryptionEnabled && g.transitEncryptionMode === 'preferred') {
+      unusable.push({
         status: 'warn',
         problem: 'TransitEncryptionMode is preferred: plain connections still work, but Bucketeer v2.3.0 talks to it without TLS',
-        hint: `to keep it working never switch ${g.id} to required; aws elasticache modify-replication-group --replication-group-id ${g.id} --no-transit-encryption-enabled --apply-immediately turns TLS off`,
-      },
-      {
-        on: Boolean(g.authTokenEnabled),
-        status: 'fail',
-        problem: 'an AUTH token is set (AuthTokenEnabled): Bucketeer v2.3.0 never sends a password',
-        hint: redisAuthHint('aws'),
-      },
-    ];
-    for (const r of rules.filter((x) => x.on)) {
-      if (target) {
-        worst(r.status);
-        problems.push(r.problem);
-        hints.push(r.hint);
-      } else problems.push(`${r.problem} (not redis.addr, so not checked further)`);
+        fix: `to keep it working never switch ${g.id} to required; aws elasticache modify-replication-group --replication-group-id ${g.id} --no-transit-encryption-enabled --apply-immediately turns TLS off`,
+      });
     }
-    return {
+    if (g.authTokenEnabled) unusable.push({ problem: 'an AUTH token is set (AuthTokenEnabled): Bucketeer v2.3.0 never sends a password', fix: redisAuthHint('aws') });
+    found.unusable(unusable, target, 'redis.addr');
+    return found.check({
       category: 'aws',
       id: `aws.elasticache.${g.id}`,
       title: `ElastiCache ${g.id}${target ? ' (redis.addr)' : ''}`,
-      status,
-      detail: `${g.endpoint ?? '?'}:${g.port ?? '?'}, cluster mode ${g.clusterMode ? 'on' : 'off'}, engine ${g.engineVersion ?? '?'}, maxmemory-policy ${g.maxmemoryPolicy ?? '?'}${problems.length ? `; ${problems.join('; ')}` : ''}`,
-      hint: hints.join('; ') || undefined,
-      docUrl: status === 'pass' ? undefined : 'https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.Redis.html',
+      detail: `${g.endpoint ?? '?'}:${g.port ?? '?'}, cluster mode ${g.clusterMode ? 'on' : 'off'}, engine ${g.engineVersion ?? '?'}, maxmemory-policy ${g.maxmemoryPolicy ?? '?'}`,
+      docUrl: found.status === 'pass' ? undefined : 'https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ParameterGroups.Redis.html',
       facts: { ...g, ...(target ? { answersKey: 'redis.addr' } : {}) },
-    };
+    });
   });
 }
 

@@ -16,6 +16,7 @@ import type { Check } from '../checks/types.js';
 import { ON_DEMAND_SUBSCRIBERS, TOPICS } from '../plan/topics.js';
 import { detectGcp, GCP_NO_CREDENTIALS, type GcpDetection } from './detect.js';
 import { workloadIdentityProbe, type WorkloadIdentityOptions } from './gcp-identity.js';
+import { Findings, type Unusable } from './findings.js';
 import { oneLine } from './runner.js';
 import type { GcpFacts, Probe, ProbeContext, ProbeOutput, QuotaFact } from './types.js';
 
@@ -175,6 +176,9 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
     return clientPromise;
   };
 
+  // PUBSUB_EMULATOR_HOST, unless a Pub/Sub endpoint of our own is set: no credentials are sent to it.
+  const pubsubEmulator = Boolean(opts.env.PUBSUB_EMULATOR_HOST) && !opts.env.BUCKETEER_INSTALL_GCP_ENDPOINT_PUBSUB;
+
   const skip = (id: string, title: string, detail: string): ProbeOutput => ({ checks: [{ category: 'gcp', id, title, status: 'skip', detail }] });
 
   const ready = async (id: string, title: string): Promise<Ready | ProbeOutput> => {
@@ -195,8 +199,7 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
     const url = `${gcpBaseUrl(api, opts)}${path}`;
     const method = init.method ?? 'GET';
     const body = init.body === undefined ? undefined : JSON.stringify(init.body);
-    const emulator = api === 'pubsub' && Boolean(opts.env.PUBSUB_EMULATOR_HOST) && !opts.env.BUCKETEER_INSTALL_GCP_ENDPOINT_PUBSUB;
-    if (emulator || !r.client || init.bearer) {
+    if ((api === 'pubsub' && pubsubEmulator) || !r.client || init.bearer) {
       const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
       if (init.bearer) headers.authorization = `Bearer ${init.bearer}`;
       const res = await fetch(url, { method, headers, body, signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.timeoutMs)]) });
@@ -220,6 +223,32 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
     const status: Check['status'] = p.kind === 'denied' || p.kind === 'api-disabled' || p.kind === 'no-credentials' || p.kind === 'not-found' ? 'fail' : 'warn';
     return { checks: [{ category: 'gcp', id, title, status, detail: p.cause, hint: p.fix, facts: { problem: p.kind } }] };
   };
+
+  /**
+   * A probe of the project's resources through `api`: without a project or credentials it skips,
+   * saying why; a failed call becomes its one check. `session` replaces the usual way to them (a
+   * Pub/Sub emulator needs no credentials; quotas also need a region).
+   */
+  const projectProbe = (
+    id: string,
+    title: string,
+    api: GcpApi,
+    read: (r: Ready, ctx: ProbeContext) => Promise<ProbeOutput>,
+    session: () => Promise<Ready | ProbeOutput> = () => ready(id, title),
+  ): Probe => ({
+    id,
+    category: 'gcp',
+    title,
+    async run(ctx) {
+      const r = await session();
+      if (!('det' in r)) return r;
+      try {
+        return await read(r, ctx);
+      } catch (err) {
+        return failFrom(id, title, api, err);
+      }
+    },
+  });
 
   const identity: Probe = {
     id: 'gcp.project',
@@ -281,118 +310,80 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
     },
   };
 
-  const apis: Probe = {
-    id: 'gcp.apis',
-    category: 'gcp',
-    title: 'Enabled APIs',
-    async run(ctx) {
-      const r = await ready('gcp.apis', 'Enabled APIs');
-      if (!('det' in r)) return r;
-      try {
-        const enabled: string[] = [];
-        let token = '';
-        for (let page = 0; page < 20; page++) {
-          const out = await get<{ services?: { config?: { name?: string }; name?: string }[]; nextPageToken?: string }>(
-            'serviceusage',
-            `/v1/projects/${r.project}/services?filter=state:ENABLED&pageSize=200${token ? `&pageToken=${encodeURIComponent(token)}` : ''}`,
-            r,
-            ctx,
-          );
-          for (const s of out.services ?? []) enabled.push(s.config?.name ?? s.name?.split('/').pop() ?? '');
-          token = out.nextPageToken ?? '';
-          if (!token) break;
-        }
-        const checks: Check[] = GCP_APIS.map((a) => {
-          const on = enabled.includes(a.name);
-          return {
-            category: 'gcp',
-            id: `gcp.api.${a.name.split('.')[0]}`,
-            title: `${a.name} (${a.why})`,
-            status: on ? 'pass' : 'warn',
-            detail: on ? 'enabled' : 'not enabled',
-            hint: on ? undefined : `gcloud services enable ${a.name} --project ${r.project}`,
-          };
-        });
-        return { checks, facts: { gcp: { enabledApis: enabled } } };
-      } catch (err) {
-        return failFrom('gcp.apis', 'Enabled APIs', 'serviceusage', err);
-      }
-    },
-  };
+  const apis = projectProbe('gcp.apis', 'Enabled APIs', 'serviceusage', async (r, ctx) => {
+    const enabled: string[] = [];
+    let token = '';
+    for (let page = 0; page < 20; page++) {
+      const out = await get<{ services?: { config?: { name?: string }; name?: string }[]; nextPageToken?: string }>(
+        'serviceusage',
+        `/v1/projects/${r.project}/services?filter=state:ENABLED&pageSize=200${token ? `&pageToken=${encodeURIComponent(token)}` : ''}`,
+        r,
+        ctx,
+      );
+      for (const s of out.services ?? []) enabled.push(s.config?.name ?? s.name?.split('/').pop() ?? '');
+      token = out.nextPageToken ?? '';
+      if (!token) break;
+    }
+    const checks: Check[] = GCP_APIS.map((a) => {
+      const on = enabled.includes(a.name);
+      return {
+        category: 'gcp',
+        id: `gcp.api.${a.name.split('.')[0]}`,
+        title: `${a.name} (${a.why})`,
+        status: on ? 'pass' : 'warn',
+        detail: on ? 'enabled' : 'not enabled',
+        hint: on ? undefined : `gcloud services enable ${a.name} --project ${r.project}`,
+      };
+    });
+    return { checks, facts: { gcp: { enabledApis: enabled } } };
+  });
 
-  const cloudSql: Probe = {
-    id: 'gcp.cloudsql',
-    category: 'gcp',
-    title: 'Cloud SQL MySQL instances',
-    async run(ctx) {
-      const r = await ready('gcp.cloudsql', 'Cloud SQL MySQL instances');
-      if (!('det' in r)) return r;
-      try {
-        type Instance = {
-          name: string;
-          databaseVersion?: string;
-          region?: string;
-          ipAddresses?: { type?: string; ipAddress?: string }[];
-          settings?: { databaseFlags?: { name: string; value: string }[]; connectorEnforcement?: string; ipConfiguration?: { sslMode?: string; requireSsl?: boolean } };
-        };
-        const out = await get<{ items?: Instance[] }>('sqladmin', `/v1/projects/${r.project}/instances`, r, ctx);
-        const mysql = (out.items ?? []).filter((i) => (i.databaseVersion ?? '').startsWith('MYSQL'));
-        const facts = mysql.map((i) => ({
-          name: i.name,
-          databaseVersion: i.databaseVersion,
-          region: i.region,
-          privateIp: i.ipAddresses?.find((a) => a.type === 'PRIVATE')?.ipAddress,
-          publicIp: i.ipAddresses?.find((a) => a.type === 'PRIMARY')?.ipAddress,
-        }));
-        if (mysql.length === 0) {
-          return { checks: [{ category: 'gcp', id: 'gcp.cloudsql', title: 'Cloud SQL MySQL instances', status: 'pass', detail: 'none (create one, or use database.mode in-cluster)', facts: { instances: [] } }], facts: { gcp: { cloudSql: [] } } };
-        }
-        const checks = mysql.map((i, n): Check => {
-          const f = facts[n];
-          const problems: string[] = [];
-          const hints: string[] = [];
-          let status: Check['status'] = 'pass';
-          if (!/^MYSQL_8/.test(i.databaseVersion ?? '')) {
-            status = 'fail';
-            problems.push('Bucketeer needs MySQL 8');
-            hints.push(`create a MYSQL_8_0 instance (Cloud SQL cannot upgrade ${i.name} in place without a maintenance window)`);
-          }
-          if (!f.privateIp) {
-            if (status === 'pass') status = 'warn';
-            problems.push('no private IP (Bucketeer connects without TLS or the Auth Proxy)');
-            hints.push(`gcloud sql instances patch ${i.name} --network=VPC_NETWORK --project ${r.project}`);
-          }
-          // Bucketeer v2.3.0 connects without TLS and without the Cloud SQL connectors.
-          const target = Boolean(opts.targets?.databaseHost) && (i.ipAddresses ?? []).some((a) => a.ipAddress === opts.targets?.databaseHost);
-          for (const u of cloudSqlUnusable(i.name, i.settings, r.project)) {
-            if (target) {
-              status = 'fail';
-              problems.push(u.problem);
-              hints.push(u.fix);
-            } else problems.push(`${u.problem} (not database.host, so not checked further)`);
-          }
-          const flag = i.settings?.databaseFlags?.find((d) => d.name === 'log_bin_trust_function_creators');
-          if (flag?.value !== 'on') {
-            if (status === 'pass') status = 'warn';
-            problems.push('flag log_bin_trust_function_creators is not on (one migration needs it)');
-            hints.push(`gcloud sql instances patch ${i.name} --database-flags=log_bin_trust_function_creators=on (this replaces the instance's other flags: list them too)`);
-          }
-          return {
-            category: 'gcp',
-            id: `gcp.cloudsql.${i.name}`,
-            title: `Cloud SQL ${i.name}${target ? ' (database.host)' : ''}`,
-            status,
-            detail: `${i.databaseVersion ?? '?'} in ${i.region ?? '?'}, ${f.privateIp ? `private IP ${f.privateIp}` : `public IP ${f.publicIp ?? '?'}`}${problems.length ? `; ${problems.join('; ')}` : ''}`,
-            hint: hints.join('; ') || undefined,
-            facts: { ...f, sslMode: i.settings?.ipConfiguration?.sslMode, requireSsl: i.settings?.ipConfiguration?.requireSsl, connectorEnforcement: i.settings?.connectorEnforcement, ...(target ? { answersKey: 'database.host' } : {}) },
-          };
-        });
-        return { checks, facts: { gcp: { cloudSql: facts } } };
-      } catch (err) {
-        return failFrom('gcp.cloudsql', 'Cloud SQL MySQL instances', 'sqladmin', err);
+  const cloudSql = projectProbe('gcp.cloudsql', 'Cloud SQL MySQL instances', 'sqladmin', async (r, ctx) => {
+    type Instance = {
+      name: string;
+      databaseVersion?: string;
+      region?: string;
+      ipAddresses?: { type?: string; ipAddress?: string }[];
+      settings?: { databaseFlags?: { name: string; value: string }[]; connectorEnforcement?: string; ipConfiguration?: { sslMode?: string; requireSsl?: boolean } };
+    };
+    const out = await get<{ items?: Instance[] }>('sqladmin', `/v1/projects/${r.project}/instances`, r, ctx);
+    const mysql = (out.items ?? []).filter((i) => (i.databaseVersion ?? '').startsWith('MYSQL'));
+    const facts = mysql.map((i) => ({
+      name: i.name,
+      databaseVersion: i.databaseVersion,
+      region: i.region,
+      privateIp: i.ipAddresses?.find((a) => a.type === 'PRIVATE')?.ipAddress,
+      publicIp: i.ipAddresses?.find((a) => a.type === 'PRIMARY')?.ipAddress,
+    }));
+    if (mysql.length === 0) {
+      return { checks: [{ category: 'gcp', id: 'gcp.cloudsql', title: 'Cloud SQL MySQL instances', status: 'pass', detail: 'none (create one, or use database.mode in-cluster)', facts: { instances: [] } }], facts: { gcp: { cloudSql: [] } } };
+    }
+    const checks = mysql.map((i, n): Check => {
+      const f = facts[n];
+      const found = new Findings();
+      if (!/^MYSQL_8/.test(i.databaseVersion ?? '')) found.add('fail', 'Bucketeer needs MySQL 8', `create a MYSQL_8_0 instance (Cloud SQL cannot upgrade ${i.name} in place without a maintenance window)`);
+      if (!f.privateIp) found.add('warn', 'no private IP (Bucketeer connects without TLS or the Auth Proxy)', `gcloud sql instances patch ${i.name} --network=VPC_NETWORK --project ${r.project}`);
+      // Bucketeer v2.3.0 connects without TLS and without the Cloud SQL connectors.
+      const target = Boolean(opts.targets?.databaseHost) && (i.ipAddresses ?? []).some((a) => a.ipAddress === opts.targets?.databaseHost);
+      found.unusable(cloudSqlUnusable(i.name, i.settings, r.project), target, 'database.host');
+      const flag = i.settings?.databaseFlags?.find((d) => d.name === 'log_bin_trust_function_creators');
+      if (flag?.value !== 'on') {
+        found.add(
+          'warn',
+          'flag log_bin_trust_function_creators is not on (one migration needs it)',
+          `gcloud sql instances patch ${i.name} --database-flags=log_bin_trust_function_creators=on (this replaces the instance's other flags: list them too)`,
+        );
       }
-    },
-  };
+      return found.check({
+        category: 'gcp',
+        id: `gcp.cloudsql.${i.name}`,
+        title: `Cloud SQL ${i.name}${target ? ' (database.host)' : ''}`,
+        detail: `${i.databaseVersion ?? '?'} in ${i.region ?? '?'}, ${f.privateIp ? `private IP ${f.privateIp}` : `public IP ${f.publicIp ?? '?'}`}`,
+        facts: { ...f, sslMode: i.settings?.ipConfiguration?.sslMode, requireSsl: i.settings?.ipConfiguration?.requireSsl, connectorEnforcement: i.settings?.connectorEnforcement, ...(target ? { answersKey: 'database.host' } : {}) },
+      });
+    });
+    return { checks, facts: { gcp: { cloudSql: facts } } };
+  });
 
   /**
    * Memorystore for Redis Cluster: IAM auth or TLS make it unusable by Bucketeer v2.3.0. The list is
@@ -428,151 +419,113 @@ export function gcpProbes(opts: GcpProbeOptions): Probe[] {
     });
   };
 
-  const memorystore: Probe = {
-    id: 'gcp.memorystore',
-    category: 'gcp',
-    title: 'Memorystore Redis instances',
-    async run(ctx) {
-      const r = await ready('gcp.memorystore', 'Memorystore Redis instances');
-      if (!('det' in r)) return r;
-      try {
-        type Instance = { name: string; redisVersion?: string; host?: string; readEndpoint?: string; port?: number; tier?: string; redisConfigs?: Record<string, string>; authEnabled?: boolean; transitEncryptionMode?: string };
-        const [out, clusterChecks] = await Promise.all([get<{ instances?: Instance[] }>('redis', `/v1/projects/${r.project}/locations/-/instances`, r, ctx), memorystoreClusters(r, ctx)]);
-        const list = out.instances ?? [];
-        const targetHost = opts.targets?.redisAddr?.slice(0, opts.targets.redisAddr.lastIndexOf(':'));
-        const facts = list.map((i) => ({ name: i.name.split('/').pop() ?? i.name, redisVersion: i.redisVersion, host: i.host, port: i.port, tier: i.tier, maxmemoryPolicy: i.redisConfigs?.['maxmemory-policy'] }));
-        if (list.length === 0) {
-          return { checks: [{ category: 'gcp', id: 'gcp.memorystore', title: 'Memorystore Redis instances', status: 'pass', detail: 'none (create one, or use redis.mode in-cluster)', facts: { instances: [] } }, ...clusterChecks], facts: { gcp: { memorystore: [] } } };
-        }
-        const checks = list.map((i, n): Check => {
-          const f = facts[n];
-          const location = /locations\/([^/]+)/.exec(i.name)?.[1] ?? 'REGION';
-          const policy = f.maxmemoryPolicy ?? MEMORYSTORE_DEFAULT_POLICY;
-          const problems: string[] = [];
-          const hints: string[] = [];
-          let status: Check['status'] = 'pass';
-          const v = /^REDIS_(\d+)_(\d+|X)$/.exec(i.redisVersion ?? '');
-          // Memorystore's REDIS_6_X is Redis 6.2.
-          if (v && Number(v[1]) < 6) {
-            status = 'fail';
-            problems.push(`${i.redisVersion} is older than Redis 6.2`);
-            hints.push(`gcloud redis instances upgrade ${f.name} --redis-version=redis_7_0 --region ${location}`);
-          }
-          if (policy !== 'noeviction') {
-            status = 'fail';
-            problems.push(`maxmemory-policy is ${policy}${f.maxmemoryPolicy ? '' : ' (Memorystore default)'}; Redis Streams hold events and must never be evicted`);
-            hints.push(`gcloud redis instances update ${f.name} --region ${location} --update-redis-config maxmemory-policy=noeviction`);
-          }
-          // Bucketeer v2.3.0's Redis client has no TLS and never sends AUTH (pkg/redis/v3/redis.go).
-          const target = Boolean(targetHost) && (i.host === targetHost || i.readEndpoint === targetHost);
-          const unusable = [
-            i.authEnabled ? { problem: 'AUTH is enabled (authEnabled): Bucketeer v2.3.0 never sends a password', fix: `gcloud redis instances update ${f.name} --region ${location} --no-enable-auth, or use in-cluster Redis` } : undefined,
-            i.transitEncryptionMode === 'SERVER_AUTHENTICATION'
-              ? { problem: "in-transit encryption is on (transitEncryptionMode SERVER_AUTHENTICATION): Bucketeer v2.3.0's Redis client has no TLS", fix: `${redisTlsHint('gcp')}` }
-              : undefined,
-          ].filter((u): u is { problem: string; fix: string } => Boolean(u));
-          for (const u of unusable) {
-            if (target) {
-              status = 'fail';
-              problems.push(u.problem);
-              hints.push(u.fix);
-            } else problems.push(`${u.problem} (not redis.addr, so not checked further)`);
-          }
-          return {
-            category: 'gcp',
-            id: `gcp.memorystore.${f.name}`,
-            title: `Memorystore ${f.name}${target ? ' (redis.addr)' : ''}`,
-            status,
-            detail: `${i.redisVersion ?? '?'} at ${i.host ?? '?'}:${i.port ?? '?'} (${i.tier ?? '?'}), maxmemory-policy ${policy}${problems.length ? `; ${problems.join('; ')}` : ''}`,
-            hint: hints.join('; ') || undefined,
-            facts: { ...f, maxmemoryPolicy: policy, ...(target ? { answersKey: 'redis.addr' } : {}) },
-          };
-        });
-        return { checks: [...checks, ...clusterChecks], facts: { gcp: { memorystore: facts.map((f) => ({ ...f, maxmemoryPolicy: f.maxmemoryPolicy ?? MEMORYSTORE_DEFAULT_POLICY })) } } };
-      } catch (err) {
-        return failFrom('gcp.memorystore', 'Memorystore Redis instances', 'redis', err);
+  const memorystore = projectProbe('gcp.memorystore', 'Memorystore Redis instances', 'redis', async (r, ctx) => {
+    type Instance = { name: string; redisVersion?: string; host?: string; readEndpoint?: string; port?: number; tier?: string; redisConfigs?: Record<string, string>; authEnabled?: boolean; transitEncryptionMode?: string };
+    const [out, clusterChecks] = await Promise.all([get<{ instances?: Instance[] }>('redis', `/v1/projects/${r.project}/locations/-/instances`, r, ctx), memorystoreClusters(r, ctx)]);
+    const list = out.instances ?? [];
+    const targetHost = opts.targets?.redisAddr?.slice(0, opts.targets.redisAddr.lastIndexOf(':'));
+    const facts = list.map((i) => ({ name: i.name.split('/').pop() ?? i.name, redisVersion: i.redisVersion, host: i.host, port: i.port, tier: i.tier, maxmemoryPolicy: i.redisConfigs?.['maxmemory-policy'] }));
+    if (list.length === 0) {
+      return { checks: [{ category: 'gcp', id: 'gcp.memorystore', title: 'Memorystore Redis instances', status: 'pass', detail: 'none (create one, or use redis.mode in-cluster)', facts: { instances: [] } }, ...clusterChecks], facts: { gcp: { memorystore: [] } } };
+    }
+    const checks = list.map((i, n): Check => {
+      const f = facts[n];
+      const location = /locations\/([^/]+)/.exec(i.name)?.[1] ?? 'REGION';
+      const policy = f.maxmemoryPolicy ?? MEMORYSTORE_DEFAULT_POLICY;
+      const found = new Findings();
+      const v = /^REDIS_(\d+)_(\d+|X)$/.exec(i.redisVersion ?? '');
+      // Memorystore's REDIS_6_X is Redis 6.2.
+      if (v && Number(v[1]) < 6) found.add('fail', `${i.redisVersion} is older than Redis 6.2`, `gcloud redis instances upgrade ${f.name} --redis-version=redis_7_0 --region ${location}`);
+      if (policy !== 'noeviction') {
+        found.add(
+          'fail',
+          `maxmemory-policy is ${policy}${f.maxmemoryPolicy ? '' : ' (Memorystore default)'}; Redis Streams hold events and must never be evicted`,
+          `gcloud redis instances update ${f.name} --region ${location} --update-redis-config maxmemory-policy=noeviction`,
+        );
       }
-    },
-  };
+      // Bucketeer v2.3.0's Redis client has no TLS and never sends AUTH (pkg/redis/v3/redis.go).
+      const target = Boolean(targetHost) && (i.host === targetHost || i.readEndpoint === targetHost);
+      const unusable: Unusable[] = [];
+      if (i.authEnabled) unusable.push({ problem: 'AUTH is enabled (authEnabled): Bucketeer v2.3.0 never sends a password', fix: `gcloud redis instances update ${f.name} --region ${location} --no-enable-auth, or use in-cluster Redis` });
+      if (i.transitEncryptionMode === 'SERVER_AUTHENTICATION') unusable.push({ problem: "in-transit encryption is on (transitEncryptionMode SERVER_AUTHENTICATION): Bucketeer v2.3.0's Redis client has no TLS", fix: redisTlsHint('gcp') });
+      found.unusable(unusable, target, 'redis.addr');
+      return found.check({
+        category: 'gcp',
+        id: `gcp.memorystore.${f.name}`,
+        title: `Memorystore ${f.name}${target ? ' (redis.addr)' : ''}`,
+        detail: `${i.redisVersion ?? '?'} at ${i.host ?? '?'}:${i.port ?? '?'} (${i.tier ?? '?'}), maxmemory-policy ${policy}`,
+        facts: { ...f, maxmemoryPolicy: policy, ...(target ? { answersKey: 'redis.addr' } : {}) },
+      });
+    });
+    return { checks: [...checks, ...clusterChecks], facts: { gcp: { memorystore: facts.map((f) => ({ ...f, maxmemoryPolicy: f.maxmemoryPolicy ?? MEMORYSTORE_DEFAULT_POLICY })) } } };
+  });
 
-  const pubsub: Probe = {
-    id: 'gcp.pubsub',
-    category: 'gcp',
-    title: 'Pub/Sub topics and subscriptions',
-    async run(ctx) {
-      const emulator = Boolean(opts.env.PUBSUB_EMULATOR_HOST) && !opts.env.BUCKETEER_INSTALL_GCP_ENDPOINT_PUBSUB;
-      // An emulator needs no credentials; the real API does.
-      const r: Ready | ProbeOutput = emulator ? (project ? { client: null, project, det } : skip('gcp.pubsub', 'Pub/Sub', NO_PROJECT)) : await ready('gcp.pubsub', 'Pub/Sub');
-      if (!('det' in r)) return r;
-      try {
-        const [topicsOut, subsOut] = await Promise.all([
-          listAll<{ name: string }>((tok) => get('pubsub', `/v1/projects/${r.project}/topics?pageSize=500${tok}`, r, ctx), 'topics'),
-          listAll<{ name: string; topic: string; enableMessageOrdering?: boolean }>((tok) => get('pubsub', `/v1/projects/${r.project}/subscriptions?pageSize=500${tok}`, r, ctx), 'subscriptions'),
-        ]);
-        const ours = new Set<string>(Object.values(TOPICS));
-        const topics = topicsOut.map((t) => t.name.split('/').pop() ?? t.name).filter((t) => ours.has(t));
-        const subscriptions = subsOut
-          .map((s) => ({ name: s.name.split('/').pop() ?? s.name, topic: s.topic.split('/').pop() ?? s.topic, ordering: Boolean(s.enableMessageOrdering) }))
-          .filter((s) => ours.has(s.topic));
-        const checks: Check[] = [];
-        const ordered = subscriptions.filter((s) => s.ordering).length;
-        let status: Check['status'] = 'pass';
-        let hint: string | undefined;
-        // On-demand subscriptions are deleted and recreated unordered by Bucketeer itself.
-        const onDemand = new Set(Object.values(ON_DEMAND_SUBSCRIBERS).map((b) => b.subscription));
-        const unordered = subscriptions.filter((s) => !s.ordering && !onDemand.has(s.name));
-        if (opts.ordering === 'per-key' && unordered.length) {
-          // enableMessageOrdering is fixed at creation: the only way is delete and recreate.
-          status = 'warn';
-          hint = `ordering cannot be turned on later: recreate ${unordered.slice(0, 3).map((s) => s.name).join(', ')}${unordered.length > 3 ? ', ...' : ''} with --enable-message-ordering (gcloud pubsub subscriptions create NAME --topic TOPIC --enable-message-ordering)`;
-        }
-        checks.push({
-          category: 'gcp',
-          id: 'gcp.pubsub',
-          title: 'Pub/Sub topics and subscriptions',
-          status,
-          detail:
-            topics.length || subscriptions.length
-              ? `${topics.length} Bucketeer topic${topics.length === 1 ? '' : 's'} (${topics.join(', ') || 'none'}), ${subscriptions.length} subscription${subscriptions.length === 1 ? '' : 's'}, ${ordered} with message ordering${emulator ? ' (emulator)' : ''}`
-              : `no Bucketeer topics yet (the services create them)${emulator ? ' (emulator)' : ''}`,
-          hint,
-          facts: { topics, subscriptions },
-        });
-        return { checks, facts: { gcp: { pubsub: { topics, subscriptions } } } };
-      } catch (err) {
-        return failFrom('gcp.pubsub', 'Pub/Sub topics and subscriptions', 'pubsub', err);
+  const pubsub = projectProbe(
+    'gcp.pubsub',
+    'Pub/Sub topics and subscriptions',
+    'pubsub',
+    async (r, ctx) => {
+      const [topicsOut, subsOut] = await Promise.all([
+        listAll<{ name: string }>((tok) => get('pubsub', `/v1/projects/${r.project}/topics?pageSize=500${tok}`, r, ctx), 'topics'),
+        listAll<{ name: string; topic: string; enableMessageOrdering?: boolean }>((tok) => get('pubsub', `/v1/projects/${r.project}/subscriptions?pageSize=500${tok}`, r, ctx), 'subscriptions'),
+      ]);
+      const ours = new Set<string>(Object.values(TOPICS));
+      const topics = topicsOut.map((t) => t.name.split('/').pop() ?? t.name).filter((t) => ours.has(t));
+      const subscriptions = subsOut
+        .map((s) => ({ name: s.name.split('/').pop() ?? s.name, topic: s.topic.split('/').pop() ?? s.topic, ordering: Boolean(s.enableMessageOrdering) }))
+        .filter((s) => ours.has(s.topic));
+      const checks: Check[] = [];
+      const ordered = subscriptions.filter((s) => s.ordering).length;
+      let status: Check['status'] = 'pass';
+      let hint: string | undefined;
+      // On-demand subscriptions are deleted and recreated unordered by Bucketeer itself.
+      const onDemand = new Set(Object.values(ON_DEMAND_SUBSCRIBERS).map((b) => b.subscription));
+      const unordered = subscriptions.filter((s) => !s.ordering && !onDemand.has(s.name));
+      if (opts.ordering === 'per-key' && unordered.length) {
+        // enableMessageOrdering is fixed at creation: the only way is delete and recreate.
+        status = 'warn';
+        hint = `ordering cannot be turned on later: recreate ${unordered.slice(0, 3).map((s) => s.name).join(', ')}${unordered.length > 3 ? ', ...' : ''} with --enable-message-ordering (gcloud pubsub subscriptions create NAME --topic TOPIC --enable-message-ordering)`;
       }
+      checks.push({
+        category: 'gcp',
+        id: 'gcp.pubsub',
+        title: 'Pub/Sub topics and subscriptions',
+        status,
+        detail:
+          topics.length || subscriptions.length
+            ? `${topics.length} Bucketeer topic${topics.length === 1 ? '' : 's'} (${topics.join(', ') || 'none'}), ${subscriptions.length} subscription${subscriptions.length === 1 ? '' : 's'}, ${ordered} with message ordering${pubsubEmulator ? ' (emulator)' : ''}`
+            : `no Bucketeer topics yet (the services create them)${pubsubEmulator ? ' (emulator)' : ''}`,
+        hint,
+        facts: { topics, subscriptions },
+      });
+      return { checks, facts: { gcp: { pubsub: { topics, subscriptions } } } };
     },
-  };
+    // An emulator needs no credentials; the real API does.
+    async () => (pubsubEmulator ? (project ? { client: null, project, det } : skip('gcp.pubsub', 'Pub/Sub', NO_PROJECT)) : ready('gcp.pubsub', 'Pub/Sub')),
+  );
 
-  const quotas: Probe = {
-    id: 'gcp.quotas',
-    category: 'gcp',
-    title: 'Regional quotas',
-    async run(ctx) {
-      if (!opts.region) return skip('gcp.quotas', 'Regional quotas', 'no GCP region known (gcp.region in the answers file)');
-      const r = await ready('gcp.quotas', 'Regional quotas');
-      if (!('det' in r)) return r;
-      try {
-        const out = await get<{ quotas?: { metric: string; limit: number; usage: number }[] }>('compute', `/compute/v1/projects/${r.project}/regions/${opts.region}`, r, ctx);
-        const wanted: Record<string, string> = { CPUS: 'CPUs', SSD_TOTAL_GB: 'SSD persistent disk (GB)', DISKS_TOTAL_GB: 'persistent disk (GB)', IN_USE_ADDRESSES: 'in-use IP addresses' };
-        const facts: QuotaFact[] = (out.quotas ?? [])
-          .filter((q) => q.metric in wanted)
-          .map((q) => ({
-            code: `compute/${q.metric}`,
-            name: `${wanted[q.metric]} in ${opts.region}`,
-            used: q.usage,
-            limit: q.limit,
-            limitSource: 'api',
-            increaseUrl: `https://console.cloud.google.com/iam-admin/quotas?project=${r.project}&metric=compute.googleapis.com%2F${q.metric.toLowerCase()}`,
-          }));
-        // The quota checks themselves come from advice (quota fit), like AWS's.
-        return { checks: [], facts: { quotas: facts } };
-      } catch (err) {
-        return failFrom('gcp.quotas', 'Regional quotas', 'compute', err);
-      }
+  const quotas = projectProbe(
+    'gcp.quotas',
+    'Regional quotas',
+    'compute',
+    async (r, ctx) => {
+      const out = await get<{ quotas?: { metric: string; limit: number; usage: number }[] }>('compute', `/compute/v1/projects/${r.project}/regions/${opts.region}`, r, ctx);
+      const wanted: Record<string, string> = { CPUS: 'CPUs', SSD_TOTAL_GB: 'SSD persistent disk (GB)', DISKS_TOTAL_GB: 'persistent disk (GB)', IN_USE_ADDRESSES: 'in-use IP addresses' };
+      const facts: QuotaFact[] = (out.quotas ?? [])
+        .filter((q) => q.metric in wanted)
+        .map((q) => ({
+          code: `compute/${q.metric}`,
+          name: `${wanted[q.metric]} in ${opts.region}`,
+          used: q.usage,
+          limit: q.limit,
+          limitSource: 'api',
+          increaseUrl: `https://console.cloud.google.com/iam-admin/quotas?project=${r.project}&metric=compute.googleapis.com%2F${q.metric.toLowerCase()}`,
+        }));
+      // The quota checks themselves come from advice (quota fit), like AWS's.
+      return { checks: [], facts: { quotas: facts } };
     },
-  };
+    async () => (opts.region ? ready('gcp.quotas', 'Regional quotas') : skip('gcp.quotas', 'Regional quotas', 'no GCP region known (gcp.region in the answers file)')),
+  );
 
   const probes = [identity, apis, cloudSql, memorystore, pubsub, quotas];
   if (opts.workloadIdentity) probes.push(workloadIdentityProbe({ ready, call }, opts.workloadIdentity));
@@ -620,8 +573,8 @@ function adcLabel(det: GcpDetection): string {
 }
 
 /** Cloud SQL settings Bucketeer v2.3.0 cannot use: it connects without TLS and without the connectors. */
-export function cloudSqlUnusable(name: string, settings: { connectorEnforcement?: string; ipConfiguration?: { sslMode?: string; requireSsl?: boolean } } | undefined, project: string): { problem: string; fix: string }[] {
-  const out: { problem: string; fix: string }[] = [];
+export function cloudSqlUnusable(name: string, settings: { connectorEnforcement?: string; ipConfiguration?: { sslMode?: string; requireSsl?: boolean } } | undefined, project: string): Unusable[] {
+  const out: Unusable[] = [];
   const ip = settings?.ipConfiguration;
   const sslMode = ip?.sslMode ?? (ip?.requireSsl ? 'ENCRYPTED_ONLY (requireSsl)' : undefined);
   if (sslMode && sslMode !== 'ALLOW_UNENCRYPTED_AND_ENCRYPTED') {
