@@ -3,6 +3,7 @@
 // Stored objects are never mutated in place: every write stores a fresh clone, so the event log
 // can keep references to old versions safely.
 import { randomUUID } from 'node:crypto';
+import type { ObjectMeta as InstallerObjectMeta } from '../../src/kube/types.js';
 import { apiVersionOf, type ResourceType } from './resources.js';
 
 export interface OwnerReference {
@@ -14,17 +15,9 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
+/** The metadata the installer reads (src/kube/types.ts), and what a server also keeps. */
+export interface ObjectMeta extends InstallerObjectMeta {
   generateName?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
   ownerReferences?: OwnerReference[];
   finalizers?: string[];
   [key: string]: unknown;
