@@ -15,18 +15,15 @@ import type { GcpProbeOptions } from '../probes/gcp.js';
 
 const DOC = 'https://github.com/bucketeer-io/bucketeer-install#install';
 
-/** What the install creates or changes in the namespace, as (group, plural). */
-export const INSTALL_RESOURCES: { group: string; resource: string }[] = [
-  { group: '', resource: 'secrets' },
-  { group: '', resource: 'configmaps' },
-  { group: '', resource: 'services' },
-  { group: '', resource: 'serviceaccounts' },
-  { group: 'apps', resource: 'deployments' },
-  { group: 'apps', resource: 'statefulsets' },
-  { group: 'batch', resource: 'jobs' },
-  { group: 'batch', resource: 'cronjobs' },
-  { group: 'networking.k8s.io', resource: 'ingresses' },
-];
+/** What the install creates or changes in the namespace: the resources (plural) of each API group ('' is the core group), as a Role lists them. */
+const INSTALL_RESOURCES_BY_GROUP: Record<string, string[]> = {
+  '': ['secrets', 'configmaps', 'services', 'serviceaccounts'],
+  apps: ['deployments', 'statefulsets'],
+  batch: ['jobs', 'cronjobs'],
+  'networking.k8s.io': ['ingresses'],
+};
+/** The same, as (group, plural) pairs. */
+export const INSTALL_RESOURCES: { group: string; resource: string }[] = Object.entries(INSTALL_RESOURCES_BY_GROUP).flatMap(([group, resources]) => resources.map((resource) => ({ group, resource })));
 export const INSTALL_VERBS = ['create', 'patch'];
 
 export interface PreflightOptions {
