@@ -22,7 +22,9 @@ const f = {
   outputDir: { name: 'output-dir', type: 'string', valueName: 'DIR', description: 'folder to write values and manifests into' },
   includeSecrets: { name: 'include-secrets', type: 'boolean', description: 'also write secret values and Secret manifests (files of mode 0600)' },
   timeout: { name: 'timeout', type: 'string', valueName: 'DURATION', description: `how long to wait for the release to become ready (default ${formatDuration(DEFAULT_TIMEOUT_MS)})` },
-  output: { name: 'output', short: 'o', type: 'string', valueName: 'FORMAT', values: COMMAND_OUTPUTS.install, description: `output format: ${wordList(COMMAND_OUTPUTS.install)}` },
+  /** helm release name and namespace, for the commands that act on an installed release and read no answers file. */
+  installedRelease: { name: 'release', type: 'string', valueName: 'NAME', description: `helm release name (default ${DEFAULT_RELEASE})` },
+  installedNamespace: { name: 'namespace', short: 'n', type: 'string', valueName: 'NS', description: `namespace of the release (default ${DEFAULT_NAMESPACE})` },
   skipPrepare: { name: 'skip-prepare', type: 'list', valueName: 'STEP', values: PREPARE_STEP_NAMES, description: 'skip a prepare step you handle yourself: database, warehouse, messaging or redis (repeatable)' },
   recreateSubscriptions: { name: 'recreate-subscriptions', type: 'boolean', description: 'delete and recreate Pub/Sub subscriptions whose ordering differs from the answers (drops their backlog)' },
   force: { name: 'force', type: 'boolean', description: 'turn refusals that have a workaround into warnings (a Redis maxmemory-policy other than noeviction; fewer Redis Streams partitions than deployed)' },
@@ -31,6 +33,9 @@ const f = {
   skipSmoke: { name: 'skip-smoke', type: 'boolean', description: 'do not run the smoke test (create, evaluate and archive a throwaway flag)' },
   healthWindow: { name: 'health-window', type: 'string', valueName: 'DURATION', description: `how long restart counts must stay still after install (default ${formatDuration(DEFAULT_HEALTH_WINDOW_MS)})` },
 } satisfies Record<string, FlagSpec>;
+
+/** --output with the formats `command` prints. */
+const outputFlag = (command: keyof typeof COMMAND_OUTPUTS): FlagSpec => ({ name: 'output', short: 'o', type: 'string', valueName: 'FORMAT', values: COMMAND_OUTPUTS[command], description: `output format: ${wordList(COMMAND_OUTPUTS[command])}` });
 
 export const globalFlags: FlagSpec[] = [
   { name: 'help', short: 'h', type: 'boolean', description: 'show help for a command' },
@@ -42,7 +47,7 @@ export const commands: CommandSpec[] = [
     name: 'install',
     summary: 'install Bucketeer (the wizard on a terminal; --answers FILE for no prompts)',
     usage: 'bucketeer-install install [--answers FILE] [flags]',
-    flags: [f.answers, f.yes, { name: 'dry-run', type: 'boolean', description: 'run preflight and print the plan (values, objects, prepare steps), change nothing' }, f.kubeContext, f.kubeconfig, f.namespace, f.release, f.chart, f.chartVersion, f.timeout, f.healthWindow, f.output, f.skipPrepare, f.recreateSubscriptions, f.force, f.skipBootstrap, f.skipSmoke],
+    flags: [f.answers, f.yes, { name: 'dry-run', type: 'boolean', description: 'run preflight and print the plan (values, objects, prepare steps), change nothing' }, f.kubeContext, f.kubeconfig, f.namespace, f.release, f.chart, f.chartVersion, f.timeout, f.healthWindow, outputFlag('install'), f.skipPrepare, f.recreateSubscriptions, f.force, f.skipBootstrap, f.skipSmoke],
     examples: [
       { command: 'bucketeer-install', description: 'the wizard (on a terminal)' },
       { command: 'bucketeer-install install --answers bucketeer.yaml -y --timeout 15m', description: 'install from an answers file, no prompt' },
@@ -72,7 +77,7 @@ export const commands: CommandSpec[] = [
       { ...f.skipSmoke, description: 'do not run the smoke test after the health checks (a failing smoke test rolls the upgrade back)' },
       f.timeout,
       f.healthWindow,
-      { ...f.output, values: COMMAND_OUTPUTS.upgrade, description: `output format: ${wordList(COMMAND_OUTPUTS.upgrade)}` },
+      outputFlag('upgrade'),
     ],
     examples: [
       { command: 'bucketeer-install upgrade --chart-version v2.4.0 -y', description: 'same answers as stored with the release, newer chart' },
@@ -100,7 +105,7 @@ export const commands: CommandSpec[] = [
       { name: 'pre', type: 'boolean', description: 'preflight: check the cloud and cluster before installing (like linkerd check --pre)' },
       { name: 'smoke', type: 'boolean', description: 'also run the smoke test: create, evaluate and archive a throwaway flag (the only doctor check that writes)' },
       { name: 'platform', type: 'string', valueName: 'NAME', values: [...PLATFORM_FLAG_VALUES], description: `${wordList(PLATFORM_FLAG_VALUES)} (default: the answers file, else detected from the context and credentials)` },
-      { ...f.output, values: COMMAND_OUTPUTS.doctor, description: `output format: ${wordList(COMMAND_OUTPUTS.doctor)}` },
+      outputFlag('doctor'),
       { name: 'probe-timeout', type: 'string', valueName: 'DURATION', description: `time each probe or API request may take (default ${formatDuration(DEFAULT_PROBE_TIMEOUT_MS)})` },
       { name: 'strict', type: 'boolean', description: 'exit 1 on warnings too' },
       f.kubeContext,
@@ -121,8 +126,8 @@ export const commands: CommandSpec[] = [
     summary: 'helm uninstall of the release; keeps the data (PVCs, Secrets, stored answers) unless --purge; never deletes cloud resources',
     usage: 'bucketeer-install uninstall [--release NAME] [-n NS] [--yes] [--purge] [flags]',
     flags: [
-      { ...f.release, description: `helm release name (default ${DEFAULT_RELEASE})` },
-      { ...f.namespace, description: `namespace of the release (default ${DEFAULT_NAMESPACE})` },
+      f.installedRelease,
+      f.installedNamespace,
       f.kubeContext,
       f.kubeconfig,
       { ...f.yes, description: 'confirm without asking (needed without a terminal)' },
@@ -140,11 +145,11 @@ export const commands: CommandSpec[] = [
     summary: "versions: this tool, helm, and the deployed release's chart and app where the cluster answers",
     usage: 'bucketeer-install version [--output text|json] [flags]',
     flags: [
-      { ...f.output, values: COMMAND_OUTPUTS.version, description: `output format: ${wordList(COMMAND_OUTPUTS.version)}` },
+      outputFlag('version'),
       f.kubeContext,
       f.kubeconfig,
-      { ...f.namespace, description: `namespace of the release (default ${DEFAULT_NAMESPACE})` },
-      { ...f.release, description: `helm release name (default ${DEFAULT_RELEASE})` },
+      f.installedNamespace,
+      f.installedRelease,
       { ...f.timeout, description: `how long helm and each cluster request may take (default ${formatDuration(DEFAULT_VERSION_TIMEOUT_MS)})` },
     ],
     examples: [
@@ -157,7 +162,7 @@ export const commands: CommandSpec[] = [
     name: 'images',
     summary: 'list every image an install runs, after images.registry (no cluster needed)',
     usage: 'bucketeer-install images --answers FILE [--output text|json]',
-    flags: [f.answers, f.chartVersion, { ...f.output, values: COMMAND_OUTPUTS.images, description: `output format: ${wordList(COMMAND_OUTPUTS.images)}` }],
+    flags: [f.answers, f.chartVersion, outputFlag('images')],
     examples: [
       { command: 'bucketeer-install images --answers bucketeer.yaml', description: 'what to mirror for an air-gapped install' },
       { command: 'bucketeer-install images --answers bucketeer.yaml -o json', description: 'the same as JSON (original and mirrored references)' },
