@@ -188,7 +188,6 @@ export function awsProbes(opts: AwsProbeOptions): Probe[] {
     category: 'aws',
     title: 'AWS identity',
     async run(ctx) {
-      const checks: Check[] = [];
       const regionCheck: Check = det.region
         ? { category: 'aws', id: 'aws.region', title: 'AWS region', status: 'pass', detail: `${det.region} (from ${det.regionSource === 'profile' ? `profile ${det.profile}` : det.regionSource})`, facts: { region: det.region, source: det.regionSource } }
         : {
@@ -204,9 +203,10 @@ export function awsProbes(opts: AwsProbeOptions): Probe[] {
         creds = await credentials(ctx.signal);
       } catch (err) {
         const p = describeAwsError(err, det);
-        checks.push({ category: 'aws', id: 'aws.identity', title: 'AWS credentials', status: 'fail', detail: p.cause, hint: p.fix, facts: { source: det.source, profile: det.profile, problem: p.kind } });
-        checks.push(regionCheck);
-        return { checks, facts: { aws: { source: det.source, profile: det.profile, region: det.region, regionSource: det.regionSource } } };
+        return {
+          checks: [{ category: 'aws', id: 'aws.identity', title: 'AWS credentials', status: 'fail', detail: p.cause, hint: p.fix, facts: { source: det.source, profile: det.profile, problem: p.kind } }, regionCheck],
+          facts: { aws: { source: det.source, profile: det.profile, region: det.region, regionSource: det.regionSource } },
+        };
       }
       const source = sourceOf(creds, det);
       const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
@@ -214,21 +214,21 @@ export function awsProbes(opts: AwsProbeOptions): Probe[] {
       return withClient(STSClient, 'sts', { det, credentials: creds, region: det.region ?? 'us-east-1' }, ctx, async (sts) => {
         try {
           const who = await sts.send(new GetCallerIdentityCommand({}), { abortSignal: ctx.signal as never });
-          checks.push({
+          const credentialsCheck: Check = {
             category: 'aws',
             id: 'aws.identity',
             title: 'AWS credentials',
             status: 'pass',
             detail: `account ${who.Account} as ${who.Arn} (${sourceLabel(source, det.profile)})`,
             facts: { account: who.Account, arn: who.Arn, source, profile: det.profile },
-          });
-          checks.push(regionCheck);
-          return { checks, facts: { aws: { source, profile: det.profile, account: who.Account, arn: who.Arn, region: det.region, regionSource: det.regionSource } } };
+          };
+          return { checks: [credentialsCheck, regionCheck], facts: { aws: { source, profile: det.profile, account: who.Account, arn: who.Arn, region: det.region, regionSource: det.regionSource } } };
         } catch (err) {
           const p = describeAwsError(err, det, 'sts:GetCallerIdentity');
-          checks.push({ category: 'aws', id: 'aws.identity', title: 'AWS credentials', status: 'fail', detail: p.cause, hint: p.fix, facts: { source, profile: det.profile, problem: p.kind } });
-          checks.push(regionCheck);
-          return { checks, facts: { aws: { source, profile: det.profile, region: det.region } } };
+          return {
+            checks: [{ category: 'aws', id: 'aws.identity', title: 'AWS credentials', status: 'fail', detail: p.cause, hint: p.fix, facts: { source, profile: det.profile, problem: p.kind } }, regionCheck],
+            facts: { aws: { source, profile: det.profile, region: det.region } },
+          };
         }
       });
     },
