@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureChart, helm, runInstall, startCli, startHarness, type Harness } from './install/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { fixtureChart, helm, runInstall, startCli, useHarness } from './install/helpers.js';
 import { runCli } from './helpers/cli.js';
 import { repoRoot } from './helpers/tools.js';
 
@@ -34,11 +34,7 @@ describe('version', () => {
   });
 
   describe.skipIf(!helm)('with a cluster', () => {
-    let h: Harness;
-    beforeAll(async () => {
-      h = await startHarness();
-    });
-    afterAll(async () => h?.close());
+    const h = useHarness();
 
     it("prints helm's version and the deployed release's chart and app version", async () => {
       const ns = 'ver';

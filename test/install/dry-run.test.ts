@@ -3,16 +3,12 @@
 // unchanged; no object written).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { example, fixtureChart, helm, helmHistory, installArgs, ndjson, runInstall, SECRET_ENV, startCli, startHarness, type Harness } from './helpers.js';
+import { example, fixtureChart, helm, helmHistory, installArgs, ndjson, runInstall, SECRET_ENV, startCli, useHarness } from './helpers.js';
 
 describe.skipIf(!helm)('--dry-run', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   const noSecrets = (text: string) => {
     for (const v of Object.values(SECRET_ENV)) expect(text).not.toContain(v);

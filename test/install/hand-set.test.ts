@@ -1,14 +1,10 @@
 // install on an existing release keeps the values someone set by hand (`helm upgrade --set ...`),
 // as upgrade does: "run the same command again" must not silently drop them.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureChart, helm, helmJson, runInstall, startHarness, type Harness } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { fixtureChart, helm, helmJson, runInstall, useHarness } from './helpers.js';
 
 describe.skipIf(!helm)('install: hand-set values survive a second install', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   it('a value set with helm upgrade --set is still there after the same install command runs again', async () => {
     const ns = 'hand-set';

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterAll, beforeAll } from 'vitest';
 import { binPath, type CliResult } from '../helpers/cli.js';
 import { helmBin, repoRoot } from '../helpers/tools.js';
 import { startKubesim, type Kubesim, type KubesimOptions } from '../kubesim/server.js';
@@ -49,6 +50,20 @@ export async function startHarness(opts: KubesimOptions = {}): Promise<Harness> 
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One harness for the enclosing describe block: started before its first test, closed after its
+ * last. The returned object is filled in when the harness has started, so read it only inside
+ * tests and hooks, never while the block is being declared.
+ */
+export function useHarness(opts: KubesimOptions = {}): Harness {
+  const h = {} as Harness;
+  beforeAll(async () => {
+    Object.assign(h, await startHarness(opts));
+  });
+  afterAll(async () => h.close?.());
+  return h;
 }
 
 export interface InstallArgs {

@@ -5,9 +5,9 @@
 // imagePullSecrets) and which only the post-renderer reaches; upgrade's diff sees the same.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { example, fixtureChart, helm, runInstall, startCli, startHarness, type Harness } from './helpers.js';
+import { example, fixtureChart, helm, runInstall, startCli, useHarness } from './helpers.js';
 
 const MIRROR = 'mirror.example.internal/bkt';
 const CRONJOBS = ['batch-server-experiment-status-updater', 'batch-server-feature-flag-cacher', 'batch-server-monthly-summarizer'];
@@ -15,11 +15,7 @@ const CRONJOBS = ['batch-server-experiment-status-updater', 'batch-server-featur
 type PodSpec = { containers: { image: string }[]; initContainers?: { image: string }[]; imagePullSecrets?: { name: string }[] };
 
 describe.skipIf(!helm)('install: images.registry and images.pullSecrets', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   it('the CronJobs run the mirrored image with the pull secret, like every other workload; the plugin folder is gone afterwards', async () => {
     const ns = 'images-mirror';

@@ -2,9 +2,9 @@
 import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { kubeconfigYaml } from '../kubesim/server.js';
-import { helm, runInstall, startHarness, type Harness } from './helpers.js';
+import { helm, runInstall, useHarness } from './helpers.js';
 
 /** A loopback port nobody listens on. */
 async function closedPort(): Promise<number> {
@@ -16,11 +16,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe.skipIf(!helm)('install: preflight', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   it('a kubeconfig pointing at a closed port: exit 3 naming the server and the fix, well within --timeout', async () => {
     const port = await closedPort();

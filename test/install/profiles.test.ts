@@ -1,16 +1,12 @@
 // install --answers with each example profile against kubesim + the fixture chart + real helm.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SECRET_ENV, example, helm, helmHistory, installArgs, ndjson, runInstall, startCli, startHarness, type Harness } from './helpers.js';
+import { SECRET_ENV, example, helm, helmHistory, installArgs, ndjson, runInstall, startCli, useHarness } from './helpers.js';
 
 const DEPLOYMENTS = ['web', 'api', 'batch-server', 'subscriber'];
 
 describe.skipIf(!helm)('install: example profiles', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   it('in-cluster: exits 0, creates the Deployments, MySQL/Redis, Secrets and the stored answers; a second run converges without touching the Secrets', async () => {
     const ns = 'prof-in-cluster';

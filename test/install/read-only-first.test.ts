@@ -1,15 +1,11 @@
 // Everything checkable read-only is checked before the first write: a chart that cannot be fetched
 // and a password the chart cannot hold stop the install with no namespace created. A failure after
 // writes names what this run left and how to remove it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { helm, runInstall, startHarness, type Harness } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { helm, runInstall, useHarness } from './helpers.js';
 
 describe.skipIf(!helm)('install: read-only checks before the first write', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   const noWrites = () => h.sim.requests.filter((r) => r.method !== 'GET' && !r.url.includes('selfsubjectaccessreviews'));
 

@@ -6,13 +6,13 @@
 // that keeps them beside its migrated schema on upgrade.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { AnswersSchema } from '../../src/answers/schema.js';
 import { UsageError } from '../../src/errors.js';
 import { keepDeployedWarehouse, refuseWarehouseInMigrationDatabase } from '../../src/install/guards.js';
 import { answers } from '../prepare/peers.js';
-import { example, fixtureChart, helm, helmJson, runInstall, startCli, startHarness, type Harness } from './helpers.js';
+import { example, fixtureChart, helm, helmJson, runInstall, startCli, useHarness } from './helpers.js';
 
 describe('the warehouse location rule', () => {
   const legacyValues = { global: { dataWarehouse: { type: 'mysql', mysql: { useMainConnection: true } } } };
@@ -45,11 +45,7 @@ describe('the warehouse location rule', () => {
 });
 
 describe.skipIf(!helm)('warehouse location on kubesim', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   const answersFile = (name: string, change: (a: any) => void) => {
     const a = parse(readFileSync(example('in-cluster'), 'utf8'));

@@ -4,18 +4,14 @@
 // idempotent; without a terminal it needs --yes. helm leaves the chart's migration hook Job
 // (upstream manifests/bucketeer/templates/atlas-migration.yaml, a pre-install,pre-upgrade hook)
 // after `helm uninstall`; uninstall deletes it too.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { helm, helmHistory, runInstall, startCli, startHarness, type Harness } from '../install/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { helm, helmHistory, runInstall, startCli, useHarness } from '../install/helpers.js';
 
 const MANAGED = 'app.kubernetes.io/managed-by=bucketeer-install';
 const NAMESPACED_KINDS = ['configmap', 'secret', 'service', 'statefulset', 'job', 'pvc', 'pod', 'lease'];
 
 describe.skipIf(!helm)('uninstall', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   const uninstall = (ns: string, extra: string[]) => startCli(['uninstall', '--context', 'kubesim', '--kubeconfig', h.sim.kubeconfigPath, '-n', ns, '--timeout', '30s', ...extra], h.env).done;
   const managed = (ns: string) => [

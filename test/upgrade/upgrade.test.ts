@@ -4,18 +4,14 @@
 // change restarting the Deployment that reads it.
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runCli } from '../helpers/cli.js';
-import { example, leavePendingUpgrade, fixtureChart, helm, helmHistory, helmJson, ndjson, runInstall, SECRET_ENV, startCli, startHarness, type Harness } from '../install/helpers.js';
+import { example, leavePendingUpgrade, fixtureChart, helm, helmHistory, helmJson, ndjson, runInstall, SECRET_ENV, startCli, useHarness } from '../install/helpers.js';
 import { flatten } from '../../src/upgrade/diff.js';
 
 describe.skipIf(!helm)('upgrade', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   /** The in-cluster example with settings that differ from the defaults. */
   function answersFile(name: string, change: (a: any) => void): string {
