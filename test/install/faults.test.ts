@@ -1,20 +1,16 @@
 // Each kubesim fault makes install exit 1 naming the failing resource and its reason, and leaves
 // the release uninstalled (first install) or back at the last good revision (after a good install).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { readFileSync } from 'node:fs';
-import { example, helm, helmHistory, runInstall, startHarness, type Harness } from './helpers.js';
+import { withFaults } from '../helpers/kubesim.js';
+import { example, helm, helmHistory, runInstall, useHarness } from './helpers.js';
 
 const FAIL_TIMEOUT = '6s';
 
 describe.skipIf(!helm)('install: faults', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   /** The example with sizing changed, so an upgrade rolls out new pods. */
   function changedAnswers(): string {
@@ -28,49 +24,39 @@ describe.skipIf(!helm)('install: faults', () => {
   it('transient API errors (503s, a lost create reply, a 429) are retried: the install succeeds', async () => {
     const ns = 'fault-glitch';
     const from = h.sim.requests.length;
-    h.sim.setFault(`api/fail=503:2:/api/v1/namespaces/${ns}`);
-    h.sim.setFault(`api/fail=reset-after:1:/api/v1/namespaces/${ns}/secrets$`);
-    h.sim.setFault(`api/fail=429:1:/apis/apps/v1/namespaces/${ns}/deployments`);
-    try {
+    const glitches = [`api/fail=503:2:/api/v1/namespaces/${ns}`, `api/fail=reset-after:1:/api/v1/namespaces/${ns}/secrets$`, `api/fail=429:1:/apis/apps/v1/namespaces/${ns}/deployments`];
+    await withFaults(h.sim, glitches, async () => {
       const r = await runInstall(h, { namespace: ns });
       expect(r.code, r.stderr).toBe(0);
       expect(h.sim.faults()).toEqual([]); // every glitch happened
-      expect(h.sim.requests.slice(from).filter((q) => q.status === 503 || q.status === 429)).toHaveLength(3);
-      expect(h.sim.objects.get('deployment', ns, 'web')).toBeDefined();
-    } finally {
-      h.sim.clearFaults();
-    }
+    });
+    expect(h.sim.requests.slice(from).filter((q) => q.status === 503 || q.status === 429)).toHaveLength(3);
+    expect(h.sim.objects.get('deployment', ns, 'web')).toBeDefined();
   });
+
+  /** A first install while `fault` holds: it fails (exit 1) and leaves no release behind. */
+  async function failedFirstInstall(ns: string, fault: string) {
+    const r = await withFaults(h.sim, [fault], () => runInstall(h, { namespace: ns, timeout: FAIL_TIMEOUT }));
+    expect(r.code).toBe(1);
+    expect(await helmHistory(h, ns)).toBeUndefined();
+    return r;
+  }
 
   it('never-ready on deployment/web, first install: exit 1 naming web and why; the release is uninstalled', async () => {
     const ns = 'fault-never-ready';
-    h.sim.setFault('deployment/web=never-ready');
-    try {
-      const r = await runInstall(h, { namespace: ns, timeout: FAIL_TIMEOUT });
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/Error: deployment\/web: .*not ready/);
-      expect(r.stderr).toContain('helm uninstalled the release it had created (first install)');
-      expect(r.stderr).toMatch(new RegExp(`Left in the cluster: namespace ${ns}, created by this run, with Secrets .*StatefulSets bucketeer-mysql, bucketeer-redis.*remove it all: kubectl --context kubesim .* delete namespace ${ns}`));
-      expect(await helmHistory(h, ns)).toBeUndefined();
-    } finally {
-      h.sim.clearFaults();
-    }
+    const r = await failedFirstInstall(ns, 'deployment/web=never-ready');
+    expect(r.stderr).toMatch(/Error: deployment\/web: .*not ready/);
+    expect(r.stderr).toContain('helm uninstalled the release it had created (first install)');
+    expect(r.stderr).toMatch(new RegExp(`Left in the cluster: namespace ${ns}, created by this run, with Secrets .*StatefulSets bucketeer-mysql, bucketeer-redis.*remove it all: kubectl --context kubesim .* delete namespace ${ns}`));
   });
 
   it('job-fail on the migration hook, first install: exit 1 naming the Job and BackoffLimitExceeded', async () => {
     const ns = 'fault-job-fail';
-    h.sim.setFault('job/bucketeer-migrate=job-fail');
-    try {
-      const r = await runInstall(h, { namespace: ns, timeout: FAIL_TIMEOUT });
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/Error: job\/bucketeer-migrate: failed \(BackoffLimitExceeded/);
-      expect(r.stderr).toContain('kubesim fault job-fail');
-      expect(await helmHistory(h, ns)).toBeUndefined();
-      // Nothing of the chart was deployed: the hook failed first.
-      expect(h.sim.objects.get('deployment', ns, 'web')).toBeUndefined();
-    } finally {
-      h.sim.clearFaults();
-    }
+    const r = await failedFirstInstall(ns, 'job/bucketeer-migrate=job-fail');
+    expect(r.stderr).toMatch(/Error: job\/bucketeer-migrate: failed \(BackoffLimitExceeded/);
+    expect(r.stderr).toContain('kubesim fault job-fail');
+    // Nothing of the chart was deployed: the hook failed first.
+    expect(h.sim.objects.get('deployment', ns, 'web')).toBeUndefined();
   });
 
   /**

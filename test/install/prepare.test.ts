@@ -1,17 +1,17 @@
 // Issue 7 in the install: prepare Jobs for private middleware are created in the cluster before
 // helm runs, and a failing one stops the install naming the step.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { factLine } from '../../src/prepare/protocol.js';
-import { example, helm, helmHistory, ndjson, runInstall, startHarness, type Harness } from './helpers.js';
+import { withFaults } from '../helpers/kubesim.js';
+import { example, helm, helmHistory, ndjson, runInstall, useHarness } from './helpers.js';
 
 const seqIndex = (events: { type: string; step?: string }[], type: string, step: string) => events.findIndex((e) => e.type === type && e.step === step);
 
+/** The kubesim fault that makes the database prepare Job fail. */
+const FAILING_DATABASE_JOB = 'job/bucketeer-prepare-database=job-fail';
+
 describe.skipIf(!helm)('install: prepare steps', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   it('aws profile: database, warehouse and redis Jobs with the client images, their ConfigMaps and Secret references', async () => {
     const ns = 'prepare-aws';
@@ -65,29 +65,19 @@ describe.skipIf(!helm)('install: prepare steps', () => {
 
   it('a failing prepare Job stops the install before helm runs, naming the step', async () => {
     const ns = 'prepare-fail';
-    h.sim.setFault('job/bucketeer-prepare-database=job-fail');
-    try {
-      const r = await runInstall(h, { namespace: ns, answers: example('aws'), timeout: '20s' });
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/job\/bucketeer-prepare-database: prepare database failed/);
-      expect(r.stderr).toMatch(/--skip-prepare database/);
-      expect(await helmHistory(h, ns)).toBeUndefined();
-      expect(h.sim.objects.get('deployment', ns, 'web')).toBeUndefined();
-    } finally {
-      h.sim.clearFaults();
-    }
+    const r = await withFaults(h.sim, [FAILING_DATABASE_JOB], () => runInstall(h, { namespace: ns, answers: example('aws'), timeout: '20s' }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/job\/bucketeer-prepare-database: prepare database failed/);
+    expect(r.stderr).toMatch(/--skip-prepare database/);
+    expect(await helmHistory(h, ns)).toBeUndefined();
+    expect(h.sim.objects.get('deployment', ns, 'web')).toBeUndefined();
   });
 
   it('--skip-prepare skips the step; an unknown step name is bad input', async () => {
     const ns = 'prepare-skip';
-    h.sim.setFault('job/bucketeer-prepare-database=job-fail');
-    try {
-      const r = await runInstall(h, { namespace: ns, answers: example('aws'), extra: ['--skip-prepare', 'database'] });
-      expect(r.code, r.stderr).toBe(0);
-      expect(h.sim.objects.get('job', ns, 'bucketeer-prepare-database')).toBeUndefined();
-    } finally {
-      h.sim.clearFaults();
-    }
+    const r = await withFaults(h.sim, [FAILING_DATABASE_JOB], () => runInstall(h, { namespace: ns, answers: example('aws'), extra: ['--skip-prepare', 'database'] }));
+    expect(r.code, r.stderr).toBe(0);
+    expect(h.sim.objects.get('job', ns, 'bucketeer-prepare-database')).toBeUndefined();
     const bad = await runInstall(h, { namespace: 'prepare-bad', answers: example('aws'), extra: ['--skip-prepare', 'databse'] });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--skip-prepare databse: unknown step/);

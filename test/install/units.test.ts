@@ -12,10 +12,10 @@ import { findProblems, podProblem, type Snapshot } from '../../src/install/diagn
 import { ndjsonSink, textSink } from '../../src/install/events.js';
 import { deploymentChecks, migrationCheck, healthChecks } from '../../src/install/health.js';
 import { readStoredAnswers, storedAnswersConfigMap, writeStoredAnswers } from '../../src/install/stored-answers.js';
-import { KubeClient, resourcePath } from '../../src/kube/client.js';
+import { resourcePath } from '../../src/kube/client.js';
 import { loadKubeconfig } from '../../src/kube/config.js';
 import { generateServiceCert } from '../../src/plan/material.js';
-import { startKubesim, type Kubesim } from '../kubesim/server.js';
+import { useKubesimWithClient } from '../helpers/kubesim.js';
 import { example } from './helpers.js';
 
 const kubeconfig = (name: string, server: string, extra: Record<string, unknown> = {}) =>
@@ -95,52 +95,43 @@ describe('kubeconfig loading', () => {
 });
 
 describe('kube client, stored answers and health against kubesim', () => {
-  let sim: Kubesim;
-  let kube: KubeClient;
-  beforeAll(async () => {
-    sim = await startKubesim({ tickMs: 30 });
-    kube = KubeClient.fromKubeconfig({ kubeconfig: sim.kubeconfigPath, env: {}, timeoutMs: 3_000 });
-  });
-  afterAll(async () => {
-    kube?.close();
-    await sim?.close();
-  });
+  const cluster = useKubesimWithClient({ sim: { tickMs: 30 }, client: { timeoutMs: 3_000 } });
 
   it('GET/POST/apply/delete with typed results; 404 is undefined; an access review answers', async () => {
-    expect((await kube.version()).gitVersion).toMatch(/^v1\./);
-    expect(await kube.get(resourcePath('Namespace', undefined, 'missing'))).toBeUndefined();
-    await kube.create(resourcePath('Namespace', undefined), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'unit' } });
-    await kube.apply(resourcePath('ConfigMap', 'unit', 'c'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'unit' }, data: { a: '1' } });
-    expect((await kube.get<{ metadata: { name: string }; data: Record<string, string> }>(resourcePath('ConfigMap', 'unit', 'c')))?.data).toEqual({ a: '1' });
-    expect(await kube.list(resourcePath('ConfigMap', 'unit'))).toHaveLength(1);
-    expect(await kube.delete(resourcePath('ConfigMap', 'unit', 'c'))).toBe(true);
-    expect(await kube.delete(resourcePath('ConfigMap', 'unit', 'c'))).toBe(false);
-    expect(await kube.canI('create', 'secrets', { namespace: 'unit' })).toMatchObject({ allowed: true });
-    sim.setFault('rbac/deny=create:secrets');
-    expect(await kube.canI('create', 'secrets', { namespace: 'unit' })).toMatchObject({ allowed: false });
-    sim.clearFaults();
+    expect((await cluster.kube.version()).gitVersion).toMatch(/^v1\./);
+    expect(await cluster.kube.get(resourcePath('Namespace', undefined, 'missing'))).toBeUndefined();
+    await cluster.kube.create(resourcePath('Namespace', undefined), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'unit' } });
+    await cluster.kube.apply(resourcePath('ConfigMap', 'unit', 'c'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'unit' }, data: { a: '1' } });
+    expect((await cluster.kube.get<{ metadata: { name: string }; data: Record<string, string> }>(resourcePath('ConfigMap', 'unit', 'c')))?.data).toEqual({ a: '1' });
+    expect(await cluster.kube.list(resourcePath('ConfigMap', 'unit'))).toHaveLength(1);
+    expect(await cluster.kube.delete(resourcePath('ConfigMap', 'unit', 'c'))).toBe(true);
+    expect(await cluster.kube.delete(resourcePath('ConfigMap', 'unit', 'c'))).toBe(false);
+    expect(await cluster.kube.canI('create', 'secrets', { namespace: 'unit' })).toMatchObject({ allowed: true });
+    cluster.sim.setFault('rbac/deny=create:secrets');
+    expect(await cluster.kube.canI('create', 'secrets', { namespace: 'unit' })).toMatchObject({ allowed: false });
+    cluster.sim.clearFaults();
   });
 
   it('stored answers round-trip through the ConfigMap, with secrets as references only', async () => {
     const { answers } = loadAnswersFile(example('in-cluster'));
     const stored = { answers, chartRef: 'oci://x/bucketeer', chartVersion: 'v2.3.0', releaseRevision: 3, installedAt: '2026-01-02T03:04:05Z', installerVersion: '0.1.0' };
     expect(storedAnswersConfigMap('unit', 'bucketeer', stored).metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'bucketeer-install' });
-    await writeStoredAnswers(kube, 'unit', 'bucketeer', stored);
-    const back = await readStoredAnswers(kube, 'unit', 'bucketeer');
+    await writeStoredAnswers(cluster.kube, 'unit', 'bucketeer', stored);
+    const back = await readStoredAnswers(cluster.kube, 'unit', 'bucketeer');
     expect(back).toEqual(stored);
-    expect(await readStoredAnswers(kube, 'unit', 'other')).toBeUndefined();
+    expect(await readStoredAnswers(cluster.kube, 'unit', 'other')).toBeUndefined();
   });
 
   it('health checks fail with the pod reason for a crash-looping Deployment and pass for the healthy one', async () => {
     const ns = 'unit';
-    sim.setFault('deployment/web=crashloop');
+    cluster.sim.setFault('deployment/web=crashloop');
     const deploy = (name: string) => ({
       apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns },
       spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: `img/${name}:1` }] } } },
     });
-    for (const n of ['web', 'api']) await kube.create(resourcePath('Deployment', ns), deploy(n));
+    for (const n of ['web', 'api']) await cluster.kube.create(resourcePath('Deployment', ns), deploy(n));
     await new Promise((r) => setTimeout(r, 500));
-    const checks = await healthChecks(kube, { namespace: ns, release: 'bucketeer', deployments: ['web', 'api'], stabilityWindowMs: 700 });
+    const checks = await healthChecks(cluster.kube, { namespace: ns, release: 'bucketeer', deployments: ['web', 'api'], stabilityWindowMs: 700 });
     const byId = Object.fromEntries(checks.map((c) => [c.id, c]));
     expect(byId['health.migration'].status).toBe('warn');
     expect(byId['health.deployment.api'].status).toBe('pass');
@@ -148,7 +139,7 @@ describe('kube client, stored answers and health against kubesim', () => {
     expect(checks.find((c) => c.id.startsWith('health.pod.web-'))).toMatchObject({ status: 'fail', detail: expect.stringContaining('last exit 1 (Error): kubesim fault crashloop') });
     expect(byId['health.restarts']).toMatchObject({ status: 'fail', detail: expect.stringContaining('web-') });
     expect(byId['health.http.api'].status).toBe('skip');
-    sim.clearFaults();
+    cluster.sim.clearFaults();
   });
 });
 
