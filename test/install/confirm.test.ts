@@ -1,54 +1,51 @@
 // install on a terminal without --yes: the plan summary, then "Continue? [y/N]". Anything but y
 // changes nothing (exit 2); Ctrl-C at the prompt exits 130 and changes nothing, SIGTERM 143; y installs.
 // upgrade asks the same way after its diff.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTerm, stopTerms, TMUX } from '../helpers/terminal.js';
-import { fixtureChart, helm, helmHistory, installArgs, runInstall, startHarness, type Harness } from './helpers.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTerm, stopTerms, TMUX, type Term } from '../helpers/terminal.js';
+import { fixtureChart, helm, helmHistory, installArgs, runInstall, useHarness } from './helpers.js';
 
 afterEach(stopTerms);
 
 describe.skipIf(!helm || !TMUX)('install asks before changing the cluster (real terminal)', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   const withoutYes = (ns: string) => installArgs(h, { namespace: ns }).filter((a) => a !== '--yes');
   const env = () => ({ ...h.env, PATH: process.env.PATH ?? '' }) as NodeJS.ProcessEnv;
 
-  it('n: exit 2, nothing created', async () => {
-    const ns = 'confirm-no';
+  // Every way of declining at the prompt ends the run without touching the cluster, and leaves the
+  // terminal as it was (icanon back on).
+  const declines: { name: string; ns: string; decline: (t: Term) => void; exitCode: number; says: string[] }[] = [
+    {
+      name: 'n: exit 2, nothing created',
+      ns: 'confirm-no',
+      decline: (t) => t.keys('n', 'Enter'),
+      exitCode: 2,
+      says: ['install cancelled; nothing was changed'],
+    },
+    {
+      name: 'Ctrl-C at the prompt: exit 130, nothing created, the terminal restored',
+      ns: 'confirm-ctrl-c',
+      decline: (t) => t.keys('C-c'),
+      exitCode: 130,
+      says: ['Error: cancelled at the prompt; nothing was changed'],
+    },
+    {
+      name: 'SIGTERM at the prompt: it stops waiting, exit 143, nothing created, the terminal restored',
+      ns: 'confirm-sigterm',
+      decline: (t) => t.signal('SIGTERM'),
+      exitCode: 143,
+      says: ['SIGTERM received: stopping', 'cancelled at the prompt; nothing was changed'],
+    },
+  ];
+  it.each(declines)('$name', async ({ ns, decline, exitCode, says }) => {
     const t = startTerm({ args: withoutYes(ns), env: env() });
     const screen = await t.waitFor('Continue? [y/N]');
     expect(screen).toContain('About to install Bucketeer:');
     expect(screen).toMatch(new RegExp(`namespace\\s+${ns} \\(will be created\\)`));
-    t.keys('n', 'Enter');
-    expect(await t.exitCode()).toBe(2);
-    expect(t.capture()).toContain('install cancelled; nothing was changed');
-    expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
-    expect(t.sttyAfter()).toMatch(/(^|\s)icanon(\s|$)/m);
-  });
-
-  it('Ctrl-C at the prompt: exit 130, nothing created, the terminal restored', async () => {
-    const ns = 'confirm-ctrl-c';
-    const t = startTerm({ args: withoutYes(ns), env: env() });
-    await t.waitFor('Continue? [y/N]');
-    t.keys('C-c');
-    expect(await t.exitCode()).toBe(130);
-    expect(t.capture()).toContain('Error: cancelled at the prompt; nothing was changed');
-    expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
-    expect(t.sttyAfter()).toMatch(/(^|\s)icanon(\s|$)/m);
-  });
-
-  it('SIGTERM at the prompt: it stops waiting, exit 143, nothing created, the terminal restored', async () => {
-    const ns = 'confirm-sigterm';
-    const t = startTerm({ args: withoutYes(ns), env: env() });
-    await t.waitFor('Continue? [y/N]');
-    t.signal('SIGTERM');
-    expect(await t.exitCode()).toBe(143);
-    expect(t.capture()).toContain('SIGTERM received: stopping');
-    expect(t.capture()).toContain('cancelled at the prompt; nothing was changed');
+    decline(t);
+    expect(await t.exitCode()).toBe(exitCode);
+    for (const text of says) expect(t.capture()).toContain(text);
     expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
     expect(t.sttyAfter()).toMatch(/(^|\s)icanon(\s|$)/m);
   });
