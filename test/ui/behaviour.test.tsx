@@ -28,6 +28,17 @@ const TO_REVIEW: ScriptStep[] = [
 ];
 const TO_INSTALL: ScriptStep[] = [...TO_REVIEW, { on: 'Save the answers file' }, { on: 'Where should the answers file go?' }, { on: /❯ Install now into kind-dev/ }];
 
+/** A wizard on the kind-dev context, played along TO_REVIEW up to `question` and waiting there. */
+async function wizardAt(question: string, env: NodeJS.ProcessEnv = {}, cwd = tempDir()): Promise<Session> {
+  const s = startWizard({ probes: fakeProbes([KUBE]), cwd, env });
+  sessions.push(s);
+  const at = TO_REVIEW.findIndex((step) => step.on === question);
+  if (at < 0) throw new Error(`no step on the way to the review asks "${question}"`);
+  await play(s, TO_REVIEW.slice(0, at));
+  await s.waitFor(question);
+  return s;
+}
+
 describe('wizard behaviour', () => {
   it('Esc goes back one step at a time and keeps every answer', async () => {
     const s = startWizard({ probes: fakeProbes([KUBE]), cwd: tempDir(), env: { BUCKETEER_DEMO_PASSWORD: 'x' } });
@@ -55,10 +66,7 @@ describe('wizard behaviour', () => {
   });
 
   it('shows the schema message at the field and stays there until the value is valid', async () => {
-    const s = startWizard({ probes: fakeProbes([KUBE]), cwd: tempDir(), env: {} });
-    sessions.push(s);
-    await play(s, TO_REVIEW.slice(0, 11));
-    await s.waitFor('Host name of the admin console');
+    const s = await wizardAt('Host name of the admin console');
     await s.type('Bucketeer_Example');
     await s.press(KEY.enter, '✗ must be a DNS name such as bucketeer.example.com');
     expect(s.frame()).toContain('Host name of the admin console');
@@ -78,10 +86,7 @@ describe('wizard behaviour', () => {
   });
 
   it('a number field that is not a whole number says so', async () => {
-    const s = startWizard({ probes: fakeProbes([KUBE]), cwd: tempDir(), env: {} });
-    sessions.push(s);
-    await play(s, TO_REVIEW.slice(0, 8));
-    await s.waitFor('Number of stream partitions');
+    const s = await wizardAt('Number of stream partitions');
     await s.clearField();
     await s.type('1.5');
     await s.press(KEY.enter, '✗ must be a whole number');
@@ -90,10 +95,7 @@ describe('wizard behaviour', () => {
   });
 
   it('text fields take readline keys and bursts without losing a character', async () => {
-    const s = startWizard({ probes: fakeProbes([KUBE]), cwd: tempDir(), env: {} });
-    sessions.push(s);
-    await play(s, TO_REVIEW.slice(0, 11));
-    await s.waitFor('Host name of the admin console');
+    const s = await wizardAt('Host name of the admin console');
     await s.type('console.example.com');
     // One chunk: Ctrl-A, "my", Ctrl-E, three Backspaces, "org" (as a fast typist or a paste sends it).
     s.write('\x01my\x05\x7f\x7f\x7forg');
@@ -182,10 +184,7 @@ describe('wizard behaviour', () => {
   });
 
   it('Ctrl-C while asking leaves at once with 130, nothing applied', async () => {
-    const s = startWizard({ probes: fakeProbes([KUBE]), cwd: tempDir(), env: {} });
-    sessions.push(s);
-    await play(s, TO_REVIEW.slice(0, 3));
-    await s.waitFor('Namespace for Bucketeer');
+    const s = await wizardAt('Namespace for Bucketeer');
     s.write(KEY.ctrlC);
     expect(await s.exit).toEqual({ code: 130, message: 'Interrupted: nothing was applied.' });
   });
@@ -239,18 +238,16 @@ describe('wizard behaviour', () => {
   /** A wizard with the MySQL password in the environment, at the demo sign-in password's source question. */
   async function atDemoPasswordSource() {
     const cwd = tempDir();
-    const s = startWizard({ probes: fakeProbes([KUBE]), cwd, env: { BUCKETEER_DB_PASSWORD: 'x' } });
-    sessions.push(s);
-    await play(s, TO_REVIEW.slice(0, TO_REVIEW.findIndex((st) => st.on === 'Where should the demo sign-in password come from?')));
+    const s = await wizardAt('Where should the demo sign-in password come from?', { BUCKETEER_DB_PASSWORD: 'x' }, cwd);
     return { s, cwd };
   }
 
-  /** From the sizing question: saves the answers file and quits without installing. */
-  async function saveAndQuit(s: Awaited<ReturnType<typeof atDemoPasswordSource>>['s']) {
+  /** From the first organization's name: saves the answers file and quits without installing. */
+  async function saveAndQuit(s: Session) {
     await play(s, [
       { on: 'Name of the first organization' },
-  { on: 'default: the demo sign-in email' },
-  { on: 'How big?' },
+      { on: 'default: the demo sign-in email' },
+      { on: 'How big?' },
       { on: 'Save the answers file' },
       { on: 'Where should the answers file go?' },
       { on: /❯ Render the files/, key: KEY.down },
