@@ -1,12 +1,12 @@
 // Finds and runs the real helm and kubectl binaries against a kubesim, each run isolated from the
-// user's ~/.kube and ~/.config/helm.
+// user's ~/.kube and ~/.config/helm; reads a watch over plain HTTP.
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Kubesim } from './server.js';
+import type { KubeObject, Kubesim } from './server.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -113,6 +113,22 @@ export class ClientEnv {
 }
 
 export const DEMO_CHART = join(repoRoot, 'test', 'kubesim', 'fixtures', 'demo-chart');
+
+export type WatchEvent = { type: string; object: KubeObject };
+
+/** The events of a watch response (one JSON object a line), each as soon as its line is complete. */
+export async function* watchEvents(res: Response): AsyncGenerator<WatchEvent> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      yield JSON.parse(buffer.slice(0, nl)) as WatchEvent;
+      buffer = buffer.slice(nl + 1);
+    }
+  }
+}
 
 /** Polls until `check` returns a truthy value (returned) or the time runs out (throws). */
 export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000, what = 'condition'): Promise<T> {

@@ -1,7 +1,7 @@
 // Injected faults make the real `helm upgrade --install --wait` fail, and kubectl shows why.
 // Each case gets its own kubesim and runs concurrently: most of them wait out helm's timeout.
 import { describe, expect, it } from 'vitest';
-import { ClientEnv, DEMO_CHART, findClients } from './clients.js';
+import { ClientEnv, DEMO_CHART, findClients, type RunResult } from './clients.js';
 import { startKubesim, type KubeObject, type Kubesim } from './server.js';
 
 const bins = findClients();
@@ -22,15 +22,22 @@ async function withSim(faults: string[], body: (sim: Kubesim, c: ClientEnv) => P
 const install = (c: ClientEnv, release: string, extra: string[] = []) =>
   c.helm(['upgrade', '--install', release, DEMO_CHART, '-n', release, '--create-namespace', '--wait', '--timeout', '10s', ...extra]);
 
+/** Installs the demo chart as `release` in its own kubesim with `fault`: the install fails, then `inspect` looks at why. */
+async function afterFailedInstall(fault: string, release: string, inspect: (r: RunResult, c: ClientEnv) => Promise<void>): Promise<void> {
+  await withSim([fault], async (_sim, c) => {
+    const r = await install(c, release);
+    expect(r.code).not.toBe(0);
+    await inspect(r, c);
+  });
+}
+
 async function pods(c: ClientEnv, ns: string, selector: string): Promise<KubeObject[]> {
   return (await c.kubectlJson<{ items: KubeObject[] }>(['-n', ns, 'get', 'pods', '-l', selector])).items;
 }
 
 describe.skipIf(bins.problems.length > 0).concurrent('faults seen through helm and kubectl', { timeout: 40_000 }, () => {
   it('never-ready: pods run but never become Ready, so --wait times out', async () => {
-    await withSim(['deployment/nr-web=never-ready'], async (_sim, c) => {
-      const r = await install(c, 'nr');
-      expect(r.code).not.toBe(0);
+    await afterFailedInstall('deployment/nr-web=never-ready', 'nr', async (r, c) => {
       expect(r.output).toContain('resource Deployment/nr/nr-web not ready. status: InProgress');
       const [pod] = await pods(c, 'nr', 'app.kubernetes.io/instance=nr,app.kubernetes.io/name=demo');
       expect(pod.status).toMatchObject({ phase: 'Running', containerStatuses: [{ ready: false, started: true }] });
@@ -40,9 +47,7 @@ describe.skipIf(bins.problems.length > 0).concurrent('faults seen through helm a
   });
 
   it('crashloop: kubectl shows CrashLoopBackOff, the exit code and growing restarts', async () => {
-    await withSim(['deployment/cl-web=crashloop'], async (_sim, c) => {
-      const r = await install(c, 'cl');
-      expect(r.code).not.toBe(0);
+    await afterFailedInstall('deployment/cl-web=crashloop', 'cl', async (r, c) => {
       expect(r.output).toContain('context deadline exceeded');
       const [pod] = await pods(c, 'cl', 'app.kubernetes.io/name=demo');
       const cs = pod.status.containerStatuses[0];
@@ -57,9 +62,7 @@ describe.skipIf(bins.problems.length > 0).concurrent('faults seen through helm a
   });
 
   it('image-pull: kubectl get pods -o json shows ImagePullBackOff with a message', async () => {
-    await withSim(['deployment/ip-web=image-pull'], async (_sim, c) => {
-      const r = await install(c, 'ip');
-      expect(r.code).not.toBe(0);
+    await afterFailedInstall('deployment/ip-web=image-pull', 'ip', async (r, c) => {
       const [pod] = await pods(c, 'ip', 'app.kubernetes.io/name=demo');
       expect(pod.status.phase).toBe('Pending');
       expect(pod.status.containerStatuses[0].state.waiting).toMatchObject({ reason: 'ImagePullBackOff', message: expect.stringContaining('nginx:1.27') });
@@ -67,9 +70,7 @@ describe.skipIf(bins.problems.length > 0).concurrent('faults seen through helm a
   });
 
   it('job-fail: the failed pre-install hook fails the install at once', async () => {
-    await withSim(['job/jf-migrate=job-fail'], async (_sim, c) => {
-      const r = await install(c, 'jf');
-      expect(r.code).not.toBe(0);
+    await afterFailedInstall('job/jf-migrate=job-fail', 'jf', async (r, c) => {
       expect(r.output).toContain('failed pre-install: resource Job/jf/jf-migrate not ready. status: Failed');
       expect(r.ms).toBeLessThan(8000); // kstatus reports Failed; helm does not wait out the timeout
       const job = await c.kubectlJson(['-n', 'jf', 'get', 'job', 'jf-migrate']);

@@ -2,7 +2,7 @@
 // both used by the Bucketeer chart): one set of objects, readable and watchable under every version.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientEnv, DEMO_CHART, eventually, findClients } from './clients.js';
+import { ClientEnv, DEMO_CHART, eventually, findClients, watchEvents, type WatchEvent } from './clients.js';
 import { startKubesim, type KubeObject, type Kubesim } from './server.js';
 
 const BACKENDCONFIG_CHART = join(DEMO_CHART, '..', 'backendconfig-chart');
@@ -23,25 +23,14 @@ async function api(method: string, path: string, body?: unknown, contentType = '
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-type WatchEvent = { type: string; object: KubeObject };
-
 /** Opens a watch and returns the events read so far plus a way to wait for more and to stop. */
 async function openWatch(path: string) {
   const controller = new AbortController();
   const res = await fetch(`${sim.url}${path}`, { signal: controller.signal });
   const events: WatchEvent[] = [];
   const reader = (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
     try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          events.push(JSON.parse(buffer.slice(0, nl)));
-          buffer = buffer.slice(nl + 1);
-        }
-      }
+      for await (const event of watchEvents(res)) events.push(event);
     } catch {
       // aborted by close()
     }

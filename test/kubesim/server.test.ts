@@ -1,6 +1,6 @@
 // kubesim's own behaviour over plain HTTP, without helm or kubectl (these run everywhere).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from './clients.js';
+import { eventually, watchEvents, type WatchEvent } from './clients.js';
 import { startKubesim, type KubeObject, type Kubesim } from './server.js';
 
 let sim: Kubesim;
@@ -36,20 +36,13 @@ const deployment = (name: string, image = 'nginx:1.27', replicas = 2): KubeObjec
   },
 });
 
-/** Reads newline-delimited watch events until `stop` says so or the stream ends. */
-async function readWatch(path: string, stop: (events: Array<{ type: string; object: KubeObject }>) => boolean) {
+/** Reads watch events until `stop` says so or the stream ends. */
+async function readWatch(path: string, stop: (events: WatchEvent[]) => boolean) {
   const controller = new AbortController();
   const res = await fetch(`${sim.url}${path}`, { signal: controller.signal });
-  const events: Array<{ type: string; object: KubeObject }> = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      events.push(JSON.parse(buffer.slice(0, nl)));
-      buffer = buffer.slice(nl + 1);
-    }
+  const events: WatchEvent[] = [];
+  for await (const event of watchEvents(res)) {
+    events.push(event);
     if (stop(events)) break;
   }
   controller.abort();
