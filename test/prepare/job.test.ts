@@ -4,7 +4,7 @@ import { checksFromJobLog, mysqlPasswordSecret, prepareCredentialsSecret, prepar
 import { describePrepare, prepareSteps } from '../../src/prepare/index.js';
 import { escapeField, factLine, parseFactLog, unescapeField } from '../../src/prepare/protocol.js';
 import { dbPatternMatches, missingPrivileges, parseGrant, REQUIRED_DB_PRIVILEGES } from '../../src/prepare/sql.js';
-import { answers, gcpAnswers } from './peers.js';
+import { answers, DATABASE_CHECK_IDS, gcpAnswers } from './peers.js';
 
 const container = (manifests: any[]) => manifests.find((m) => m.kind === 'Job').spec.template.spec.containers[0];
 
@@ -94,54 +94,54 @@ describe('prepare Job manifests', () => {
   });
 });
 
+/**
+ * A database Job's log in the fact protocol: `var` facts, errors by stage, the SHOW GRANTS lines,
+ * then `done` with the exit code. The evaluation reads each kind on its own, so their order here
+ * does not matter.
+ */
+function databaseJobLog(run: { vars: Record<string, string | number>; errors?: Record<string, string>; grants: string[]; exitCode: number }): string {
+  return [
+    ...Object.entries(run.vars).map(([name, value]) => factLine('var', name, value)),
+    ...Object.entries(run.errors ?? {}).map(([stage, message]) => factLine('error', stage, message)),
+    ...run.grants.map((grant) => factLine('grant', grant)),
+    factLine('done', run.exitCode),
+  ].join('\n');
+}
+
 describe('Job log parser', () => {
   const a = answers();
 
   it('maps a successful database run (with a kubectl timestamp prefix) to passing checks', () => {
-    const log = [
-      '2026-01-01T00:00:00.000000000Z BKTPREP\tvar\tdb_existed\t0',
-      'BKTPREP\tvar\twarehouse_db_existed\t0',
-      'BKTPREP\tvar\tdb_exists\t1',
-      'BKTPREP\tvar\twarehouse_db_exists\t1',
-      'BKTPREP\tvar\tlog_bin\t1',
-      'BKTPREP\tvar\ttrust_function_creators\t1',
-      'BKTPREP\tvar\tcurrent_user\tbucketeer@%',
-      'BKTPREP\tvar\tversion\t8.4.3',
-      "BKTPREP\tgrant\tGRANT USAGE ON *.* TO `bucketeer`@`%`",
-      "BKTPREP\tgrant\tGRANT ALL PRIVILEGES ON `bucketeer`.* TO `bucketeer`@`%`",
-      "BKTPREP\tgrant\tGRANT ALL PRIVILEGES ON `public`.* TO `bucketeer`@`%`",
-      "BKTPREP\tgrant\tGRANT ALL PRIVILEGES ON `bucketeer_warehouse`.* TO `bucketeer`@`%`",
-      'BKTPREP\tdone\t0',
-    ].join('\n');
+    const log =
+      '2026-01-01T00:00:00.000000000Z ' +
+      databaseJobLog({
+        vars: { db_existed: 0, warehouse_db_existed: 0, db_exists: 1, warehouse_db_exists: 1, log_bin: 1, trust_function_creators: 1, current_user: 'bucketeer@%', version: '8.4.3' },
+        grants: [
+          'GRANT USAGE ON *.* TO `bucketeer`@`%`',
+          'GRANT ALL PRIVILEGES ON `bucketeer`.* TO `bucketeer`@`%`',
+          'GRANT ALL PRIVILEGES ON `public`.* TO `bucketeer`@`%`',
+          'GRANT ALL PRIVILEGES ON `bucketeer_warehouse`.* TO `bucketeer`@`%`',
+        ],
+        exitCode: 0,
+      });
     const checks = checksFromJobLog('database', a, log, 'apply');
-    expect(checks.map((c) => [c.id, c.status])).toEqual([
-      ['database.exists', 'pass'],
-      ['database.warehouse-exists', 'pass'],
-      ['database.log-bin-trust-function-creators', 'pass'],
-      ['database.grants', 'pass'],
-    ]);
+    expect(checks.map((c) => c.id)).toEqual(DATABASE_CHECK_IDS);
+    expect(checks.map((c) => c.status)).toEqual(['pass', 'pass', 'pass', 'pass']);
     expect(checks[0].detail).toBe('created bucketeer (utf8mb4)');
     expect(checks[1].detail).toMatch(/^created bucketeer_warehouse/);
   });
 
   it('an existing database the user may not CREATE again passes exists; the grants check names the gap', () => {
-    const log = [
-      'BKTPREP\tvar\tdb_existed\t1',
-      "BKTPREP\terror\tapply\tERROR 1044 (42000) at line 1: Access denied for user 'bucketeer'@'%' to database 'bucketeer'",
-      'BKTPREP\tvar\tdb_exists\t1',
-      'BKTPREP\tvar\tlog_bin\t0',
-      'BKTPREP\tvar\ttrust_function_creators\t0',
-      'BKTPREP\tvar\tcurrent_user\tbucketeer@10.%',
-      'BKTPREP\tgrant\tGRANT SELECT, INSERT, UPDATE, DELETE ON `bucketeer`.* TO `bucketeer`@`10.%`',
-      'BKTPREP\tdone\t1',
-    ].join('\n');
+    const log = databaseJobLog({
+      vars: { db_existed: 1, db_exists: 1, log_bin: 0, trust_function_creators: 0, current_user: 'bucketeer@10.%' },
+      errors: { apply: "ERROR 1044 (42000) at line 1: Access denied for user 'bucketeer'@'%' to database 'bucketeer'" },
+      grants: ['GRANT SELECT, INSERT, UPDATE, DELETE ON `bucketeer`.* TO `bucketeer`@`10.%`'],
+      exitCode: 1,
+    });
     const checks = checksFromJobLog('database', a, log, 'apply');
-    expect(checks.map((c) => [c.id, c.status])).toEqual([
-      ['database.exists', 'pass'],
-      ['database.warehouse-exists', 'fail'],
-      ['database.log-bin-trust-function-creators', 'pass'],
-      ['database.grants', 'fail'],
-    ]);
+    expect(checks.map((c) => c.id)).toEqual(DATABASE_CHECK_IDS);
+    // exists, warehouse-exists, log-bin-trust-function-creators, grants
+    expect(checks.map((c) => c.status)).toEqual(['pass', 'fail', 'pass', 'fail']);
     // The apply stopped at the first CREATE: the warehouse database was never tried.
     expect(checks[1].detail).toMatch(/^bucketeer_warehouse was not created: the step stopped at an earlier error/);
     expect(checks[1].hint).toContain('CREATE DATABASE `bucketeer_warehouse`');

@@ -214,6 +214,9 @@ export async function startPubsubEmulator(): Promise<Peer & { baseUrl: string }>
   return { port, dir, baseUrl, stop: stopper(proc, dir) };
 }
 
+/** The checks of the database prepare step, in the order it reports them. */
+export const DATABASE_CHECK_IDS = ['database.exists', 'database.warehouse-exists', 'database.log-bin-trust-function-creators', 'database.grants'];
+
 /** A valid answers object; `over` replaces top-level sections. */
 export function answers(over: Partial<AnswersInput> = {}): Answers {
   const base: AnswersInput = {

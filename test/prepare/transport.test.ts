@@ -6,16 +6,25 @@
 //   TLSConfig, and its WithPassword option has no caller, so no password is ever sent.
 // - Redis mode: the same file's explicit `standalone`/`cluster` mode turns its detection off.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Check } from '../../src/checks/types.js';
+import type { Answers } from '../../src/answers/schema.js';
 import { connectionChecks, prepareChecks } from '../../src/doctor/prepare.js';
 import { mysqlConnector, redisConnector } from '../../src/prepare/adapters.js';
 import { checksFromJobLog, MYSQL_SCRIPT, REDIS_SCRIPT } from '../../src/prepare/job.js';
 import { databaseProgram, programFiles, warehouseMysqlProgram } from '../../src/prepare/sql.js';
 import { TransportRefused } from '../../src/prepare/transport.js';
-import { answers, gcpAnswers, mariadbMissing, opensslMissing, redisMissing, runJobScript, startMariadb, startRedis, which, type Peer } from './peers.js';
+import { byId } from '../helpers/checks.js';
+import { answers, DATABASE_CHECK_IDS, gcpAnswers, mariadbMissing, opensslMissing, redisMissing, runJobScript, startMariadb, startRedis, which, type Peer } from './peers.js';
 
-const byId = (checks: Check[], id: string) => checks.find((c) => c.id === id);
 const sources = { env: { BKT_DB_PASSWORD: 'pw' }, baseDir: process.cwd() };
+/** preflight's connection checks for these answers, straight from this machine. */
+const checkConnections = (a: Answers) => connectionChecks({ answers: a, env: {}, sources, timeoutMs: 5000 });
+
+/** How a direct connection fails: it must be refused as a transport Bucketeer cannot use. */
+async function refusal(connect: () => Promise<unknown>): Promise<TransportRefused> {
+  const err = await connect().catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(TransportRefused);
+  return err as TransportRefused;
+}
 
 const redisGap = redisMissing() ?? opensslMissing();
 if (redisGap) console.warn(`SKIPPING Redis transport tests: ${redisGap}`);
@@ -41,12 +50,11 @@ describe.skipIf(!!redisGap)('Redis that wants AUTH or TLS', () => {
 
   it('requirepass: the direct connection names AUTH and why Bucketeer cannot use it', async () => {
     const a = at(authed);
-    const err = await redisConnector({ addr: a.redis.addr!, timeoutMs: 5000, answers: a })().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TransportRefused);
-    expect((err as TransportRefused).message).toContain('requires AUTH');
-    expect((err as TransportRefused).message).toContain('Bucketeer v2.3.0 never sends a password (pkg/redis/v3/redis.go)');
-    expect((err as TransportRefused).hint).toContain('use in-cluster Redis');
-    const checks = await connectionChecks({ answers: a, env: {}, sources, timeoutMs: 5000 });
+    const err = await refusal(redisConnector({ addr: a.redis.addr!, timeoutMs: 5000, answers: a }));
+    expect(err.message).toContain('requires AUTH');
+    expect(err.message).toContain('Bucketeer v2.3.0 never sends a password (pkg/redis/v3/redis.go)');
+    expect(err.hint).toContain('use in-cluster Redis');
+    const checks = await checkConnections(a);
     expect(byId(checks, 'redis.transport')).toMatchObject({ status: 'fail', facts: { cause: 'redis-auth' } });
     // doctor's prepare checks (the redis step) say the same, not "check redis.addr".
     const doctor = await prepareChecks({ answers: a, env: {}, sources, timeoutMs: 5000 });
@@ -65,11 +73,10 @@ describe.skipIf(!!redisGap)('Redis that wants AUTH or TLS', () => {
 
   it('TLS-only: a dropped plain connection is named as TLS once Redis answers over TLS on the same port', async () => {
     const a = at(tlsOnly);
-    const err = await redisConnector({ addr: a.redis.addr!, timeoutMs: 5000, answers: a })().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TransportRefused);
-    expect((err as Error).message).toMatch(/speaks only TLS \(it answered over TLSv1\.[23]/);
-    expect((err as Error).message).toContain('no TLS option (pkg/redis/v3/redis.go)');
-    const checks = await connectionChecks({ answers: a, env: {}, sources, timeoutMs: 5000 });
+    const err = await refusal(redisConnector({ addr: a.redis.addr!, timeoutMs: 5000, answers: a }));
+    expect(err.message).toMatch(/speaks only TLS \(it answered over TLSv1\.[23]/);
+    expect(err.message).toContain('no TLS option (pkg/redis/v3/redis.go)');
+    const checks = await checkConnections(a);
     expect(byId(checks, 'redis.transport')).toMatchObject({ status: 'fail', facts: { cause: 'redis-tls' } });
     if (!which('redis-cli')) return void console.warn('SKIPPING Redis Job script run: no redis-cli');
     const fromJob = checksFromJobLog('redis', a, await runJobScript(REDIS_SCRIPT, {}, { REDIS_HOST: '127.0.0.1', REDIS_PORT: String(tlsOnly.port) }), 'apply');
@@ -78,15 +85,15 @@ describe.skipIf(!!redisGap)('Redis that wants AUTH or TLS', () => {
   });
 
   it('a plain server passes; the cluster mode in the answers is compared with INFO cluster', async () => {
-    const ok = await connectionChecks({ answers: at(plain), env: {}, sources, timeoutMs: 5000 });
+    const ok = await checkConnections(at(plain));
     expect(byId(ok, 'redis.transport')?.status).toBe('pass');
     expect(byId(ok, 'redis.cluster-mode')).toMatchObject({ status: 'pass', facts: { clusterEnabled: false } });
-    const wrong = await connectionChecks({ answers: at(plain, { clusterMode: true }), env: {}, sources, timeoutMs: 5000 });
+    const wrong = await checkConnections(at(plain, { clusterMode: true }));
     expect(byId(wrong, 'redis.cluster-mode')).toMatchObject({ status: 'fail', hint: 'set redis.clusterMode: false in the answers file' });
-    const clustered = await connectionChecks({ answers: at(cluster), env: {}, sources, timeoutMs: 5000 });
+    const clustered = await checkConnections(at(cluster));
     expect(byId(clustered, 'redis.cluster-mode')?.status).toBe('fail');
     expect(byId(clustered, 'redis.cluster-mode')?.detail).toContain('cluster_enabled:1');
-    expect(byId(await connectionChecks({ answers: at(cluster, { clusterMode: true }), env: {}, sources, timeoutMs: 5000 }), 'redis.cluster-mode')?.status).toBe('pass');
+    expect(byId(await checkConnections(at(cluster, { clusterMode: true })), 'redis.cluster-mode')?.status).toBe('pass');
     if (!which('redis-cli')) return void console.warn('SKIPPING Redis Job script run: no redis-cli');
     const fromJob = checksFromJobLog('redis', at(cluster), await runJobScript(REDIS_SCRIPT, {}, { REDIS_HOST: '127.0.0.1', REDIS_PORT: String(cluster.port) }), 'apply');
     expect(byId(fromJob, 'redis.cluster-mode')?.status).toBe('fail');
@@ -124,12 +131,11 @@ describe.skipIf(!!mysqlGap)('MariaDB with require_secure_transport=ON', () => {
   it('the direct connection (mysql2, no TLS) is refused and named as secure transport, with the RDS fix', async () => {
     // MariaDB answers "Access denied" here; the diagnostic TLS login reads require_secure_transport.
     const a = on(strict.port, 'aws');
-    const err = await mysqlConnector({ host: '127.0.0.1', port: strict.port, user: 'bkt', password: 'pw', timeoutMs: 5000, answers: a })().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TransportRefused);
-    expect((err as Error).message).toContain('requires secure transport (require_secure_transport=ON)');
-    expect((err as Error).message).toContain('without TLS');
-    expect((err as TransportRefused).hint).toContain('ParameterName=require_secure_transport,ParameterValue=0');
-    const checks = await connectionChecks({ answers: a, env: {}, sources, timeoutMs: 5000 });
+    const err = await refusal(mysqlConnector({ host: '127.0.0.1', port: strict.port, user: 'bkt', password: 'pw', timeoutMs: 5000, answers: a }));
+    expect(err.message).toContain('requires secure transport (require_secure_transport=ON)');
+    expect(err.message).toContain('without TLS');
+    expect(err.hint).toContain('ParameterName=require_secure_transport,ParameterValue=0');
+    const checks = await checkConnections(a);
     expect(byId(checks, 'database.transport')).toMatchObject({ status: 'fail', facts: { cause: 'secure-transport' } });
   });
 
@@ -152,13 +158,13 @@ describe.skipIf(!!mysqlGap)('MariaDB with require_secure_transport=ON', () => {
   });
 
   it('a server without the requirement passes and reports require_secure_transport', async () => {
-    const checks = await connectionChecks({ answers: at(lax.port), env: {}, sources, timeoutMs: 5000 });
+    const checks = await checkConnections(at(lax.port));
     expect(byId(checks, 'database.transport')).toMatchObject({ status: 'pass', facts: { requireSecureTransport: '0' } });
     expect(byId(checks, 'database.transport')?.detail).toContain('require_secure_transport is OFF');
     if (!which('mysql')) return;
     const env = { DB_HOST: '127.0.0.1', DB_PORT: String(lax.port), DB_USER: 'bkt', MYSQL_PWD: 'pw', MODE: 'check', GRANTS: '1' };
     const db = checksFromJobLog('database', at(lax.port), await runJobScript(MYSQL_SCRIPT, programFiles(databaseProgram('bucketeer')), env), 'check');
-    expect(db.map((c) => c.id)).toEqual(['database.exists', 'database.warehouse-exists', 'database.log-bin-trust-function-creators', 'database.grants']);
+    expect(db.map((c) => c.id)).toEqual(DATABASE_CHECK_IDS);
   });
 });
 

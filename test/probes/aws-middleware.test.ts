@@ -7,15 +7,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Check } from '../../src/checks/types.js';
 import { awsProbes, documentedRequireSecureTransport } from '../../src/probes/aws.js';
 import { runProbes } from '../../src/probes/runner.js';
+import { byId, failedCheck } from '../helpers/checks.js';
 import { motoAvailable, startMoto, startProxy, type Peer } from './peers.js';
 
 if (!motoAvailable) console.warn('moto_server is not on PATH: the AWS middleware settings tests are SKIPPED (pip install "moto[server]")');
 
 const creds = { accessKeyId: 'x', secretAccessKey: 'y' };
-const byId = (checks: Check[], id: string) => checks.find((c) => c.id === id);
 
 describe.skipIf(!motoAvailable)('AWS middleware settings against moto', () => {
   let moto: Peer;
@@ -76,8 +75,7 @@ describe.skipIf(!motoAvailable)('AWS middleware settings against moto', () => {
 
   it('RDS: require_secure_transport ON in the parameter group fails for database.host only, with the parameter group fix', async () => {
     const checks = await run({ databaseHost: endpoints['strict-db'] });
-    const strict = byId(checks, 'aws.rds.strict-db')!;
-    expect(strict.status).toBe('fail');
+    const strict = failedCheck(checks, 'aws.rds.strict-db');
     expect(strict.title).toBe('RDS strict-db (database.host)');
     expect(strict.facts).toMatchObject({ parameterGroup: 'strict', requireSecureTransport: '1', requireSecureTransportSource: 'parameter-group' });
     expect(strict.detail).toContain('require_secure_transport is ON in parameter group strict: Bucketeer v2.3.0 connects to MySQL without TLS');
@@ -98,13 +96,11 @@ describe.skipIf(!motoAvailable)('AWS middleware settings against moto', () => {
 
   it('ElastiCache: transit encryption required and an AUTH token fail for redis.addr, preferred warns, others are only reported', async () => {
     const at = (id: string) => run({ redisAddr: `${endpoints[id]}:6379` });
-    const tls = byId(await at('tls-redis'), 'aws.elasticache.tls-redis')!;
-    expect(tls.status).toBe('fail');
+    const tls = failedCheck(await at('tls-redis'), 'aws.elasticache.tls-redis');
     expect(tls.detail).toContain("in-transit encryption is required (TransitEncryptionEnabled): Bucketeer v2.3.0's Redis client has no TLS");
     expect(tls.hint).toContain('or use in-cluster Redis');
     const authChecks = await at('auth-redis');
-    const auth = byId(authChecks, 'aws.elasticache.auth-redis')!;
-    expect(auth.status).toBe('fail');
+    const auth = failedCheck(authChecks, 'aws.elasticache.auth-redis');
     expect(auth.detail).toContain('AuthTokenEnabled');
     expect(auth.detail).toContain('never sends a password');
     // Not redis.addr: reported, not failed (moto keeps no engine version or parameter group on
@@ -122,8 +118,7 @@ describe.skipIf(!motoAvailable)('AWS middleware settings against moto', () => {
 
   it('ElastiCache Serverless is always TLS: redis.addr pointing at one fails', async () => {
     const checks = await run({ redisAddr: 'events-serverless-abc.serverless.use1.cache.amazonaws.com:6379' });
-    const sc = byId(checks, 'aws.elasticache-serverless.events-serverless')!;
-    expect(sc.status).toBe('fail');
+    const sc = failedCheck(checks, 'aws.elasticache-serverless.events-serverless');
     expect(sc.detail).toContain('serverless caches accept only TLS');
     expect(sc.hint).toContain('use in-cluster Redis');
     expect(byId(await run({}), 'aws.elasticache-serverless.events-serverless')!.status).toBe('pass');

@@ -4,12 +4,11 @@
 // pkg/redis/v3/redis.go (no TLS config, no password or IAM token sent).
 import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Check } from '../../src/checks/types.js';
 import { gcpProbes } from '../../src/probes/gcp.js';
 import { runProbes } from '../../src/probes/runner.js';
+import { byId, failedCheck } from '../helpers/checks.js';
 import { json, startHttp } from './peers.js';
 
-const byId = (checks: Check[], id: string) => checks.find((c) => c.id === id);
 
 function token(): OAuth2Client {
   const c = new OAuth2Client();
@@ -72,8 +71,7 @@ describe('GCP middleware settings against a local REST server', () => {
     ['proxy-sql', '10.0.0.8', 'connectorEnforcement is REQUIRED', 'gcloud sql instances patch proxy-sql --connector-enforcement=NOT_REQUIRED'],
   ])('Cloud SQL %s at database.host fails naming the setting and the fix', async (name, ip, problem, fix) => {
     const checks = await run({ databaseHost: ip });
-    const c = byId(checks, `gcp.cloudsql.${name}`)!;
-    expect(c.status).toBe('fail');
+    const c = failedCheck(checks, `gcp.cloudsql.${name}`);
     expect(c.title).toContain('(database.host)');
     expect(c.detail).toContain(problem);
     expect(c.detail).toContain('Bucketeer v2.3.0');
@@ -87,13 +85,11 @@ describe('GCP middleware settings against a local REST server', () => {
   });
 
   it('Memorystore with AUTH or transit encryption at redis.addr fails; a plain one passes', async () => {
-    const auth = byId(await run({ redisAddr: '10.0.1.5:6379' }), 'gcp.memorystore.auth-redis')!;
-    expect(auth.status).toBe('fail');
+    const auth = failedCheck(await run({ redisAddr: '10.0.1.5:6379' }), 'gcp.memorystore.auth-redis');
     expect(auth.detail).toContain('AUTH is enabled (authEnabled): Bucketeer v2.3.0 never sends a password');
     expect(auth.hint).toContain('gcloud redis instances update auth-redis --region asia-northeast1 --no-enable-auth');
     const tlsChecks = await run({ redisAddr: '10.0.1.6:6378' });
-    const tls = byId(tlsChecks, 'gcp.memorystore.tls-redis')!;
-    expect(tls.status).toBe('fail');
+    const tls = failedCheck(tlsChecks, 'gcp.memorystore.tls-redis');
     expect(tls.detail).toContain('transitEncryptionMode SERVER_AUTHENTICATION');
     expect(tls.hint).toContain('use in-cluster Redis');
     expect(byId(tlsChecks, 'gcp.memorystore.auth-redis')!.status).toBe('pass');
@@ -103,8 +99,7 @@ describe('GCP middleware settings against a local REST server', () => {
 
   it('Memorystore Cluster with IAM auth and TLS at redis.addr fails; an open one passes', async () => {
     const checks = await run({ redisAddr: '10.0.2.5:6379' });
-    const iam = byId(checks, 'gcp.memorystore-cluster.iam-cluster')!;
-    expect(iam.status).toBe('fail');
+    const iam = failedCheck(checks, 'gcp.memorystore-cluster.iam-cluster');
     expect(iam.detail).toContain('AUTH_MODE_IAM_AUTH');
     expect(iam.detail).toContain('in-transit encryption is on');
     expect(iam.hint).toContain('--auth-mode=disabled --transit-encryption-mode=disabled');
