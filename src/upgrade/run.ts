@@ -298,7 +298,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
     release: { name: release, namespace, revision: ctx?.state.revision, chartVersion: plan?.answers.release.version ?? '' },
   }));
   // json prints one document: the result, with the plan once it was built (ndjson printed it as its own line).
-  const document = (r: ResultEvent): ResultEvent | (ResultEvent & { plan: PlanData }) => (flags.output === 'json' && plan ? { ...r, plan: planData(plan) } : r);
+  const withPlan = (r: ResultEvent): ResultEvent | (ResultEvent & { plan: PlanData }) => (flags.output === 'json' && plan ? { ...r, plan: planData(plan) } : r);
   try {
     const pre = await preflightStep({ kube, env: childEnv, namespace, requestTimeoutMs: Math.min(10_000, flags.timeoutMs), signal: interrupt.signal }, emit);
     emit(preflightFinished(pre));
@@ -317,7 +317,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
     if (flags.dryRun) {
       // Everything so far only read: helm history/get, the stored answers, helm template.
       if (flags.output === 'text') cmd.stdout.write(`\nDry run: nothing was changed. Apply with: bucketeer-install upgrade ${dryRunReplay(flags)}\n`);
-      else writeJson(cmd.stdout, flags.output, { ...document(result('ok', 0, [])), dryRun: true });
+      else writeJson(cmd.stdout, flags.output, { ...withPlan(result('ok', 0, [])), dryRun: true });
       return 0;
     }
     if (!flags.yes) {
@@ -363,7 +363,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
       // At the prompt nothing was changed; a SIGTERM there still exits as SIGTERM does.
       error = new Interrupted(err.message, err.hint, signalExitCode(interrupt.received()));
     }
-    writeFailure(flags.output, cmd, document(result(interrupted ? 'interrupted' : 'failed', exitCodeOf(error), ctx?.state.checks ?? [], error)));
+    writeFailure(flags.output, cmd, withPlan(result(interrupted ? 'interrupted' : 'failed', exitCodeOf(error), ctx?.state.checks ?? [], error)));
     throw error;
   } finally {
     await releaseLockOf(ctx);
@@ -388,7 +388,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
         .join('\n'),
     );
   } else {
-    writeJson(cmd.stdout, flags.output, document(result('ok', 0, checks)));
+    writeJson(cmd.stdout, flags.output, withPlan(result('ok', 0, checks)));
   }
   return 0;
 }
