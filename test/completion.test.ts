@@ -33,7 +33,8 @@ describe('completion', () => {
     expect(bashComplete(script, ['bucketeer-install', 'un'])).toEqual(['uninstall']);
     expect(bashComplete(script, ['bucketeer-install', 'uninstall', '--p'])).toEqual(['--purge']);
     expect(bashComplete(script, ['bucketeer-install', 'upgrade', '--con'])).toEqual(['--context']);
-    expect(bashComplete(script, ['bucketeer-install', 'upgrade', '-o', ''])).toEqual(['text', 'ndjson']);
+    expect(bashComplete(script, ['bucketeer-install', 'upgrade', '-o', ''])).toEqual(['text', 'json', 'ndjson']);
+    expect(bashComplete(script, ['bucketeer-install', 'version', '-o', ''])).toEqual(['text', 'json']);
     expect(bashComplete(script, ['bucketeer-install', 'install', '--output', 'j'])).toEqual(['json']);
     expect(bashComplete(script, ['bucketeer-install', '--answers', 'x.yaml', '--skip-prepare', 'm'])).toEqual(['messaging']);
     expect(bashComplete(script, ['bucketeer-install', 'doctor', '--platform', ''])).toEqual(['aws', 'gcp', 'other']);

@@ -82,7 +82,7 @@ export const commands: CommandSpec[] = [
     examples: [
       { command: 'bucketeer-install upgrade --chart-version v2.4.0 -y', description: 'same answers as stored with the release, newer chart' },
       { command: 'bucketeer-install upgrade --answers bucketeer.yaml -n bucketeer', description: 'new answers file; shows the diff and asks' },
-      { command: 'bucketeer-install upgrade --chart-version v2.4.0 --dry-run -o ndjson', description: 'review an upgrade in CI: the plan as JSON, nothing changed' },
+      { command: 'bucketeer-install upgrade --chart-version v2.4.0 --dry-run -o json', description: 'review an upgrade in CI: the plan and the result as one JSON document, nothing changed' },
     ],
     load: () => import('../commands/upgrade.js'),
   },

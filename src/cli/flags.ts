@@ -134,13 +134,13 @@ export const OUTPUT_FORMATS = ['text', 'json', 'ndjson'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /**
- * The formats each command prints. install: progress on stderr, a result as text, one JSON
- * document or ndjson events; upgrade: a plan and events (a single JSON document would hide the
- * plan until the end); doctor: a report of checks (no events to stream).
+ * The formats each command prints. install and upgrade: progress on stderr, a result as text,
+ * one JSON document at the end (upgrade's holds its plan) or ndjson events (upgrade's plan as its
+ * own line before it changes anything); doctor: a report of checks (no events to stream).
  */
 export const COMMAND_OUTPUTS = {
   install: OUTPUT_FORMATS,
-  upgrade: ['text', 'ndjson'],
+  upgrade: OUTPUT_FORMATS,
   doctor: ['text', 'json'],
   version: ['text', 'json'],
   images: ['text', 'json'],

@@ -4,7 +4,8 @@
 import type { Check } from '../checks/types.js';
 import { CliError } from '../errors.js';
 import { STATUS_COLOR, STATUS_MARK } from '../checks/marks.js';
-import { useColor } from '../checks/render.js';
+import { renderText, useColor } from '../checks/render.js';
+import { summarize } from '../checks/types.js';
 
 export type StepId = string;
 
@@ -31,6 +32,9 @@ export interface ResultEvent {
 }
 
 export type Emit = (event: InstallEvent) => void;
+
+/** install's and upgrade's --output: text for people, json one document at the end, ndjson one event a line. */
+export type RunOutput = 'text' | 'json' | 'ndjson';
 
 /** Prints every event as one JSON line (stdout). */
 export function ndjsonSink(out: NodeJS.WritableStream): Emit {
@@ -149,7 +153,7 @@ export function resultEvent(
  * json: plain progress on stderr, the result document later on stdout; ndjson: every event a
  * line on stdout. `text` is set only for the text format (stop it before printing the summary).
  */
-export function progressFor(output: 'text' | 'json' | 'ndjson', io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv }): { text?: TextSink; emit: Emit } {
+export function progressFor(output: RunOutput, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv }): { text?: TextSink; emit: Emit } {
   if (output === 'ndjson') return { emit: ndjsonSink(io.stdout) };
   const tty = output === 'text' && Boolean((io.stderr as NodeJS.WriteStream).isTTY);
   const sink = textSink(io.stderr, output === 'text' ? { tty, color: useColor(io.stderr, io.env) } : { tty: false, color: false });
@@ -159,4 +163,18 @@ export function progressFor(output: 'text' | 'json' | 'ndjson', io: { stdout: No
 /** The closing result event, bound to what the run knows when it ends (what was applied, the release). */
 export function resultReporter(now: () => { applied?: string[]; release: NonNullable<ResultEvent['release']> }) {
   return (status: ResultEvent['status'], exitCode: number, checks: Check[], error?: Error): ResultEvent => resultEvent(status, exitCode, checks, { ...now(), error });
+}
+
+/** A document on stdout: indented for json, one line for ndjson. */
+export function writeJson(out: NodeJS.WritableStream, output: Exclude<RunOutput, 'text'>, doc: object): void {
+  out.write(output === 'ndjson' ? `${JSON.stringify(doc)}\n` : `${JSON.stringify(doc, null, 2)}\n`);
+}
+
+/**
+ * What install and upgrade print on stdout when they fail or are interrupted (the error itself
+ * goes to stderr): the result document (json, ndjson), or the checks that ran (text).
+ */
+export function writeFailure(output: RunOutput, io: { stdout: NodeJS.WritableStream; env: NodeJS.ProcessEnv }, result: ResultEvent): void {
+  if (output !== 'text') writeJson(io.stdout, output, result);
+  else if (result.checks.length) io.stdout.write(renderText(summarize(result.checks), { color: useColor(io.stdout, io.env) }));
 }

@@ -12,6 +12,7 @@ import type { ServerVersion } from '../kube/types.js';
 import { kubernetesSupported, MIN_KUBERNETES_TEXT } from '../chart/facts.js';
 import { BINDING_ID, PERMISSIONS_ID, workloadIdentityOf } from '../probes/gcp-identity.js';
 import type { GcpProbeOptions } from '../probes/gcp.js';
+import type { Emit, InstallEvent } from './events.js';
 
 const DOC = 'https://github.com/bucketeer-io/bucketeer-install#install';
 
@@ -206,6 +207,30 @@ function clusterChecks(o: PreflightOptions, result: PreflightResult, request: ()
       },
     },
   ];
+}
+
+/**
+ * The preflight step of install and upgrade: announced, run, and asserted. When a fatal check
+ * fails, a 'failed' event names the first failed check before the EnvironmentError (exit 3) is
+ * thrown, so both commands print and fail the same way for the same checks. The caller emits
+ * `preflightFinished` once whatever else it checks read-only has passed too.
+ */
+export async function preflightStep(o: PreflightOptions, emit: Emit): Promise<PreflightResult & { helm: HelmInfo }> {
+  emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
+  const pre = await runInstallPreflight(o);
+  try {
+    assertPreflight(pre);
+  } catch (e) {
+    const failed = pre.checks.find((c) => c.status === 'fail');
+    emit({ type: 'failed', step: 'preflight', resource: failed?.title, reason: failed?.detail ?? (e as Error).message });
+    throw e;
+  }
+  return pre;
+}
+
+/** The preflight step's end: the helm and Kubernetes versions found. */
+export function preflightFinished(pre: PreflightResult & { helm: HelmInfo }): InstallEvent {
+  return { type: 'step-finished', step: 'preflight', detail: `helm ${pre.helm.version}, Kubernetes ${pre.serverVersion?.gitVersion}` };
 }
 
 /** Throws the first failure as an EnvironmentError (all failures listed when there are several). */

@@ -1,4 +1,4 @@
-// The install from answers: preflight, then the steps, with output as text or ndjson, a
+// The install from answers: preflight, then the steps, with output as text, json or ndjson, a
 // confirmation on a terminal, and Ctrl-C handling. `executeInstall` is the engine without any
 // terminal concerns (the wizard's InstallEngine port calls it); `runInstall` adds the output,
 // the confirmation and Ctrl-C (all given by the caller through ServiceIO).
@@ -18,8 +18,8 @@ import { KubeClient } from '../kube/client.js';
 import { DEFAULT_TIMEOUT_MS } from '../settings.js';
 import { runSteps, type InstallContext, type Step } from './engine.js';
 import { createRunContext, localSecretSources, resolveRunSecrets, runSecretSources } from './context.js';
-import { progressFor, resultReporter, type Emit, type InstallEvent } from './events.js';
-import { assertPreflight, runInstallPreflight, type PreflightResult } from './preflight.js';
+import { progressFor, resultReporter, writeFailure, writeJson, type Emit, type InstallEvent, type RunOutput } from './events.js';
+import { preflightFinished, preflightStep, type PreflightResult } from './preflight.js';
 import { withoutSecretEnv } from './child-env.js';
 import { withLeftovers } from './leftovers.js';
 import { releaseLockOf } from './lock.js';
@@ -105,7 +105,6 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
   try {
     const namespace = o.answers.kubernetes.namespace;
     const keysInAdvance = generateKeysInAdvance(o.answers);
-    o.emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
     const secretSources = runSecretSources(sources, kube, namespace, o.signal);
     // Reading the chart needs only helm: it runs beside the cluster checks, and its outcome is
     // looked at after them, in the order it always had. A failed preflight stops it.
@@ -116,18 +115,10 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
       (helm) => resolveChartVersion({ helm, env: childEnv }, o.answers.release.chart, o.answers.release.version, chartRead.signal).then(() => undefined, (e: unknown) => e ?? new Error('chart read failed')),
       () => undefined, // no usable helm: the preflight says so
     );
-    const pre = await runInstallPreflight({ kube, env: childEnv, namespace, requestTimeoutMs: Math.min(10_000, timeoutMs), signal: o.signal, answers: o.answers, secretSources }).catch((e: unknown) => {
+    const pre = await preflightStep({ kube, env: childEnv, namespace, requestTimeoutMs: Math.min(10_000, timeoutMs), signal: o.signal, answers: o.answers, secretSources }, o.emit).catch((e: unknown) => {
       stopChartRead();
       throw e;
     });
-    try {
-      assertPreflight(pre);
-    } catch (e) {
-      stopChartRead();
-      const failed = pre.checks.find((c) => c.status === 'fail');
-      o.emit({ type: 'failed', step: 'preflight', resource: failed?.title, reason: failed?.detail ?? (e as Error).message });
-      throw e;
-    }
     // Everything else that can be checked read-only, before the first write: the secrets resolve
     // and are safe for the chart's templates (building the plan validates them), and the chart can
     // be fetched at that version.
@@ -145,7 +136,7 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
     } finally {
       o.signal.removeEventListener('abort', stopChartRead);
     }
-    o.emit({ type: 'step-finished', step: 'preflight', detail: `helm ${pre.helm!.version}, Kubernetes ${pre.serverVersion?.gitVersion}` });
+    o.emit(preflightFinished(pre));
     const ctx = createRunContext({
       answers: o.answers,
       answersPath: o.answersPath,
@@ -153,7 +144,7 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
       env: o.env,
       childEnv,
       kube,
-      helm: pre.helm!,
+      helm: pre.helm,
       inlineSecrets,
       signal: o.signal,
       timeoutMs,
@@ -246,14 +237,12 @@ export function installEngine(opts: InstallEngineOptions) {
   };
 }
 
-export type InstallOutput = 'text' | 'ndjson' | 'json';
-
 /** The non-interactive install, every setting resolved (src/commands/install.ts parses the flags). */
 export interface InstallRunOptions {
   answers: Answers;
   /** Absolute path of the answers file: {file: ...} secret refs resolve relative to it. */
   answersPath: string;
-  output: InstallOutput;
+  output: RunOutput;
   timeoutMs: number;
   healthWindowMs: number;
   /** Confirm without asking. */
@@ -353,14 +342,7 @@ export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<n
     if (interrupted && !(err instanceof CancelledAtPrompt)) error = await interruptedError(ctxRef, currentStep, interrupt.received());
     // At the prompt nothing was changed; a SIGTERM there still exits as SIGTERM does.
     else if (err instanceof CancelledAtPrompt && interrupt.received()) error = new Interrupted(err.message, err.hint, signalExitCode(interrupt.received()));
-    const code = exitCodeOf(error);
-    if (mode !== 'text') {
-      const checks = ctxRef?.state.checks ?? [];
-      const r = result(interrupted ? 'interrupted' : 'failed', code, checks, error);
-      io.stdout.write(mode === 'ndjson' ? `${JSON.stringify(r)}\n` : `${JSON.stringify(r, null, 2)}\n`);
-    } else if (ctxRef?.state.checks?.length) {
-      io.stdout.write(renderText(summarize(ctxRef.state.checks), { color: useColor(io.stdout, io.env) }));
-    }
+    writeFailure(mode, io, result(interrupted ? 'interrupted' : 'failed', exitCodeOf(error), ctxRef?.state.checks ?? [], error));
     throw error;
   } finally {
     interrupt.dispose();
@@ -369,7 +351,8 @@ export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<n
   if (outcome.preview) {
     text?.stop();
     const { formatInstallPreview } = await import('./dry-run.js');
-    io.stdout.write(mode === 'text' ? formatInstallPreview(outcome.preview) : mode === 'ndjson' ? `${JSON.stringify(outcome.preview)}\n` : `${JSON.stringify(outcome.preview, null, 2)}\n`);
+    if (mode === 'text') io.stdout.write(formatInstallPreview(outcome.preview));
+    else writeJson(io.stdout, mode, outcome.preview);
     return 0;
   }
   const checks = outcome.checks;
@@ -389,8 +372,7 @@ export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<n
       ].join('\n') + (outcome.ctx?.state.bootstrap?.result || outcome.ctx?.state.bootstrap?.unreachable ? '\n' : ''),
     );
   } else {
-    const r = result('ok', 0, checks);
-    io.stdout.write(mode === 'ndjson' ? `${JSON.stringify(r)}\n` : `${JSON.stringify(r, null, 2)}\n`);
+    writeJson(io.stdout, mode, result('ok', 0, checks));
   }
   return 0;
 }

@@ -12,10 +12,10 @@ import type { ServiceIO } from '../io.js';
 import { helmTemplate } from '../helm/template.js';
 import { smokeStep, smokeSummary } from '../bootstrap/steps.js';
 import { StepFailed, runSteps, type InstallContext, type Step, type StepList } from '../install/engine.js';
-import { progressFor, resultReporter, type Emit } from '../install/events.js';
+import { progressFor, resultReporter, writeFailure, writeJson, type Emit, type ResultEvent, type RunOutput } from '../install/events.js';
 import { installPrepareLanes } from '../install/prepare.js';
 import type { PrepareStepName } from '../prepare/types.js';
-import { assertPreflight, runInstallPreflight } from '../install/preflight.js';
+import { preflightFinished, preflightStep } from '../install/preflight.js';
 import { helmGetValues, helmRollback, lastGoodRevision, PENDING, releaseHistory, type HelmTarget, type HistoryEntry } from '../install/release.js';
 import { checkLocalSecretRefs } from '../install/run.js';
 import { createRunContext, localSecretSources, resolveRunSecrets, runSecretSources, STORED_ANSWERS } from '../install/context.js';
@@ -67,7 +67,7 @@ export interface UpgradeOptions {
   skipSmoke: boolean;
   timeoutMs: number;
   healthWindowMs: number;
-  output: 'text' | 'ndjson';
+  output: RunOutput;
 }
 
 /** Sentinel secrets: the leaves that differ from the masked plan are the secret-bearing paths. */
@@ -125,6 +125,22 @@ function describePlan(p: UpgradePlan, context: string): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** The plan as data: ndjson's `plan` line, the `plan` of json's document. Values are the masked diff the text shows. */
+function planData(p: UpgradePlan) {
+  return {
+    release: p.release,
+    namespace: p.namespace,
+    fromRevision: p.good.revision,
+    fromChartVersion: p.deployedChartVersion,
+    toChartVersion: p.newChartVersion,
+    pending: p.pending ? { revision: p.pending.revision, status: p.pending.status } : undefined,
+    values: p.valueChanges,
+    resources: p.resources,
+    restart: [...p.restarts.keys()],
+  };
+}
+type PlanData = ReturnType<typeof planData>;
 
 interface Session {
   kube: KubeClient;
@@ -281,19 +297,13 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
     applied: ctx?.applied,
     release: { name: release, namespace, revision: ctx?.state.revision, chartVersion: plan?.answers.release.version ?? '' },
   }));
+  // json prints one document: the result, with the plan once it was built (ndjson printed it as its own line).
+  const withPlan = (r: ResultEvent): ResultEvent | (ResultEvent & { plan: PlanData }) => (flags.output === 'json' && plan ? { ...r, plan: planData(plan) } : r);
   try {
-    emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
-    const pre = await runInstallPreflight({ kube, env: childEnv, namespace, requestTimeoutMs: Math.min(10_000, flags.timeoutMs), signal: interrupt.signal });
-    try {
-      assertPreflight(pre);
-    } catch (e) {
-      const failed = pre.checks.find((c) => c.status === 'fail');
-      emit({ type: 'failed', step: 'preflight', resource: failed?.title, reason: failed?.detail ?? (e as Error).message });
-      throw e;
-    }
-    emit({ type: 'step-finished', step: 'preflight', detail: `helm ${pre.helm!.version}, Kubernetes ${pre.serverVersion?.gitVersion}` });
+    const pre = await preflightStep({ kube, env: childEnv, namespace, requestTimeoutMs: Math.min(10_000, flags.timeoutMs), signal: interrupt.signal }, emit);
+    emit(preflightFinished(pre));
     const kubeArgs = kube.helmKubeArgs();
-    const t: HelmTarget = { helm: pre.helm!, env: childEnv, release, namespace, kubeArgs };
+    const t: HelmTarget = { helm: pre.helm, env: childEnv, release, namespace, kubeArgs };
 
     emit({ type: 'step-started', step: 'plan', title: 'Read the deployed release and build the new plan' });
     plan = await planUpgrade({ kube, t, flags, env: cmd.env, cwd: cmd.cwd, signal: interrupt.signal });
@@ -301,26 +311,13 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
     emit({ type: 'step-finished', step: 'plan', detail: `${plan.valueChanges.length} value changes, ${plan.resources.added.length + plan.resources.removed.length + plan.resources.changed.length} resource changes` });
     text?.stop();
     if (flags.output === 'text') cmd.stdout.write(describePlan(plan, kube.context));
-    else {
-      cmd.stdout.write(
-        `${JSON.stringify({
-          type: 'plan',
-          release,
-          namespace,
-          fromRevision: plan.good.revision,
-          fromChartVersion: plan.deployedChartVersion,
-          toChartVersion: plan.newChartVersion,
-          pending: plan.pending ? { revision: plan.pending.revision, status: plan.pending.status } : undefined,
-          values: plan.valueChanges,
-          resources: plan.resources,
-          restart: [...plan.restarts.keys()],
-        })}\n`,
-      );
-    }
+    else if (flags.output === 'ndjson') writeJson(cmd.stdout, 'ndjson', { type: 'plan', ...planData(plan) });
+    // json: the plan is part of the document at the end; the prompt shows it as text.
+    else if (!flags.yes && !flags.dryRun) cmd.stderr.write(describePlan(plan, kube.context));
     if (flags.dryRun) {
       // Everything so far only read: helm history/get, the stored answers, helm template.
       if (flags.output === 'text') cmd.stdout.write(`\nDry run: nothing was changed. Apply with: bucketeer-install upgrade ${dryRunReplay(flags)}\n`);
-      else cmd.stdout.write(`${JSON.stringify({ ...result('ok', 0, []), dryRun: true })}\n`);
+      else writeJson(cmd.stdout, flags.output, { ...withPlan(result('ok', 0, [])), dryRun: true });
       return 0;
     }
     if (!flags.yes) {
@@ -334,7 +331,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
       env: cmd.env,
       childEnv: t.env,
       kube,
-      helm: pre.helm!,
+      helm: pre.helm,
       inlineSecrets: plan.inlineSecrets,
       signal: interrupt.signal,
       timeoutMs: flags.timeoutMs,
@@ -366,8 +363,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
       // At the prompt nothing was changed; a SIGTERM there still exits as SIGTERM does.
       error = new Interrupted(err.message, err.hint, signalExitCode(interrupt.received()));
     }
-    if (flags.output === 'ndjson') cmd.stdout.write(`${JSON.stringify(result(interrupted ? 'interrupted' : 'failed', exitCodeOf(error), ctx?.state.checks ?? [], error))}\n`);
-    else if (ctx?.state.checks?.length) cmd.stdout.write(renderText(summarize(ctx.state.checks), { color: useColor(cmd.stdout, cmd.env) }));
+    writeFailure(flags.output, cmd, withPlan(result(interrupted ? 'interrupted' : 'failed', exitCodeOf(error), ctx?.state.checks ?? [], error)));
     throw error;
   } finally {
     await releaseLockOf(ctx);
@@ -392,7 +388,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
         .join('\n'),
     );
   } else {
-    cmd.stdout.write(`${JSON.stringify(result('ok', 0, checks))}\n`);
+    writeJson(cmd.stdout, flags.output, withPlan(result('ok', 0, checks)));
   }
   return 0;
 }

@@ -1,6 +1,6 @@
 // install on a terminal without --yes: the plan summary, then "Continue? [y/N]". Anything but y
 // changes nothing (exit 2); Ctrl-C at the prompt exits 130 and changes nothing, SIGTERM 143; y installs.
-// upgrade asks the same way after its diff.
+// upgrade asks the same way after its diff (on stderr with -o json, whose stdout is one document).
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTerm, stopTerms, TMUX, type Term } from '../helpers/terminal.js';
 import { fixtureChart, helm, helmHistory, installArgs, runInstall, useHarness } from './helpers.js';
@@ -79,6 +79,18 @@ describe.skipIf(!helm || !TMUX)('install asks before changing the cluster (real 
     t.keys('n', 'Enter');
     expect(await t.exitCode()).toBe(2);
     expect(t.capture()).toContain('upgrade cancelled; nothing was changed');
+    expect((await helmHistory(h, ns))?.map((r) => r.revision)).toEqual([1]);
+
+    // -o json keeps stdout for its one document: the diff asked about is shown as text first.
+    const json = startTerm({ args: [...args, '-o', 'json'], env: env() });
+    const screen = await json.waitFor('Apply this upgrade? [y/N]');
+    expect(screen).toContain(`Upgrade of release bucketeer in namespace ${ns}`);
+    expect(screen).toMatch(/Values \(\d+ changes?; secrets masked\)/);
+    json.keys('n', 'Enter');
+    expect(await json.exitCode()).toBe(2);
+    // The end of the document (the screen holds its last lines): the error, then the plan.
+    expect(json.capture()).toContain('"message": "upgrade cancelled; nothing was changed"');
+    expect(json.capture()).toContain('"fromRevision": 1');
     expect((await helmHistory(h, ns))?.map((r) => r.revision)).toEqual([1]);
   });
 });

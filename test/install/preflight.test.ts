@@ -1,10 +1,11 @@
-// Preflight: exit 3 with one line of cause and the fixing command, fast, and nothing created.
+// Preflight: exit 3 with one line of cause and the fixing command, fast, and nothing created;
+// upgrade runs the same preflight step and stops the same way.
 import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kubeconfigYaml } from '../kubesim/server.js';
-import { helm, runInstall, useHarness } from './helpers.js';
+import { fixtureChart, helm, runInstall, startCli, useHarness } from './helpers.js';
 
 /** A loopback port nobody listens on. */
 async function closedPort(): Promise<number> {
@@ -62,6 +63,32 @@ describe.skipIf(!helm)('install: preflight', () => {
     } finally {
       h.sim.clearFaults();
     }
+  });
+
+  it('upgrade stops on the same failed check as install: the same failed line, error and exit code, in text and -o json', async () => {
+    const ns = 'pre-same';
+    const upgrade = (extra: string[]) =>
+      startCli(['upgrade', '--yes', '--chart', fixtureChart, '--kube-context', 'kubesim', '--kubeconfig', h.sim.kubeconfigPath, '--namespace', ns, ...extra], h.env).done;
+    /** The preflight lines of stderr: its failed event and the error with its hint. */
+    const preflightLines = (stderr: string) => stderr.split('\n').filter((l) => /preflight|Preflight|rolebinding/.test(l));
+    h.sim.setFault('rbac/deny=patch:deployments');
+    try {
+      const [install, up] = await Promise.all([runInstall(h, { namespace: ns }), upgrade([])]);
+      expect(install.code).toBe(3);
+      expect(up.code).toBe(3);
+      expect(preflightLines(install.stderr)).toContainEqual(expect.stringMatching(/^✗ Preflight: permissions: context kubesim may not patch deployments in namespace pre-same$/));
+      expect(preflightLines(up.stderr)).toEqual(preflightLines(install.stderr));
+
+      const [installJson, upJson] = await Promise.all([runInstall(h, { namespace: ns, extra: ['-o', 'json'] }), upgrade(['-o', 'json'])]);
+      const [a, b] = [JSON.parse(installJson.stdout), JSON.parse(upJson.stdout)];
+      expect(a).toMatchObject({ type: 'result', status: 'failed', exitCode: 3, error: { message: expect.stringContaining('preflight: permissions: context kubesim may not patch deployments'), hint: expect.stringContaining('kubectl create rolebinding') } });
+      expect(b.error).toEqual(a.error);
+      expect(b).toMatchObject({ type: 'result', status: 'failed', exitCode: 3, applied: [] });
+      expect(upJson.code).toBe(3);
+    } finally {
+      h.sim.clearFaults();
+    }
+    expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
   });
 
   it('an unknown context: exit 3 listing the contexts the kubeconfig has', async () => {

@@ -127,6 +127,56 @@ describe.skipIf(!helm)('upgrade', () => {
     expect(h.sim.objects.get('deployment', ns, 'api')!.spec.template.metadata.annotations?.['bucketeer.io/restartedAt']).toBeUndefined();
   });
 
+  /** Every value of the Secrets in the namespace (helm's own release records aside): none may be printed. */
+  const clusterSecretValues = (ns: string) =>
+    h.sim.objects
+      .list('secret', ns)
+      .filter((s) => !s.metadata.name.startsWith('sh.helm.release.'))
+      .flatMap((s) => Object.values((s.data ?? {}) as Record<string, string>).map((v) => Buffer.from(v, 'base64').toString('utf8')))
+      .filter((v) => v.length >= 12);
+
+  it('-o json: one document with the plan (secrets masked as the text diff masks them), the checks and the result; --dry-run -o json too, changing nothing', async () => {
+    const ns = 'up-json';
+    { const i = await runInstall(h, { namespace: ns }); expect(i.code, i.stderr).toBe(0); }
+    const email = answersFile('email-json', (a) => (a.auth.demoSignIn.email = 'json@example.com'));
+    const env = { BUCKETEER_DEMO_PASSWORD: 'rotated-demo-pass-for-json' };
+    const secrets = [env.BUCKETEER_DEMO_PASSWORD, ...Object.values(SECRET_ENV), ...clusterSecretValues(ns)];
+    expect(secrets.length).toBeGreaterThan(Object.keys(SECRET_ENV).length + 1); // the generated Secrets were read
+
+    const dry = await upgrade(ns, ['--answers', email, '--dry-run', '-o', 'json'], env);
+    expect(dry.code, dry.stderr).toBe(0);
+    const planned = JSON.parse(dry.stdout);
+    expect(planned).toMatchObject({ type: 'result', status: 'ok', exitCode: 0, dryRun: true, applied: [], release: { name: 'bucketeer', namespace: ns } });
+    expect(planned.plan).toMatchObject({ release: 'bucketeer', namespace: ns, fromRevision: 1, restart: ['web'] });
+    expect(planned.plan.values).toContainEqual({ path: 'web.oauth.demoSignIn.email', kind: 'changed', before: 'admin@example.com', after: 'json@example.com' });
+    expect(planned.plan.values).toContainEqual({ path: 'web.oauth.demoSignIn.password', kind: 'changed', before: '********', after: '********' });
+    // The text diff lists the same changes with the same masks.
+    const text = await upgrade(ns, ['--answers', email, '--dry-run'], env);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`Values (${planned.plan.values.length} change`);
+    expect(text.stdout).toContain('~ web.oauth.demoSignIn.password: "********" -> "********"');
+    for (const out of [dry.stdout, dry.stderr, text.stdout]) for (const v of secrets) expect(out).not.toContain(v);
+    expect((await helmHistory(h, ns))?.map((x) => x.revision)).toEqual([1]);
+
+    const r = await upgrade(ns, ['--answers', email, '-o', 'json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout); // the whole of stdout is the one document
+    expect(doc).toMatchObject({ type: 'result', status: 'ok', exitCode: 0, release: { name: 'bucketeer', namespace: ns, revision: 2 } });
+    expect(doc.dryRun).toBeUndefined();
+    expect(doc.plan.values).toEqual(planned.plan.values);
+    expect(doc.applied).toEqual(expect.arrayContaining([expect.stringMatching(/^Deployment web restarted/)]));
+    const ids = doc.checks.map((c: { id: string }) => c.id);
+    expect(ids).toEqual(expect.arrayContaining(['health.migration', 'health.deployment.web', 'health.deployment.api']));
+    expect(doc.checks.filter((c: { status: string }) => c.status === 'fail')).toEqual([]);
+    // Progress went to stderr as plain lines, as install's does with -o json.
+    expect(r.stderr).toMatch(/^• Preflight$/m);
+    expect(r.stderr).toMatch(/^✓ Preflight \(helm v\S+, Kubernetes v\S+\)$/m);
+    for (const v of [...secrets, ...clusterSecretValues(ns)]) {
+      expect(r.stdout).not.toContain(v);
+      expect(r.stderr).not.toContain(v);
+    }
+  });
+
   it('a failing upgrade (api crashloops) exits 1 naming the resource; the release is back at the last good revision, stored answers unchanged', async () => {
     const ns = 'up-fail';
     { const i = await runInstall(h, { namespace: ns }); expect(i.code, i.stderr).toBe(0); }
