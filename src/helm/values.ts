@@ -1,7 +1,7 @@
 // The values document helm reads on standard input (`--values -`). Secrets never go through a
 // file: a file in the temp folder would outlive a kill -9 of the installer.
 import { stringify } from 'yaml';
-import { deepMerge } from '../upgrade/diff.js';
+import { deepMerge } from '../util/value-tree.js';
 
 /**
  * One YAML document: the masked values with the secret overlay on top. Helm merges several

@@ -6,7 +6,7 @@ import { chartArgs, type HelmInfo } from '../helm/binary.js';
 import { withImagePostRenderer } from '../helm/post-renderer.js';
 import { valuesDocument } from '../helm/values.js';
 import type { ImagePolicy } from '../images/post-render.js';
-import { exec, type ExecResult } from '../util/exec.js';
+import { exec, lastErrorLine, type ExecResult } from '../util/exec.js';
 
 export interface HelmTarget {
   helm: HelmInfo;
@@ -30,16 +30,12 @@ export const PENDING = ['pending-install', 'pending-upgrade', 'pending-rollback'
 
 const target = (t: HelmTarget) => ['--namespace', t.namespace, ...t.kubeArgs];
 
-function lastLine(res: ExecResult): string {
-  return (res.stderr || res.stdout).trim().split('\n').filter(Boolean).pop()?.replace(/^Error: /, '') ?? `exit ${res.exitCode}`;
-}
-
 /** The release's revisions, oldest first; [] when there is no such release. */
 export async function releaseHistory(t: HelmTarget, opts: { signal?: AbortSignal } = {}): Promise<HistoryEntry[]> {
   const res = await exec(t.helm.bin, ['history', t.release, ...target(t), '--max', '256', '-o', 'json'], { env: t.env, timeoutMs: 60_000, signal: opts.signal });
   if (res.exitCode !== 0) {
     if (/release: not found|not found/i.test(res.stderr)) return [];
-    throw new EnvironmentError(`helm history ${t.release} failed: ${lastLine(res)}`, `run it yourself to see more: helm history ${t.release} -n ${t.namespace}`);
+    throw new EnvironmentError(`helm history ${t.release} failed: ${lastErrorLine(res)}`, `run it yourself to see more: helm history ${t.release} -n ${t.namespace}`);
   }
   const parsed = JSON.parse(res.stdout || '[]') as HistoryEntry[];
   return parsed.sort((a, b) => a.revision - b.revision);
@@ -55,7 +51,7 @@ export async function helmRollback(t: HelmTarget, revision: number, opts: { time
   const res = await exec(t.helm.bin, ['rollback', t.release, String(revision), ...target(t), '--wait', '--timeout', `${Math.ceil(opts.timeoutMs / 1000)}s`], { env: t.env, timeoutMs: opts.timeoutMs + 30_000, signal: opts.signal });
   if (opts.signal?.aborted) throw new Interrupted();
   if (res.exitCode !== 0) {
-    throw new OperationFailed(`helm rollback ${t.release} ${revision} failed: ${lastLine(res)}`, `run it yourself to see more: helm rollback ${t.release} ${revision} -n ${t.namespace}`);
+    throw new OperationFailed(`helm rollback ${t.release} ${revision} failed: ${lastErrorLine(res)}`, `run it yourself to see more: helm rollback ${t.release} ${revision} -n ${t.namespace}`);
   }
 }
 
@@ -63,7 +59,7 @@ export async function helmUninstall(t: HelmTarget, opts: { timeoutMs: number; si
   const res = await exec(t.helm.bin, ['uninstall', t.release, ...target(t), '--wait', '--timeout', `${Math.ceil(opts.timeoutMs / 1000)}s`], { env: t.env, timeoutMs: opts.timeoutMs + 30_000, signal: opts.signal });
   if (opts.signal?.aborted) throw new Interrupted();
   if (res.exitCode !== 0 && !/not found/i.test(res.stderr)) {
-    throw new OperationFailed(`helm uninstall ${t.release} failed: ${lastLine(res)}`, `run it yourself to see more: helm uninstall ${t.release} -n ${t.namespace}`);
+    throw new OperationFailed(`helm uninstall ${t.release} failed: ${lastErrorLine(res)}`, `run it yourself to see more: helm uninstall ${t.release} -n ${t.namespace}`);
   }
 }
 
@@ -147,6 +143,6 @@ export async function helmUpgradeInstall(t: HelmTarget, o: UpgradeInstallOptions
 export async function helmGetValues(t: HelmTarget, opts: { all?: boolean; revision?: number; signal?: AbortSignal } = {}): Promise<Record<string, unknown>> {
   const args = ['get', 'values', t.release, ...target(t), '-o', 'json', ...(opts.all ? ['--all'] : []), ...(opts.revision ? ['--revision', String(opts.revision)] : [])];
   const res = await exec(t.helm.bin, args, { env: t.env, timeoutMs: 60_000, signal: opts.signal });
-  if (res.exitCode !== 0) throw new OperationFailed(`helm get values ${t.release} failed: ${lastLine(res)}`, `run it yourself to see more: helm get values ${t.release} -n ${t.namespace}`);
+  if (res.exitCode !== 0) throw new OperationFailed(`helm get values ${t.release} failed: ${lastErrorLine(res)}`, `run it yourself to see more: helm get values ${t.release} -n ${t.namespace}`);
   return (JSON.parse(res.stdout || '{}') ?? {}) as Record<string, unknown>;
 }

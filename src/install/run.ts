@@ -12,7 +12,7 @@ import { CancelledAtPrompt, CliError, Interrupted, UsageError, exitCodeOf, signa
 import type { ServiceIO } from '../io.js';
 import type { PrepareStepName } from '../prepare/types.js';
 import { buildPlan } from '../plan/index.js';
-import { resolveChartVersion } from '../upgrade/helm.js';
+import { resolveChartVersion } from '../helm/chart.js';
 import { detectHelm } from '../helm/binary.js';
 import { KubeClient } from '../kube/client.js';
 import { DEFAULT_TIMEOUT_MS } from '../settings.js';

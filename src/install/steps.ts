@@ -18,7 +18,7 @@ import { keepDeployedWarehouse, refuseFewerPartitions, refuseWarehouseInMigratio
 import { helmGetValues, helmUpgradeInstall, lastGoodRevision, PENDING, recoverPendingRelease, releaseHistory, type HelmTarget } from './release.js';
 import { readStoredAnswers, writeStoredAnswers, type StoredAnswers } from './stored-answers.js';
 import { lockStep } from './lock.js';
-import { deepMerge, handSetValues } from '../upgrade/diff.js';
+import { deepMerge, handSetValues } from '../util/value-tree.js';
 
 const MANAGED_LABELS = { 'app.kubernetes.io/managed-by': 'bucketeer-install' };
 

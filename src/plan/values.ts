@@ -3,6 +3,7 @@
 // subchart defaults that disagree, inline values the chart quotes without escaping.
 import { mysqlWarehouseDatabase, type Answers } from '../answers/schema.js';
 import { imageValues } from './images.js';
+import type { Values } from '../util/value-tree.js';
 import { UsageError } from '../errors.js';
 import { SIZING, type ContainerResources } from './sizing.js';
 import { ON_DEMAND_SUBSCRIBERS, SUBSCRIBERS, TOPICS } from './topics.js';
@@ -117,7 +118,7 @@ export function migrationDbUrl(user: string, password: string, host: string, por
 
 const resources = (r: ContainerResources) => ({ requests: { ...r.requests }, limits: { ...r.limits } });
 
-export type Values = Record<string, unknown>;
+export type { Values };
 
 export function planValues(answers: Answers, secrets: InlineSecrets): Values {
   return mergeValues(serviceValues(answers, secrets), imageValues(answers));

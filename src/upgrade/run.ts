@@ -32,18 +32,10 @@ import { keepDeployedWarehouse, refuseFewerPartitions } from '../install/guards.
 import { withoutSecretEnv } from '../install/child-env.js';
 import { lockStep, releaseLockOf } from '../install/lock.js';
 import { chartVersionOf, isDowngrade } from '../util/versions.js';
-import {
-  deepMerge,
-  deploymentsToRestart,
-  diffResources,
-  diffValues,
-  formatValueChanges,
-  leafPaths,
-  parseManifest,
-  type ResourceDiff,
-  type ValueChange,
-} from './diff.js';
-import { deployedManifest, resolveChartVersion } from './helm.js';
+import { deploymentsToRestart, diffResources, diffValues, formatValueChanges, parseManifest, type ResourceDiff, type ValueChange } from './diff.js';
+import { deepMerge, leafPaths } from '../util/value-tree.js';
+import { resolveChartVersion } from '../helm/chart.js';
+import { deployedManifest } from './helm.js';
 
 export { RESTART_ANNOTATION };
 

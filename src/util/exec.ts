@@ -8,6 +8,11 @@ export interface ExecResult {
   exitCode: number;
 }
 
+/** The last line a failed command printed (stderr, else stdout), without helm's `Error: ` prefix. */
+export function lastErrorLine(res: ExecResult): string {
+  return (res.stderr || res.stdout).trim().split('\n').filter(Boolean).pop()?.replace(/^Error: /, '') ?? `exit ${res.exitCode}`;
+}
+
 export interface ExecOptions {
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;

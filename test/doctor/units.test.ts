@@ -10,7 +10,8 @@ import { demoSignInChecks, inlineSecretsCheck, subchartFullname, valuesChecks } 
 import { buildPlan, type PlanOptions } from '../../src/plan/index.js';
 import { generateOAuthKey, generateServiceCert, signServiceToken } from '../../src/plan/material.js';
 import { MASK } from '../../src/plan/values.js';
-import { deploymentsToRestart, diffResources, diffValues, handSetValues, maskPaths, parseManifest } from '../../src/upgrade/diff.js';
+import { deploymentsToRestart, diffResources, diffValues, maskPaths, parseManifest } from '../../src/upgrade/diff.js';
+import { handSetValues } from '../../src/util/value-tree.js';
 import { secretValuePaths } from '../../src/upgrade/run.js';
 import { answers, redisMissing, startRedis, type Peer } from '../prepare/peers.js';
 

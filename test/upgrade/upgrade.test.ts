@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runCli } from '../helpers/cli.js';
 import { example, leavePendingUpgrade, fixtureChart, helm, helmHistory, helmJson, ndjson, runInstall, SECRET_ENV, startCli, useHarness } from '../install/helpers.js';
-import { flatten } from '../../src/upgrade/diff.js';
+import { flatten } from '../../src/util/value-tree.js';
 
 describe.skipIf(!helm)('upgrade', () => {
   const h = useHarness();
