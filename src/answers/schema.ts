@@ -8,6 +8,19 @@ import { PLATFORM_IDS, PLATFORMS, platformById, type AnswersBlock } from '../pla
 
 export { CHART_REF, CHART_VERSION };
 
+/**
+ * Defaults the schema fills in that the wizard also offers as its initial answers, each written
+ * once here. The Postgres warehouse's database and user have no default; the wizard suggests the
+ * MySQL ones for them.
+ */
+export const ANSWER_DEFAULTS = {
+  database: { port: 3306, name: 'bucketeer', user: 'bucketeer', storage: '20Gi' },
+  redis: { storage: '10Gi' },
+  messaging: { partitions: 16 },
+  postgresWarehouse: { port: 5432 },
+  bootstrap: { organization: { name: 'Bucketeer' }, project: { name: 'Default Project' }, environments: ['development', 'production'] },
+} as const;
+
 // RFC 1123 label: what Kubernetes accepts for a namespace; helm's release name rule is the same
 // with a 53-character cap.
 const dnsLabel = (what: string, max = 63) =>
@@ -111,13 +124,13 @@ const Database = z
   .strictObject({
     mode: z.enum(['external', 'in-cluster']).describe('external: Cloud SQL, RDS or any MySQL 8; in-cluster: a MySQL 8 StatefulSet next to Bucketeer'),
     host: networkHost.optional().describe('required when mode is external'),
-    port: port.default(3306),
-    name: mysqlDatabaseName.default('bucketeer'),
-    user: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, { error: 'must be a MySQL user name (letters, digits, _ . -; at most 32)' }).default('bucketeer'),
+    port: port.default(ANSWER_DEFAULTS.database.port),
+    name: mysqlDatabaseName.default(ANSWER_DEFAULTS.database.name),
+    user: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, { error: 'must be a MySQL user name (letters, digits, _ . -; at most 32)' }).default(ANSWER_DEFAULTS.database.user),
     password: SecretRef.optional().describe('required when mode is external; in-cluster generates one when unset'),
     /** Atlas revision already applied; unset for a new, empty database (atlas marks the baseline applied, so a baselined empty database never gets its schema). */
     baseline: z.string().regex(/^\d{14}$/, { error: 'must be an atlas revision such as 20240626022133' }).optional(),
-    storage: z.string().regex(/^\d+(Gi|Mi|Ti)$/, { error: 'must be a size such as 20Gi' }).default('20Gi').describe('in-cluster only: PVC size'),
+    storage: z.string().regex(/^\d+(Gi|Mi|Ti)$/, { error: 'must be a size such as 20Gi' }).default(ANSWER_DEFAULTS.database.storage).describe('in-cluster only: PVC size'),
   })
   .superRefine((db, ctx) => {
     if (db.mode === 'external') {
@@ -131,7 +144,7 @@ const Redis = z
     mode: z.enum(['external', 'in-cluster']).describe('external: Memorystore, ElastiCache or any Redis >= 6.2 with maxmemory-policy noeviction'),
     addr: hostPort.optional().describe('HOST:PORT; required when mode is external'),
     clusterMode: z.boolean().default(false),
-    storage: z.string().regex(/^\d+(Gi|Mi|Ti)$/, { error: 'must be a size such as 10Gi' }).default('10Gi').describe('in-cluster only: PVC size'),
+    storage: z.string().regex(/^\d+(Gi|Mi|Ti)$/, { error: 'must be a size such as 10Gi' }).default(ANSWER_DEFAULTS.redis.storage).describe('in-cluster only: PVC size'),
   })
   .superRefine((r, ctx) => {
     if (r.mode === 'external' && !r.addr) ctx.addIssue({ code: 'custom', path: ['addr'], message: 'redis.addr is required when redis.mode is external' });
@@ -147,7 +160,7 @@ const Messaging = z
         'none: what Bucketeer v2.3.0 delivers on either backend (its publishers set no ordering keys; Redis Streams picks the partition by a hash of the message id and the subscriber pods share one consumer group). ' +
           'The others are settings for a release whose publishers set keys: per-key (google-pubsub) creates the subscriptions with enableMessageOrdering, which cannot be changed later without recreating them; per-partition (redis-stream) changes no setting.',
       ),
-    partitions: z.number().int().min(1, { error: 'must be between 1 and 256' }).max(256, { error: 'must be between 1 and 256' }).default(16),
+    partitions: z.number().int().min(1, { error: 'must be between 1 and 256' }).max(256, { error: 'must be between 1 and 256' }).default(ANSWER_DEFAULTS.messaging.partitions),
     /** Expected events per second, used to advise on ordering cost and sizing. */
     expectedEventsPerSecond: z.number().int().min(0).optional(),
   })
@@ -181,7 +194,7 @@ const Warehouse = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('postgres'),
     host: networkHost,
-    port: port.default(5432),
+    port: port.default(ANSWER_DEFAULTS.postgresWarehouse.port),
     database: z.string().min(1),
     user: z.string().min(1),
     password: SecretRef,
@@ -238,16 +251,16 @@ const Bootstrap = z.strictObject({
       name: z.string().trim().min(1).max(50, { error: 'bootstrap.organization.name is at most 50 characters' }),
       urlCode: bucketeerUrlCode('bootstrap.organization.urlCode').optional(),
     })
-    .default({ name: 'Bucketeer' }),
+    .default(() => ({ ...ANSWER_DEFAULTS.bootstrap.organization })),
   /** Owner of the organization; defaults to auth.adminEmail, then auth.demoSignIn.email. */
   ownerEmail: z.email().optional(),
   project: z
     .strictObject({ name: z.string().trim().min(1).max(50), urlCode: bucketeerUrlCode('bootstrap.project.urlCode').optional() })
-    .default({ name: 'Default Project' }),
+    .default(() => ({ ...ANSWER_DEFAULTS.bootstrap.project })),
   environments: z
     .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 _-]{0,49}$/, { error: 'an environment name is 1-50 letters, digits, spaces, _ or -' }))
     .min(1, { error: 'bootstrap.environments needs at least one environment (the smoke test uses the first)' })
-    .default(['development', 'production']),
+    .default(() => [...ANSWER_DEFAULTS.bootstrap.environments]),
 });
 
 const ExistingSecrets = z.strictObject({
@@ -283,7 +296,7 @@ export const AnswersSchema = z
     ingress: Ingress,
     auth: Auth.default({ demoSignIn: { enabled: false, organizationId: 'demo', projectId: 'demo', environmentId: 'demo', isSystemAdmin: false } }),
     existingSecrets: ExistingSecrets.default({}),
-    bootstrap: Bootstrap.default({ organization: { name: 'Bucketeer' }, project: { name: 'Default Project' }, environments: ['development', 'production'] }),
+    bootstrap: Bootstrap.default(() => ({ organization: { ...ANSWER_DEFAULTS.bootstrap.organization }, project: { ...ANSWER_DEFAULTS.bootstrap.project }, environments: [...ANSWER_DEFAULTS.bootstrap.environments] })),
     sizing: z.enum(['small', 'medium', 'large']).default('small'),
     images: Images.optional().describe('private registry or air gap: move every image to a mirror, add pull secrets'),
   })

@@ -2,7 +2,7 @@
 // are derived from those strings (buildDraft), so going back and changing the platform cannot
 // leave a stale gcp or aws block behind. Defaults come from the probes' facts and each says where
 // it came from. Pure: no React, no I/O.
-import { CHART_VERSION } from '../answers/schema.js';
+import { ANSWER_DEFAULTS, CHART_VERSION, WAREHOUSE_DB_SUFFIX } from '../answers/schema.js';
 import { deliversOrdering } from '../plan/ordering.js';
 import { assertChartSafe, DEMO_PASSWORD_PUBLIC } from '../plan/values.js';
 import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../settings.js';
@@ -13,7 +13,8 @@ import type { Sizing, WizardFact, WizardPresets } from './ports.js';
 
 export type Values = Record<string, string>;
 
-const DEFAULT_ORGANIZATION = 'Bucketeer';
+const DEFAULT_ORGANIZATION = ANSWER_DEFAULTS.bootstrap.organization.name;
+const DB = ANSWER_DEFAULTS.database;
 
 export type Section =
   | 'Platform'
@@ -131,26 +132,28 @@ export function buildDraft(v: Values, presets: WizardPresets = {}): Record<strin
   if (v['db.source'] !== undefined) {
     a.database =
       v['db.source'] === 'in-cluster'
-        ? { mode: 'in-cluster', password: secretRef(v, 'db'), storage: '20Gi' }
-        : { mode: 'external', host: v['db.host'], port: num(v['db.port']) ?? 3306, name: v['db.name'] ?? 'bucketeer', user: v['db.user'] ?? 'bucketeer', password: secretRef(v, 'db') };
+        ? { mode: 'in-cluster', password: secretRef(v, 'db'), storage: DB.storage }
+        : { mode: 'external', host: v['db.host'], port: num(v['db.port']) ?? DB.port, name: v['db.name'] ?? DB.name, user: v['db.user'] ?? DB.user, password: secretRef(v, 'db') };
   }
   if (v['redis.source'] !== undefined) {
-    a.redis = v['redis.source'] === 'in-cluster' ? { mode: 'in-cluster', storage: '10Gi' } : { mode: 'external', addr: v['redis.addr'], clusterMode: v['redis.cluster'] === 'on' };
+    a.redis = v['redis.source'] === 'in-cluster' ? { mode: 'in-cluster', storage: ANSWER_DEFAULTS.redis.storage } : { mode: 'external', addr: v['redis.addr'], clusterMode: v['redis.cluster'] === 'on' };
   }
   const backend = messagingBackend(v);
   if (v['msg.ordering'] !== undefined) {
     a.messaging = {
       backend,
       ordering: v['msg.ordering'],
-      partitions: backend === 'redis-stream' ? (num(v['msg.partitions']) ?? 16) : undefined,
+      partitions: backend === 'redis-stream' ? (num(v['msg.partitions']) ?? ANSWER_DEFAULTS.messaging.partitions) : undefined,
       expectedEventsPerSecond: num(v['msg.eps']),
     };
   }
   const wh = v['wh.type'];
-  if (wh === 'mysql') a.warehouse = { type: 'mysql' };
+  // Written only when it differs from the default, so the warehouse keeps following database.name
+  // and the saved file stays as short as the defaults allow.
+  if (wh === 'mysql') a.warehouse = { type: 'mysql', database: v['wh.mysqlDatabase'] !== mysqlWarehouseDefault(v) ? opt(v['wh.mysqlDatabase']) : undefined };
   if (wh === 'bigquery') a.warehouse = { type: 'bigquery', dataset: v['wh.dataset'], location: v['wh.location'] };
   if (wh === 'postgres') {
-    a.warehouse = { type: 'postgres', host: v['wh.host'], port: num(v['wh.port']) ?? 5432, database: v['wh.database'], user: v['wh.user'], password: secretRef(v, 'wh') };
+    a.warehouse = { type: 'postgres', host: v['wh.host'], port: num(v['wh.port']) ?? ANSWER_DEFAULTS.postgresWarehouse.port, database: v['wh.database'], user: v['wh.user'], password: secretRef(v, 'wh') };
   }
   if (v['ing.web'] !== undefined) {
     a.ingress = {
@@ -174,6 +177,9 @@ export function buildDraft(v: Values, presets: WizardPresets = {}): Record<strin
   if (v.sizing !== undefined) a.sizing = v.sizing;
   return a;
 }
+
+/** The MySQL warehouse database the schema derives when none is given: <database.name>_warehouse. */
+const mysqlWarehouseDefault = (v: Values) => `${(v['db.source'] !== 'in-cluster' && v['db.name']) || DB.name}${WAREHOUSE_DB_SUFFIX}`;
 
 export function messagingBackend(v: Values): 'google-pubsub' | 'redis-stream' {
   return platformIn(v)?.googleServices && v['msg.backend'] === 'google-pubsub' ? 'google-pubsub' : 'redis-stream';
@@ -350,7 +356,7 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
       help: ['Bucketeer keeps flags, experiments and accounts in MySQL 8.'],
       items: [
         ...dbFound,
-        { label: 'Another MySQL: enter its host', value: 'manual', hint: 'needs log_bin_trust_function_creators=1', sets: { 'db.host': '', 'db.port': '3306' } },
+        { label: 'Another MySQL: enter its host', value: 'manual', hint: 'needs log_bin_trust_function_creators=1', sets: { 'db.host': '', 'db.port': String(DB.port) } },
         { label: 'In the cluster', value: 'in-cluster', hint: 'a MySQL 8 StatefulSet with a 20Gi volume; simplest, you run the backups' },
       ],
       initial: dbFound[0]?.value ?? (chosen?.middlewareInCluster ? 'in-cluster' : 'manual'),
@@ -359,11 +365,11 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
   );
   if (v['db.source'] === 'manual') {
     qs.push(text(v, { id: 'db.host', section: 'Database', title: 'MySQL host (name or IP, no port)', path: ['database', 'host'], placeholder: '10.0.0.5' }));
-    qs.push(text(v, { id: 'db.port', section: 'Database', title: 'MySQL port', initial: '3306', path: ['database', 'port'] }));
+    qs.push(text(v, { id: 'db.port', section: 'Database', title: 'MySQL port', initial: String(DB.port), path: ['database', 'port'] }));
   }
   if (v['db.source'] !== undefined && v['db.source'] !== 'in-cluster') {
-    qs.push(text(v, { id: 'db.name', section: 'Database', title: 'Database name', initial: 'bucketeer', path: ['database', 'name'] }));
-    qs.push(text(v, { id: 'db.user', section: 'Database', title: 'MySQL user', initial: 'bucketeer', path: ['database', 'user'] }));
+    qs.push(text(v, { id: 'db.name', section: 'Database', title: 'Database name', initial: DB.name, path: ['database', 'name'] }));
+    qs.push(text(v, { id: 'db.user', section: 'Database', title: 'MySQL user', initial: DB.user, path: ['database', 'user'] }));
   }
   if (v['db.source'] !== undefined) qs.push(...secretQuestions(v, ctx, 'db', 'Database', { generate: v['db.source'] === 'in-cluster' }));
 
@@ -433,7 +439,7 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
     }),
   );
   if (backend === 'redis-stream') {
-    qs.push(text(v, { id: 'msg.partitions', section: 'Messaging', title: 'Number of stream partitions (1-256)', help: ['More partitions: more parallel consumers, more Redis memory.'], initial: '16', path: ['messaging', 'partitions'] }));
+    qs.push(text(v, { id: 'msg.partitions', section: 'Messaging', title: 'Number of stream partitions (1-256)', help: ['More partitions: more parallel consumers, more Redis memory.'], initial: String(ANSWER_DEFAULTS.messaging.partitions), path: ['messaging', 'partitions'] }));
   }
   qs.push(text(v, { id: 'msg.eps', section: 'Messaging', title: 'Expected events per second (optional)', help: ['Used to advise on ordering cost and sizing; leave empty if unknown.'], path: ['messaging', 'expectedEventsPerSecond'], optional: true, placeholder: '500' }));
 
@@ -446,6 +452,19 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
       items: offeredOn(chosen, WAREHOUSES),
     }),
   );
+  if (v['wh.type'] === 'mysql') {
+    qs.push(
+      text(v, {
+        id: 'wh.mysqlDatabase',
+        section: 'Warehouse',
+        title: 'MySQL database for the event tables',
+        help: ['On the same MySQL server, apart from the migrated schema (a first migration refuses a database that holds tables).'],
+        initial: mysqlWarehouseDefault(v),
+        source: 'the database name + _warehouse',
+        path: ['warehouse', 'database'],
+      }),
+    );
+  }
   if (v['wh.type'] === 'bigquery') {
     qs.push(text(v, { id: 'wh.dataset', section: 'Warehouse', title: 'BigQuery dataset', initial: 'bucketeer_events', source: 'suggested', path: ['warehouse', 'dataset'] }));
     const region = chosen?.wizard?.region?.(v);
@@ -453,9 +472,9 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
   }
   if (v['wh.type'] === 'postgres') {
     qs.push(text(v, { id: 'wh.host', section: 'Warehouse', title: 'Postgres host', path: ['warehouse', 'host'] }));
-    qs.push(text(v, { id: 'wh.port', section: 'Warehouse', title: 'Postgres port', initial: '5432', path: ['warehouse', 'port'] }));
-    qs.push(text(v, { id: 'wh.database', section: 'Warehouse', title: 'Postgres database', initial: 'bucketeer', path: ['warehouse', 'database'] }));
-    qs.push(text(v, { id: 'wh.user', section: 'Warehouse', title: 'Postgres user', initial: 'bucketeer', path: ['warehouse', 'user'] }));
+    qs.push(text(v, { id: 'wh.port', section: 'Warehouse', title: 'Postgres port', initial: String(ANSWER_DEFAULTS.postgresWarehouse.port), path: ['warehouse', 'port'] }));
+    qs.push(text(v, { id: 'wh.database', section: 'Warehouse', title: 'Postgres database', initial: DB.name, path: ['warehouse', 'database'] }));
+    qs.push(text(v, { id: 'wh.user', section: 'Warehouse', title: 'Postgres user', initial: DB.user, path: ['warehouse', 'user'] }));
     qs.push(...secretQuestions(v, ctx, 'wh', 'Warehouse'));
   }
 

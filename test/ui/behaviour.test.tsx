@@ -11,7 +11,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAnswers } from '../../src/answers/load.js';
 import type { WizardFact } from '../../src/ui/ports.js';
-import { cleanupAfterEach, DEMO_ORGANIZATION, DEMO_SIGN_IN, fakeEngine, fakeProbes, HOSTS, IN_CLUSTER_TO_ANALYTICS, KEY, play, startWizard, type ScriptStep, type Session } from './harness.js';
+import { cleanupAfterEach, DEMO_ORGANIZATION, DEMO_SIGN_IN, fakeEngine, fakeProbes, HOSTS, IN_CLUSTER_TO_INGRESS, KEY, play, startWizard, type ScriptStep, type Session } from './harness.js';
 
 const { tempDir, sessions } = cleanupAfterEach();
 
@@ -19,7 +19,7 @@ const KUBE: WizardFact = { kind: 'kube-context', context: 'kind-dev', platform: 
 
 /** From the first screen to the review, for a plain in-cluster install with demo sign-in. */
 const TO_REVIEW: ScriptStep[] = [
-  ...IN_CLUSTER_TO_ANALYTICS,
+  ...IN_CLUSTER_TO_INGRESS,
   ...HOSTS,
   { on: 'How will people sign in' },
   ...DEMO_SIGN_IN,

@@ -87,11 +87,15 @@ export interface ScriptStep {
   key?: string;
 }
 
+/** The MySQL warehouse's own database, as offered: the database name + _warehouse. */
+export const MYSQL_WAREHOUSE_DATABASE: readonly ScriptStep[] = [{ on: 'MySQL database for the event tables' }];
+
 /**
  * Script parts that several wizard tests walk through the same way. The in-cluster path with every
- * default taken, from the first screen to the analytics question (Redis Streams messaging).
+ * default taken, from the first screen to the ingress questions (Redis Streams messaging, the
+ * MySQL warehouse).
  */
-export const IN_CLUSTER_TO_ANALYTICS: readonly ScriptStep[] = [
+export const IN_CLUSTER_TO_INGRESS: readonly ScriptStep[] = [
   { on: 'What is already there' },
   { on: 'Where does the cluster run?' },
   { on: 'Which kubeconfig context' },
@@ -103,6 +107,7 @@ export const IN_CLUSTER_TO_ANALYTICS: readonly ScriptStep[] = [
   { on: 'Number of stream partitions' },
   { on: 'Expected events per second' },
   { on: 'Where should experiment events' },
+  ...MYSQL_WAREHOUSE_DATABASE,
 ];
 
 /** The console host typed (the API host defaults from it), TLS as offered. */

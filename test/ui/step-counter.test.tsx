@@ -9,7 +9,7 @@ vi.hoisted(() => {
 
 import { describe, expect, it } from 'vitest';
 import type { WizardFact } from '../../src/ui/ports.js';
-import { cleanupAfterEach, DEMO_ORGANIZATION, DEMO_SIGN_IN, fakeProbes, HOSTS, IN_CLUSTER_TO_ANALYTICS, KEY, startWizard, type ScriptStep, type Session } from './harness.js';
+import { cleanupAfterEach, DEMO_ORGANIZATION, DEMO_SIGN_IN, fakeProbes, HOSTS, IN_CLUSTER_TO_INGRESS, KEY, startWizard, type ScriptStep, type Session } from './harness.js';
 
 const { tempDir, sessions } = cleanupAfterEach();
 
@@ -33,7 +33,7 @@ describe('step counter', () => {
     const s = startWizard({ probes: fakeProbes([KUBE]), cwd: tempDir(), env: {} });
     sessions.push(s);
     const seen = await counters(s, [
-      ...IN_CLUSTER_TO_ANALYTICS,
+      ...IN_CLUSTER_TO_INGRESS,
       ...HOSTS,
       { on: 'How will people sign in' },
       ...DEMO_SIGN_IN,
