@@ -128,9 +128,19 @@ describe.skipIf(!helm).each(['gcp', 'aws', 'in-cluster'])('render %s against the
     expect(kinds.has('Secret/bucketeer-service-cert')).toBe(true);
     for (const o of plan.kubernetes) if (o.kind !== 'Namespace') expect(o.namespace).toBe(ns);
     expect(plan.mysql.databases).toContain('bucketeer');
+    // The chart's migration hook Job keeps atlas's revisions in database public (atlas-migration.yaml
+    // of the upstream chart: --revisions-schema public), on every profile.
+    expect(kinds.has('Job/bucketeer-migrate')).toBe(true);
+    expect(plan.mysql.databases.at(-1)).toBe('public');
+    expect(plan.mysql.tables.at(-1)).toBe('public.atlas_schema_revisions');
+    // What only some installs create says when.
+    expect(plan.kubernetes.filter((o: { when?: string }) => o.when).map((o: { kind: string; name: string; when: string }) => `${o.kind}/${o.name}: ${o.when}`)).toEqual([
+      'Secret/bucketeer-sdk-keys: bootstrap reaches Bucketeer',
+      'Job/bucketeer-bucketeer-call-*: service proxy unreachable',
+    ]);
     if (profile === 'gcp') {
       expect(kinds.has('Job/bucketeer-prepare-database')).toBe(true);
-      expect(plan.mysql).toEqual({ databases: ['bucketeer'], tables: [] });
+      expect(plan.mysql).toEqual({ databases: ['bucketeer', 'public'], tables: ['public.atlas_schema_revisions'] });
       expect(plan.bigquery).toEqual({ project: 'my-bucketeer-proj', dataset: 'bucketeer_events', location: 'asia-northeast1', tables: ['evaluation_event', 'goal_event'] });
       expect(plan.pubsub.project).toBe('my-bucketeer-proj');
       expect(plan.pubsub.topics).toContain('domain');
@@ -140,7 +150,7 @@ describe.skipIf(!helm).each(['gcp', 'aws', 'in-cluster'])('render %s against the
       }
     } else {
       // The warehouse tables never sit in the migration's database.
-      expect(plan.mysql).toEqual({ databases: ['bucketeer', 'bucketeer_warehouse'], tables: ['bucketeer_warehouse.evaluation_event', 'bucketeer_warehouse.goal_event'] });
+      expect(plan.mysql).toEqual({ databases: ['bucketeer', 'bucketeer_warehouse', 'public'], tables: ['bucketeer_warehouse.evaluation_event', 'bucketeer_warehouse.goal_event', 'public.atlas_schema_revisions'] });
       expect(plan.pubsub).toBeUndefined();
       expect(plan.bigquery).toBeUndefined();
       expect(kinds.has('Job/bucketeer-prepare-warehouse')).toBe(true);

@@ -3,7 +3,7 @@
 import * as z from './zod.js';
 import { DEFAULT_NAMESPACE, DEFAULT_RELEASE } from '../settings.js';
 
-import { CHART_REF, CHART_VERSION } from '../chart/facts.js';
+import { ATLAS_REVISIONS, CHART_REF, CHART_VERSION } from '../chart/facts.js';
 import { PLATFORM_IDS, PLATFORMS, platformById, type AnswersBlock } from '../platforms/index.js';
 
 export { CHART_REF, CHART_VERSION };
@@ -324,8 +324,8 @@ export const AnswersSchema = z
       const name = mysqlWarehouseDatabase(a);
       if (name === undefined) {
         ctx.addIssue({ code: 'custom', path: ['warehouse', 'database'], message: `the default warehouse database name ${a.database.name}${WAREHOUSE_DB_SUFFIX} is longer than MySQL's 64 characters: set warehouse.database` });
-      } else if (name.toLowerCase() === 'public') {
-        ctx.addIssue({ code: 'custom', path: ['warehouse', 'database'], message: "warehouse.database must not be public: Bucketeer's migration keeps its revisions there" });
+      } else if (name.toLowerCase() === ATLAS_REVISIONS.database) {
+        ctx.addIssue({ code: 'custom', path: ['warehouse', 'database'], message: `warehouse.database must not be ${ATLAS_REVISIONS.database}: Bucketeer's migration keeps its revisions there` });
       }
     }
     if (a.ingress.webHost === a.ingress.apiHost) {

@@ -28,6 +28,14 @@ export function kubernetesSupported(v: { major: string; minor: string; gitVersio
   return meetsMinimum(kubernetesVersionText(v), `${MIN_KUBERNETES.major}.${MIN_KUBERNETES.minor}.0`) !== false;
 }
 
+/**
+ * Where the chart's migration Job (`<release>-migrate`, a pre-install and pre-upgrade hook) keeps
+ * atlas's revisions: it runs `atlas migrate apply --revisions-schema public` against
+ * migration.dbUrl, the operational MySQL server. A MySQL schema is a database, so atlas creates the
+ * database `public` there when missing, with its revisions table in it.
+ */
+export const ATLAS_REVISIONS = { database: 'public', table: 'atlas_schema_revisions' } as const;
+
 /** Oldest Redis Bucketeer runs on: it uses XAUTOCLAIM and XPENDING IDLE. */
 export const MIN_REDIS = '6.2.0';
 /** Oldest MySQL Bucketeer runs on. */

@@ -72,6 +72,8 @@ export interface RunContextOptions {
   keysInAdvance?: InstallContext['keysInAdvance'];
   onPlan?: InstallContext['onPlan'];
   skipPrepare?: InstallContext['skipPrepare'];
+  skipBootstrap?: boolean;
+  skipSmoke?: boolean;
   /** What the run knows before its steps (upgrade's plan read the deployed values). */
   state?: InstallContext['state'];
 }
@@ -98,6 +100,8 @@ export function createRunContext(o: RunContextOptions): InstallContext {
     keysInAdvance: o.keysInAdvance,
     onPlan: o.onPlan,
     skipPrepare: o.skipPrepare,
+    skipBootstrap: o.skipBootstrap,
+    skipSmoke: o.skipSmoke,
     applied: [],
     state: o.state ?? {},
   };

@@ -51,11 +51,12 @@ export async function installPreview(ctx: InstallContext, pre: PreflightResult, 
   const plan = buildPlan(answers);
   // The masked values render the chart's objects as well as the real ones would; no secret is read for it.
   const manifests = await helmTemplate(ctx.helm, { release: answers.release.name, namespace: ns, chart: answers.release.chart, version: answers.release.version, values: plan.values, env: ctx.env, images: answers.images });
-  const whole = installPlan(answers, plan, { skip: skipPrepare, chartManifests: manifests });
+  const whole = installPlan(answers, plan, { skip: skipPrepare, chartManifests: manifests, bootstrap: !ctx.skipBootstrap, smoke: !ctx.skipSmoke });
 
   const existing: string[] = [];
   if (pre.namespaceExists) existing.push(`Namespace/${ns}`);
-  const own = whole.kubernetes.filter((o) => o.namespace === ns && isKnownKind(o.kind) && ['Secret', 'ConfigMap', 'Service', 'StatefulSet', 'Job'].includes(o.kind));
+  // A conditional object (a call Job) has no fixed name to look up.
+  const own = whole.kubernetes.filter((o) => !o.when && o.namespace === ns && isKnownKind(o.kind) && ['Secret', 'ConfigMap', 'Service', 'StatefulSet', 'Job'].includes(o.kind));
   if (pre.namespaceExists) {
     const found = await Promise.all(own.map(async (o) => ((await ctx.kube.get(resourcePath(o.kind as 'Secret', ns, o.name), { signal: ctx.signal })) ? `${o.kind}/${o.name}` : undefined)));
     existing.push(...found.filter((x): x is string => x !== undefined));
@@ -84,9 +85,9 @@ export function formatInstallPreview(p: InstallPreview): string {
     ...p.notes.map((n) => `  note       ${n}`),
     '',
     `Kubernetes objects (${p.kubernetes.length}; "exists": already there, a Secret is reused unchanged):`,
-    ...p.kubernetes.map((o) => `  ${exists.has(`${o.kind}/${o.name}`) ? 'exists' : '      '}  ${o.kind}/${o.name}`),
+    ...p.kubernetes.map((o) => `  ${exists.has(`${o.kind}/${o.name}`) ? 'exists' : '      '}  ${o.kind}/${o.name}${o.when ? ` (only when ${o.when})` : ''}`),
   ];
-  if (p.mysql) lines.push('', 'MySQL:', `  databases  ${p.mysql.databases.join(', ')}`, `  tables     ${p.mysql.tables.join(', ') || '-'}`);
+  lines.push('', 'MySQL:', `  databases  ${p.mysql.databases.join(', ')}`, `  tables     ${p.mysql.tables.join(', ') || '-'}`);
   if (p.pubsub) {
     lines.push('', `Pub/Sub (project ${p.pubsub.project}):`, `  topics         ${p.pubsub.topics.join(', ')}`);
     lines.push(`  subscriptions  ${p.pubsub.subscriptions.map((s) => `${s.name} (${s.topic}${s.ordering ? ', ordered' : ''})`).join(', ')}`);

@@ -54,6 +54,9 @@ export interface InstallContext {
   onPlan?: (plan: InstallPlan) => void;
   /** --skip-prepare: for the plan; the lanes already leave those steps out. */
   skipPrepare?: readonly PrepareStepName[];
+  /** --skip-bootstrap, --skip-smoke: for the plan; the step list already leaves those steps out. */
+  skipBootstrap?: boolean;
+  skipSmoke?: boolean;
   /** What this run changed or reused, one human line each (told to the user on interrupt). */
   applied: string[];
   /** Filled in as steps run. */

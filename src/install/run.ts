@@ -156,6 +156,8 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
       keysInAdvance,
       onPlan: o.onPlan,
       skipPrepare: o.skipPrepare,
+      skipBootstrap: o.skipBootstrap,
+      skipSmoke: o.skipSmoke,
     });
     o.onContext?.(ctx);
     if (o.dryRun) {

@@ -273,7 +273,7 @@ export const releaseChecksStep: Step = {
     // The answers are settled: say what install creates before anything changes.
     if (ctx.onPlan) {
       const { installPlan } = await import('../plan/resources.js');
-      ctx.onPlan(installPlan(ctx.answers, buildPlan(ctx.answers), { skip: ctx.skipPrepare }));
+      ctx.onPlan(installPlan(ctx.answers, buildPlan(ctx.answers), { skip: ctx.skipPrepare, bootstrap: !ctx.skipBootstrap, smoke: !ctx.skipSmoke }));
     }
     ctx.state.previousRevision = good?.revision;
     if (!latest) return 'no release yet: first install';

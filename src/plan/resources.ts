@@ -4,6 +4,8 @@
 // what install does.
 import { parseAllDocuments } from 'yaml';
 import type { Answers } from '../answers/schema.js';
+import { sdkKeysSecretName } from '../bootstrap/bootstrap.js';
+import { ATLAS_REVISIONS } from '../chart/facts.js';
 import { storedAnswersName } from '../install/stored-answers.js';
 import { databaseProgramFor } from '../prepare/database.js';
 import { prepareCredentialsName, prepareJob } from '../prepare/job.js';
@@ -19,11 +21,14 @@ export interface KubernetesObjectRef {
   name: string;
   /** Absent for cluster-scoped objects (Namespace). */
   namespace?: string;
+  /** Set on an object created only in that case; absent for those every install creates. */
+  when?: string;
 }
 
 export interface InstallPlan {
   kubernetes: KubernetesObjectRef[];
-  mysql?: { databases: string[]; tables: string[] };
+  /** `db.table` for tables; the databases and tables install creates when missing, atlas's revisions among them. */
+  mysql: { databases: string[]; tables: string[] };
   pubsub?: { project: string; topics: string[]; subscriptions: { name: string; topic: string; ordering: boolean }[] };
   bigquery?: { project: string; dataset: string; location: string; tables: string[] };
 }
@@ -46,7 +51,18 @@ export interface InstallPlanOptions {
   chartManifests?: string;
   /** --skip-prepare: those steps create nothing. */
   skip?: readonly PrepareStepName[];
+  /** --skip-bootstrap: false leaves out what the bootstrap writes (default: it runs). */
+  bootstrap?: boolean;
+  /** --skip-smoke: false when the smoke test does not run either, so no call Job can start (default: it runs). */
+  smoke?: boolean;
 }
+
+/**
+ * The Jobs the bootstrap and the smoke test start, one per call to Bucketeer, when the API
+ * server's service proxy cannot reach its gateways: `<release>-bucketeer-call-` and a random
+ * suffix, deleted once the call returns.
+ */
+export const callJobs = (release: string, namespace: string): KubernetesObjectRef => ({ kind: 'Job', name: `${release}-bucketeer-call-*`, namespace, when: 'service proxy unreachable' });
 
 export function installPlan(answers: Answers, plan: Plan, opts: InstallPlanOptions = {}): InstallPlan {
   const ns = answers.kubernetes.namespace;
@@ -64,16 +80,24 @@ export function installPlan(answers: Answers, plan: Plan, opts: InstallPlanOptio
   if (credentials) kubernetes.push({ kind: 'Secret', name: prepareCredentialsName(answers), namespace: ns });
   if (opts.chartManifests !== undefined) kubernetes.push(...chartObjects(opts.chartManifests, ns));
   kubernetes.push({ kind: 'ConfigMap', name: storedAnswersName(answers.release.name), namespace: ns });
-
-  const out: InstallPlan = { kubernetes };
+  const bootstrap = opts.bootstrap ?? true;
+  // Written only once Bucketeer answers: an unreachable one leaves the bootstrap a warning, not a failure.
+  if (bootstrap) kubernetes.push({ kind: 'Secret', name: sdkKeysSecretName(answers.release.name), namespace: ns, when: 'bootstrap reaches Bucketeer' });
+  if (bootstrap || (opts.smoke ?? true)) kubernetes.push(callJobs(answers.release.name, ns));
 
   const programs = [
     ...(runs('database') ? [databaseProgramFor(answers)] : []),
     ...(runs('warehouse') && answers.warehouse.type === 'mysql' ? [warehouseMysqlProgramFor(answers)] : []),
   ];
-  if (programs.length) {
-    out.mysql = { databases: programs.flatMap((p) => p.creates.databases), tables: programs.flatMap((p) => p.creates.tables) };
-  }
+  // The chart's migration hook runs on every install, prepared or not: atlas's revisions database
+  // and table on the operational MySQL server.
+  const out: InstallPlan = {
+    kubernetes,
+    mysql: {
+      databases: [...programs.flatMap((p) => p.creates.databases), ATLAS_REVISIONS.database],
+      tables: [...programs.flatMap((p) => p.creates.tables), `${ATLAS_REVISIONS.database}.${ATLAS_REVISIONS.table}`],
+    },
+  };
   const pubsub = runs('messaging') ? pubsubPlan(answers) : undefined;
   if (pubsub) out.pubsub = pubsub;
   if (runs('warehouse') && answers.warehouse.type === 'bigquery') {

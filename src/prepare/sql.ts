@@ -4,6 +4,7 @@
 // connection, or inside the cluster from a ConfigMap (job.ts). Facts come back as protocol lines
 // (protocol.ts) and are evaluated here into checks.
 import { mysqlWarehouseDatabase, type Answers } from '../answers/schema.js';
+import { ATLAS_REVISIONS } from '../chart/facts.js';
 import type { Check } from '../checks/types.js';
 import { factLine, MARK, truthy, varsOf, type FactLog } from './protocol.js';
 import { mysqlTransportCheck } from './transport.js';
@@ -342,7 +343,7 @@ export function evaluateDatabase(log: FactLog, answers: Answers, o: EvalOptions)
   const grants = log.facts.filter((f) => f[0] === 'grant').map((f) => f[1] ?? '');
   const who = grantee(vars.get('current_user'), answers.database.user);
   const grantDb = `GRANT ALL PRIVILEGES ON ${quoteIdent(db)}.* TO ${who};`;
-  const grantPublic = `GRANT ALL PRIVILEGES ON \`public\`.* TO ${who};`;
+  const grantPublic = `GRANT ALL PRIVILEGES ON ${quoteIdent(ATLAS_REVISIONS.database)}.* TO ${who};`;
   const checks: Check[] = [];
 
   const factsError = errors.find((e) => e.stage === 'facts' || e.stage === 'pre');
@@ -412,7 +413,7 @@ export function evaluateDatabase(log: FactLog, answers: Answers, o: EvalOptions)
     checks.push({ category, id: 'database.grants', title: rightsTitle, status: 'warn', detail: `SHOW GRANTS failed: ${grantsError.message}` });
   } else {
     const missingDb = missingPrivileges(grants, db, REQUIRED_DB_PRIVILEGES);
-    const missingPublic = missingPrivileges(grants, 'public', REQUIRED_PUBLIC_PRIVILEGES);
+    const missingPublic = missingPrivileges(grants, ATLAS_REVISIONS.database, REQUIRED_PUBLIC_PRIVILEGES);
     const missingWarehouse = warehouseDb ? missingPrivileges(grants, warehouseDb, REQUIRED_WAREHOUSE_PRIVILEGES) : [];
     const roles = grants.some((g) => !parseGrant(g) && /^GRANT\s+[`'][^`']+[`']\s+TO\s/i.test(g));
     if (!missingDb.length && !missingPublic.length && !missingWarehouse.length) {

@@ -33,6 +33,9 @@ describe.skipIf(!helm)('--dry-run', () => {
     expect(r.stdout).toMatch(/^ {10}Job\/bucketeer-prepare-database$/m);
     expect(r.stdout).toMatch(/^ {10}Deployment\/web$/m);
     expect(r.stdout).toMatch(/^MySQL:\n {2}databases {2}bucketeer/m);
+    // Conditional objects say when; having no fixed name, they are not looked up.
+    expect(r.stdout).toMatch(/^ {10}Job\/bucketeer-bucketeer-call-\* \(only when service proxy unreachable\)$/m);
+    expect(h.sim.requests.slice(before).some((q) => q.url.includes('bucketeer-call'))).toBe(false);
     expect(r.stdout).toContain('Values (secrets masked):');
     noSecrets(r.stdout + r.stderr);
     expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
@@ -54,6 +57,13 @@ describe.skipIf(!helm)('--dry-run', () => {
     const planJson = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8'));
     expect(plan.kubernetes).toEqual(planJson.kubernetes);
     expect(plan.mysql).toEqual(planJson.mysql);
+    // Without bootstrap and smoke test, nothing they would create is planned.
+    const skipped = await startCli([...installArgs(h, { namespace: 'dry-json' }), '--dry-run', '-o', 'json', '--skip-bootstrap', '--skip-smoke'], h.env).done;
+    expect(skipped.code, skipped.stderr).toBe(0);
+    const names = JSON.parse(skipped.stdout).kubernetes.map((o: { name: string }) => o.name);
+    expect(names).not.toContain('bucketeer-sdk-keys');
+    expect(names).not.toContain('bucketeer-bucketeer-call-*');
+    expect(planJson.kubernetes.map((o: { name: string }) => o.name)).toContain('bucketeer-sdk-keys');
   });
 
   it('install --dry-run on an installed release marks what exists (Secrets reused)', async () => {

@@ -23,11 +23,13 @@ describe.skipIf(!helm)('install: prepare steps', () => {
     const plan = events.find((e) => e.type === 'plan') as any;
     expect(plan).toBeDefined();
     expect(events.indexOf(plan)).toBeLessThan(seqIndex(events, 'step-started', 'namespace'));
-    expect(plan.mysql).toEqual({ databases: ['bucketeer', 'bucketeer_warehouse'], tables: ['bucketeer_warehouse.evaluation_event', 'bucketeer_warehouse.goal_event'] });
+    expect(plan.mysql).toEqual({ databases: ['bucketeer', 'bucketeer_warehouse', 'public'], tables: ['bucketeer_warehouse.evaluation_event', 'bucketeer_warehouse.goal_event', 'public.atlas_schema_revisions'] });
     expect(plan.pubsub).toBeUndefined();
     expect(plan.bigquery).toBeUndefined();
-    // Every object it lists exists after the install, and every installer-made object is listed.
-    for (const o of plan.kubernetes as { kind: string; name: string; namespace?: string }[]) {
+    // Every object it lists unconditionally exists after the install (no Bucketeer answers here,
+    // so the bootstrap writes nothing), and every installer-made object is listed.
+    expect((plan.kubernetes as { when?: string }[]).filter((o) => o.when).map((o) => o.when)).toEqual(['bootstrap reaches Bucketeer', 'service proxy unreachable']);
+    for (const o of (plan.kubernetes as { kind: string; name: string; namespace?: string; when?: string }[]).filter((x) => !x.when)) {
       expect(h.sim.objects.get(o.kind.toLowerCase(), o.namespace, o.name), `${o.kind}/${o.name}`).toBeDefined();
     }
     const listed = new Set((plan.kubernetes as { kind: string; name: string }[]).map((o) => `${o.kind}/${o.name}`));
