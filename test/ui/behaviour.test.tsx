@@ -11,7 +11,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAnswers } from '../../src/answers/load.js';
 import type { WizardFact } from '../../src/ui/ports.js';
-import { cleanupAfterEach, DEMO_ORGANIZATION, DEMO_SIGN_IN, fakeEngine, fakeProbes, HOSTS, IN_CLUSTER_TO_INGRESS, KEY, play, startWizard, type ScriptStep, type Session } from './harness.js';
+import { cleanupAfterEach, DEMO_ORGANIZATION, DEMO_ORGANIZATION_SAVE_AND_QUIT, DEMO_SIGN_IN, fakeEngine, fakeProbes, HOSTS, IN_CLUSTER_TO_INGRESS, KEY, play, startWizard, type ScriptStep, type Session } from './harness.js';
 
 const { tempDir, sessions } = cleanupAfterEach();
 
@@ -244,15 +244,7 @@ describe('wizard behaviour', () => {
 
   /** From the first organization's name: saves the answers file and quits without installing. */
   async function saveAndQuit(s: Session) {
-    await play(s, [
-      { on: 'Name of the first organization' },
-      { on: 'default: the demo sign-in email' },
-      { on: 'How big?' },
-      { on: 'Save the answers file' },
-      { on: 'Where should the answers file go?' },
-      { on: /❯ Render the files/, key: KEY.down },
-      { on: /❯ Quit/ },
-    ]);
+    await play(s, DEMO_ORGANIZATION_SAVE_AND_QUIT);
     await s.waitFor('Answers saved');
     expect((await s.exit).code).toBe(0);
   }

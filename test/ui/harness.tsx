@@ -87,6 +87,14 @@ export interface ScriptStep {
   key?: string;
 }
 
+/** A reachable cluster on another Kubernetes: the first screens as offered, up to the MySQL question. */
+export const KUBERNETES_AS_DETECTED: readonly ScriptStep[] = [
+  { on: 'What is already there' },
+  { on: 'Where does the cluster run?' },
+  { on: 'Which kubeconfig context' },
+  { on: 'Namespace for Bucketeer' },
+];
+
 /** The MySQL warehouse's own database, as offered: the database name + _warehouse. */
 export const MYSQL_WAREHOUSE_DATABASE: readonly ScriptStep[] = [{ on: 'MySQL database for the event tables' }];
 
@@ -96,10 +104,7 @@ export const MYSQL_WAREHOUSE_DATABASE: readonly ScriptStep[] = [{ on: 'MySQL dat
  * MySQL warehouse).
  */
 export const IN_CLUSTER_TO_INGRESS: readonly ScriptStep[] = [
-  { on: 'What is already there' },
-  { on: 'Where does the cluster run?' },
-  { on: 'Which kubeconfig context' },
-  { on: 'Namespace for Bucketeer' },
+  ...KUBERNETES_AS_DETECTED,
   { on: 'Where does MySQL 8 live?' },
   { on: 'Where should the MySQL password come from?' },
   { on: 'Where does Redis' },
@@ -125,6 +130,16 @@ export const DEMO_SIGN_IN: readonly ScriptStep[] = [
 
 /** The first organization, its owner defaulting to the demo sign-in email. */
 export const DEMO_ORGANIZATION: readonly ScriptStep[] = [{ on: 'Name of the first organization' }, { on: 'default: the demo sign-in email' }];
+
+/** From the first organization (demo sign-in): size as offered, save the answers file and quit without installing. */
+export const DEMO_ORGANIZATION_SAVE_AND_QUIT: readonly ScriptStep[] = [
+  ...DEMO_ORGANIZATION,
+  { on: 'How big?' },
+  { on: 'Save the answers file' },
+  { on: 'Where should the answers file go?' },
+  { on: /❯ Render the files/, key: KEY.down },
+  { on: /❯ Quit/ },
+];
 
 /** Google sign-in with the client secret from GOOGLE_CLIENT_SECRET, then the first organization and its owner. */
 export const GOOGLE_SIGN_IN_AND_ORGANIZATION: readonly ScriptStep[] = [

@@ -17,7 +17,7 @@ import { buildDraft, questionsFor, type Values } from '../../src/ui/flow.js';
 import { answersYaml } from '../../src/ui/save.js';
 import { validateAnswers } from '../../src/ui/validate.js';
 import type { WizardFact } from '../../src/ui/ports.js';
-import { cleanupAfterEach, DEMO_SIGN_IN, fakeProbes, HOSTS, KEY, play, startWizard, type ScriptStep, type Session } from './harness.js';
+import { cleanupAfterEach, DEMO_ORGANIZATION_SAVE_AND_QUIT, DEMO_SIGN_IN, fakeProbes, HOSTS, KEY, KUBERNETES_AS_DETECTED, play, startWizard, type ScriptStep, type Session } from './harness.js';
 
 const { tempDir, sessions } = cleanupAfterEach();
 
@@ -30,10 +30,7 @@ async function atWarehouseDatabase(cwd: string): Promise<Session> {
   const s = startWizard({ probes: fakeProbes([KUBE]), cwd, env: ENV });
   sessions.push(s);
   await play(s, [
-    { on: 'What is already there' },
-    { on: 'Where does the cluster run?' },
-    { on: 'Which kubeconfig context' },
-    { on: 'Namespace for Bucketeer' },
+    ...KUBERNETES_AS_DETECTED,
     { on: 'Where does MySQL 8 live?', key: KEY.up },
     { on: /❯ Another MySQL/ },
     { on: 'MySQL host', type: '10.0.0.5' },
@@ -61,13 +58,7 @@ const SAVE_AND_QUIT: readonly ScriptStep[] = [
   ...HOSTS,
   { on: /❯ Demo sign-in/ },
   ...DEMO_SIGN_IN,
-  { on: 'Name of the first organization' },
-  { on: 'default: the demo sign-in email' },
-  { on: 'How big?' },
-  { on: 'Save the answers file' },
-  { on: 'Where should the answers file go?' },
-  { on: /❯ Render the files/, key: KEY.down },
-  { on: /❯ Quit/ },
+  ...DEMO_ORGANIZATION_SAVE_AND_QUIT,
 ];
 
 async function saveAndQuit(s: Session, cwd: string): Promise<string> {
