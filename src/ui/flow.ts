@@ -357,7 +357,7 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
       items: [
         ...dbFound,
         { label: 'Another MySQL: enter its host', value: 'manual', hint: 'needs log_bin_trust_function_creators=1', sets: { 'db.host': '', 'db.port': String(DB.port) } },
-        { label: 'In the cluster', value: 'in-cluster', hint: 'a MySQL 8 StatefulSet with a 20Gi volume; simplest, you run the backups' },
+        { label: 'In the cluster', value: 'in-cluster', hint: `a MySQL 8 StatefulSet with a ${DB.storage} volume; simplest, you run the backups` },
       ],
       initial: dbFound[0]?.value ?? (chosen?.middlewareInCluster ? 'in-cluster' : 'manual'),
       source: dbFound.length ? `${chosen!.wizard!.foundIn(detected)}${dbFound.length > 1 ? ` (${dbFound.length} instances)` : ''}` : 'no managed MySQL found',
@@ -384,7 +384,7 @@ export function questionsFor(v: Values, ctx: FlowContext): Question[] {
       items: [
         ...redisFound,
         { label: 'Another Redis: enter HOST:PORT', value: 'manual', hint: 'set maxmemory-policy noeviction on it', sets: { 'redis.addr': '' } },
-        { label: 'In the cluster', value: 'in-cluster', hint: 'a Redis 7 StatefulSet with AOF and noeviction, 10Gi volume' },
+        { label: 'In the cluster', value: 'in-cluster', hint: `a Redis 7 StatefulSet with AOF and noeviction, ${ANSWER_DEFAULTS.redis.storage} volume` },
       ],
       initial: redisFound[0]?.value ?? (chosen?.middlewareInCluster ? 'in-cluster' : 'manual'),
       source: redisFound.length ? `${chosen!.wizard!.foundIn(detected)}${redisFound.length > 1 ? ` (${redisFound.length} instances)` : ''}` : 'no managed Redis found',

@@ -1,7 +1,7 @@
 // What the review and final screens say, computed from the answers: pure, so tests read it too.
 import { isAbsolute, relative } from 'node:path';
 import { stringify } from 'yaml';
-import type { Answers, SecretRef } from '../answers/schema.js';
+import { mysqlWarehouseDatabase, type Answers, type SecretRef } from '../answers/schema.js';
 import { describeRef } from '../answers/secrets.js';
 import { buildPlan } from '../plan/index.js';
 import { DEMO_PASSWORD_PUBLIC } from '../plan/values.js';
@@ -18,7 +18,7 @@ export function summaryRows(a: Answers): [string, string][] {
   rows.push(['Redis', a.redis.mode === 'in-cluster' ? 'in the cluster' : `${a.redis.addr}${a.redis.clusterMode ? ' (cluster mode)' : ''}`]);
   rows.push(['Messaging', `${a.messaging.backend}, ordering ${a.messaging.ordering}${a.messaging.backend === 'redis-stream' ? `, ${a.messaging.partitions} partitions` : ''}`]);
   const w = a.warehouse;
-  rows.push(['Warehouse', w.type === 'bigquery' ? `BigQuery ${w.dataset} (${w.location})` : w.type === 'postgres' ? `Postgres ${w.host}:${w.port}/${w.database}` : 'MySQL']);
+  rows.push(['Warehouse', w.type === 'bigquery' ? `BigQuery ${w.dataset} (${w.location})` : w.type === 'postgres' ? `Postgres ${w.host}:${w.port}/${w.database}` : `MySQL, database ${mysqlWarehouseDatabase(a)}`]);
   rows.push(['Hosts', `${a.ingress.webHost}, ${a.ingress.apiHost} (TLS ${a.ingress.tls === 'self-signed' ? 'self-signed' : `Secret ${a.ingress.tls.secretName}`})`]);
   rows.push(['Sign-in', a.auth.google ? `Google, secret ${ref(a.auth.google.clientSecret)}` : `demo ${a.auth.demoSignIn.email}, password ${ref(a.auth.demoSignIn.password)}`]);
   rows.push(['Sizing', a.sizing]);

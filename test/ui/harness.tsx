@@ -131,15 +131,16 @@ export const DEMO_SIGN_IN: readonly ScriptStep[] = [
 /** The first organization, its owner defaulting to the demo sign-in email. */
 export const DEMO_ORGANIZATION: readonly ScriptStep[] = [{ on: 'Name of the first organization' }, { on: 'default: the demo sign-in email' }];
 
-/** From the first organization (demo sign-in): size as offered, save the answers file and quit without installing. */
-export const DEMO_ORGANIZATION_SAVE_AND_QUIT: readonly ScriptStep[] = [
-  ...DEMO_ORGANIZATION,
-  { on: 'How big?' },
+/** From the review: save the answers file where offered and quit without installing or rendering. */
+export const SAVE_AND_QUIT: readonly ScriptStep[] = [
   { on: 'Save the answers file' },
   { on: 'Where should the answers file go?' },
   { on: /❯ Render the files/, key: KEY.down },
   { on: /❯ Quit/ },
 ];
+
+/** From the first organization (demo sign-in): size as offered, then SAVE_AND_QUIT. */
+export const DEMO_ORGANIZATION_SAVE_AND_QUIT: readonly ScriptStep[] = [...DEMO_ORGANIZATION, { on: 'How big?' }, ...SAVE_AND_QUIT];
 
 /** Google sign-in with the client secret from GOOGLE_CLIENT_SECRET, then the first organization and its owner. */
 export const GOOGLE_SIGN_IN_AND_ORGANIZATION: readonly ScriptStep[] = [

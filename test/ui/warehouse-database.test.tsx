@@ -17,7 +17,7 @@ import { buildDraft, questionsFor, type Values } from '../../src/ui/flow.js';
 import { answersYaml } from '../../src/ui/save.js';
 import { validateAnswers } from '../../src/ui/validate.js';
 import type { WizardFact } from '../../src/ui/ports.js';
-import { cleanupAfterEach, DEMO_ORGANIZATION_SAVE_AND_QUIT, DEMO_SIGN_IN, fakeProbes, HOSTS, KEY, KUBERNETES_AS_DETECTED, play, startWizard, type ScriptStep, type Session } from './harness.js';
+import { cleanupAfterEach, DEMO_ORGANIZATION, DEMO_SIGN_IN, fakeProbes, HOSTS, KEY, KUBERNETES_AS_DETECTED, play, SAVE_AND_QUIT, startWizard, type ScriptStep, type Session } from './harness.js';
 
 const { tempDir, sessions } = cleanupAfterEach();
 
@@ -53,16 +53,12 @@ async function atWarehouseDatabase(cwd: string): Promise<Session> {
   return s;
 }
 
-/** From the ingress questions: demo sign-in from BUCKETEER_DEMO_PASSWORD, then save and quit. */
-const SAVE_AND_QUIT: readonly ScriptStep[] = [
-  ...HOSTS,
-  { on: /❯ Demo sign-in/ },
-  ...DEMO_SIGN_IN,
-  ...DEMO_ORGANIZATION_SAVE_AND_QUIT,
-];
+/** From the ingress questions to the review: demo sign-in from BUCKETEER_DEMO_PASSWORD. */
+const TO_REVIEW: readonly ScriptStep[] = [...HOSTS, { on: /❯ Demo sign-in/ }, ...DEMO_SIGN_IN, ...DEMO_ORGANIZATION, { on: 'How big?' }];
 
-async function saveAndQuit(s: Session, cwd: string): Promise<string> {
-  await play(s, SAVE_AND_QUIT);
+/** From the ingress questions: save the answers file, quit, and read it. */
+async function saveAndQuit(s: Session, cwd: string, script: readonly ScriptStep[] = [...TO_REVIEW, ...SAVE_AND_QUIT]): Promise<string> {
+  await play(s, script);
   await s.waitFor('Answers saved');
   expect((await s.exit).code).toBe(0);
   return readFileSync(join(cwd, 'bucketeer-answers.yaml'), 'utf8');
@@ -75,7 +71,11 @@ describe('wizard: the MySQL warehouse database', () => {
     expect(s.field()).toBe('flags_warehouse');
     expect(s.frame()).toContain('default: the database name + _warehouse');
     s.write(KEY.enter);
-    const text = await saveAndQuit(s, cwd);
+    await play(s, TO_REVIEW);
+    await s.waitFor('Save the answers file');
+    // The review names the database the events go to.
+    expect(s.frame()).toContain('MySQL, database flags_warehouse');
+    const text = await saveAndQuit(s, cwd, SAVE_AND_QUIT);
     // The default is derived, not written: the file says only the type.
     expect(parse(text).warehouse).toEqual({ type: 'mysql' });
     const saved = parseAnswers(text, 'saved');
