@@ -98,10 +98,13 @@ export interface RunningCli {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** Starts the built CLI with a clean environment (like test/helpers/cli.ts runCli) and streams its output. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 90_000): RunningCli {
+/**
+ * Starts the built CLI with a clean environment (like test/helpers/cli.ts runCli) and streams its
+ * output. nodeArgs go to node before the entry (a --require preload).
+ */
+export function startCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 90_000, nodeArgs: string[] = []): RunningCli {
   const started = Date.now();
-  const child = spawn(process.execPath, [binPath, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, binPath, ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: '/nonexistent/kubeconfig', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
