@@ -1,6 +1,7 @@
 // The one place the run context of install, upgrade and the wizard's install is built: the same
 // secret sources, cluster secret reader and defaults for all three. What differs between them
-// (the answers' origin, reuse of the deployed MySQL password, state already read) is a parameter.
+// (the answers' origin, whether a database.password other than the deployed one is refused or
+// ignored, state already read) is a parameter.
 import { join } from 'node:path';
 import { answersBaseDir, type SecretSources } from '../answers/secrets.js';
 import type { Answers } from '../answers/schema.js';
@@ -14,6 +15,7 @@ import { DEFAULT_HEALTH_WINDOW_MS } from '../settings.js';
 import { version as installerVersion } from '../version.js';
 import type { InstallContext } from './engine.js';
 import { clusterSecretReader } from './steps.js';
+import { refuseChangedDbPassword } from './guards.js';
 
 /** The answers path of answers read back from the cluster (upgrade without --answers). */
 export const STORED_ANSWERS = '(stored)';
@@ -34,19 +36,21 @@ export function runSecretSources(sources: SecretSources, kube: KubeClient, names
 }
 
 /**
- * The inline secrets of a run. With reuseDeployedDbPassword, the password the in-cluster MySQL was
- * created with replaces the answered or generated one now (upgrade shows the plan against it);
- * without it, the secrets step compares and reuses it (install refuses a differing password there).
+ * The inline secrets of a run, the in-cluster MySQL's password being the one it was created with
+ * (its Secret, when it exists). A database.password in the answers that differs from it is ignored
+ * by upgrade (which shows its plan against the deployed one) and refused by install, read-only,
+ * before any change.
  */
 export async function resolveRunSecrets(
   answers: Answers,
   sources: SecretSources,
-  o: { kube: KubeClient; signal: AbortSignal; reuseDeployedDbPassword: boolean },
+  o: { kube: KubeClient; signal: AbortSignal; differentDbPassword: 'ignored' | 'refused' },
 ): Promise<InlineSecrets> {
   const inlineSecrets = await resolveInlineSecrets(answers, sources);
-  if (!o.reuseDeployedDbPassword || answers.database.mode !== 'in-cluster') return inlineSecrets;
+  if (answers.database.mode !== 'in-cluster') return inlineSecrets;
   const existing = await o.kube.get<Secret>(resourcePath('Secret', answers.kubernetes.namespace, mysqlName(answers)), { signal: o.signal });
   const current = existing?.data?.password ? Buffer.from(existing.data.password, 'base64').toString('utf8') : undefined;
+  if (o.differentDbPassword === 'refused') refuseChangedDbPassword(answers, inlineSecrets, current);
   return current ? { ...inlineSecrets, dbPassword: current } : inlineSecrets;
 }
 

@@ -1,8 +1,10 @@
-// Changes that would lose data in a running install, refused unless --force (as helm refuses
-// nothing, this is the installer's job). Checked before helm runs, by install and upgrade.
+// Answers a running install cannot take: changes that would lose data, refused unless --force
+// (as helm refuses nothing, this is the installer's job), and a changed in-cluster MySQL password.
+// Checked read-only before the first change, by install and upgrade.
 import { WAREHOUSE_DB_SUFFIX, type Answers } from '../answers/schema.js';
 import { UsageError } from '../errors.js';
-import { getPath, type Values } from '../plan/values.js';
+import { mysqlName } from '../plan/in-cluster.js';
+import { getPath, type InlineSecrets, type Values } from '../plan/values.js';
 import { VALUE_PATHS } from '../chart/facts.js';
 
 /**
@@ -51,5 +53,17 @@ export function refuseWarehouseInMigrationDatabase(answers: Answers): void {
   throw new UsageError(
     `warehouse.database is ${w.database}, the database Bucketeer's migration runs in: on a first install the migration refuses a database that already holds the warehouse tables`,
     `remove warehouse.database (default ${answers.database.name}${WAREHOUSE_DB_SUFFIX}) or set it to another name`,
+  );
+}
+
+/**
+ * The in-cluster MySQL keeps the password it was initialised with (stored in its Secret): a
+ * database.password in the answers that differs from it would lock the services out.
+ */
+export function refuseChangedDbPassword(answers: Answers, answered: InlineSecrets, storedPassword: string | undefined): void {
+  if (answers.database.mode !== 'in-cluster' || !answers.database.password || storedPassword === undefined || storedPassword === answered.dbPassword) return;
+  throw new UsageError(
+    `database.password differs from the password the in-cluster MySQL was created with (Secret ${mysqlName(answers)} in ${answers.kubernetes.namespace})`,
+    `set it back to the stored one, or change the MySQL user's password first and then update that Secret`,
   );
 }

@@ -124,8 +124,8 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
     // be fetched at that version.
     let inlineSecrets;
     try {
-      // The in-cluster MySQL password is compared and reused by the secrets step.
-      inlineSecrets = await resolveRunSecrets(o.answers, secretSources, { kube, signal: o.signal, reuseDeployedDbPassword: false });
+      // A database.password other than the one the in-cluster MySQL was created with is refused here.
+      inlineSecrets = await resolveRunSecrets(o.answers, secretSources, { kube, signal: o.signal, differentDbPassword: 'refused' });
       buildPlan(o.answers, { inlineSecrets });
       const chartError = await chartOutcome;
       if (chartError) throw chartError;

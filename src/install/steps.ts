@@ -7,14 +7,14 @@ import { buildPlan, MASKED_SECRETS } from '../plan/index.js';
 import { mysqlName } from '../plan/in-cluster.js';
 import { generateOAuthKey, generateServiceCert, serviceCertSans, signServiceToken, type Material } from '../plan/material.js';
 import { endpointsFor, planValues, secretNamesFor, type Values } from '../plan/values.js';
-import { Interrupted, UsageError } from '../errors.js';
+import { Interrupted } from '../errors.js';
 import { isAlreadyExists, isKnownKind, KubeClient, resourcePath } from '../kube/client.js';
 import type { KubeObject, Secret, StatefulSet } from '../kube/types.js';
 import { recordCreated, StepFailed, type InstallContext, type Step, type StepApi, type StepList } from './engine.js';
 import { findProblems, progressLine, statefulSetReady, takeSnapshot, type Problem } from './diagnose.js';
 import { healthChecks } from './health.js';
 import { bootstrapStep, smokeStep } from '../bootstrap/steps.js';
-import { keepDeployedWarehouse, refuseFewerPartitions, refuseWarehouseInMigrationDatabase } from './guards.js';
+import { keepDeployedWarehouse, refuseChangedDbPassword, refuseFewerPartitions, refuseWarehouseInMigrationDatabase } from './guards.js';
 import { helmGetValues, helmUpgradeInstall, lastGoodRevision, PENDING, recoverPendingRelease, releaseHistory, type HelmTarget } from './release.js';
 import { readStoredAnswers, writeStoredAnswers, type StoredAnswers } from './stored-answers.js';
 import { lockStep } from './lock.js';
@@ -138,12 +138,9 @@ async function ensureSecrets(ctx: InstallContext, api: StepApi, mayRetry: boolea
     const existing = await get(mysqlName(answers));
     const current = decode(existing, 'password');
     if (existing && current) {
-      if (answers.database.password && current !== ctx.inlineSecrets.dbPassword) {
-        throw new UsageError(
-          `database.password differs from the password the in-cluster MySQL was created with (Secret ${mysqlName(answers)} in ${namespace})`,
-          `set it back to the stored one, or change the MySQL user's password first and then update that Secret`,
-        );
-      }
+      // Checked before any change (resolveRunSecrets); again here for a Secret another run, one
+      // without the release lock, created since.
+      refuseChangedDbPassword(answers, ctx.inlineSecrets, current);
       ctx.inlineSecrets = { ...ctx.inlineSecrets, dbPassword: current };
       mysqlRootPassword = decode(existing, 'root-password');
     }

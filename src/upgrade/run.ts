@@ -199,7 +199,7 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
   const sources = localSecretSources(s.env, answersPath, s.cwd);
   await checkLocalSecretRefs(answers, sources);
   // The diff is against the password the in-cluster MySQL was created with.
-  const inlineSecrets = await resolveRunSecrets(answers, runSecretSources(sources, kube, t.namespace, signal), { kube, signal, reuseDeployedDbPassword: true });
+  const inlineSecrets = await resolveRunSecrets(answers, runSecretSources(sources, kube, t.namespace, signal), { kube, signal, differentDbPassword: 'ignored' });
   const plan = buildPlan(answers, { inlineSecrets });
 
   const handSet = handSetFromStored(deployedValues, stored);

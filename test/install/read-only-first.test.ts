@@ -1,6 +1,7 @@
 // Everything checkable read-only is checked before the first write: a chart that cannot be fetched
-// and a password the chart cannot hold stop the install with no namespace created. A failure after
-// writes names what this run left and how to remove it.
+// and a password the chart cannot hold stop the install with no namespace created, a password the
+// in-cluster MySQL was not created with stops it before the release lock. A failure after writes
+// names what this run left and how to remove it.
 import { describe, expect, it } from 'vitest';
 import { helm, runInstall, useHarness } from './helpers.js';
 
@@ -36,6 +37,22 @@ describe.skipIf(!helm)('install: read-only checks before the first write', () =>
     expect(r.stderr).not.toContain('pa"ss');
     expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
     expect(noWrites().length).toBe(writesBefore);
+  });
+
+  it('a database.password other than the one the in-cluster MySQL was created with: exit 2 before any write, its Secret unchanged', async () => {
+    const ns = 'ro-db-password';
+    h.sim.objects.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    const stored = { password: Buffer.from('the-first-password').toString('base64') };
+    h.sim.objects.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bucketeer-mysql', namespace: ns }, type: 'Opaque', data: stored });
+    const writesBefore = noWrites().length;
+    const r = await runInstall(h, { namespace: ns });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`Error: database.password differs from the password the in-cluster MySQL was created with (Secret bucketeer-mysql in ${ns})`);
+    // Refused before the release lock, the namespace's first write: nothing left to list.
+    expect(r.stderr).not.toMatch(/Left in/);
+    expect(noWrites().length).toBe(writesBefore);
+    expect(h.sim.objects.list('secret', ns).map((s) => s.metadata.name)).toEqual(['bucketeer-mysql']);
+    expect(h.sim.objects.get('secret', ns, 'bucketeer-mysql')?.data).toEqual(stored);
   });
 
   it('a failure after writes in a namespace that existed: names the objects this run created and the command that removes them', async () => {
