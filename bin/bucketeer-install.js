@@ -31,7 +31,12 @@ function stopOnSignalUntilACommandHandlesIt() {
   const handOver = (event) => {
     if (!signals.includes(event)) return;
     process.off('newListener', handOver);
-    for (const sig of signals) process.off(sig, stop);
+    // Once the new listener is in place (newListener runs just before it is added): removing the
+    // last listener of a signal would make Node stop watching that signal, and the new one would
+    // then never be called.
+    queueMicrotask(() => {
+      for (const sig of signals) process.off(sig, stop);
+    });
   };
   for (const sig of signals) process.on(sig, stop);
   process.on('newListener', handOver);

@@ -35,13 +35,35 @@ describe.skipIf(!helm)('a signal before install installs its handler', () => {
     expect(h.sim.objects.get('namespace', undefined, 'early-int-0')).toBeUndefined();
   });
 
-  it.each([5, 20, 50, 100, 200, 400])('SIGTERM %i ms later: exit 143, never a death by signal, no namespace', async (delayMs) => {
-    const ns = `early-term-${delayMs}`;
-    const r = await signalAfter(ns, 'SIGTERM', delayMs);
-    expect(r.code, r.stderr).toBe(143);
+  const later = [5, 20, 50, 100, 200, 400, 800].flatMap((ms) => [
+    { sig: 'SIGTERM' as const, ms, code: 143 },
+    { sig: 'SIGINT' as const, ms, code: 130 },
+  ]);
+  it.each(later)('$sig $ms ms later: exit $code, never a death by signal, no namespace', async ({ sig, ms, code }) => {
+    const ns = `early-${sig.toLowerCase()}-${ms}`;
+    const r = await signalAfter(ns, sig, ms);
+    expect(r.code, r.stderr).toBe(code);
     // Either handler may have caught it, depending on how far the run got; both say nothing changed.
-    expect(r.stderr).toMatch(/SIGTERM received: interrupted before anything changed|nothing was changed/);
+    expect(r.stderr).toMatch(new RegExp(`${sig} received: interrupted before anything changed|nothing was changed`));
     expect(r.stderr).not.toMatch(/applied so far/);
+    expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
+  });
+
+  // The entry's handler steps aside for the command's: a signal after that is the command's, for
+  // both signals (Node stops watching a signal whose last listener is removed, so the hand-over
+  // must never leave a signal without one).
+  it.each([
+    { sig: 'SIGINT' as const, code: 130 },
+    { sig: 'SIGTERM' as const, code: 143 },
+  ])('$sig once the preflight has started: the command handles it, exit $code', async ({ sig, code }) => {
+    const ns = `early-${sig.toLowerCase()}-preflight`;
+    const cli = startCli([...installArgs(h, { namespace: ns }), '--output', 'ndjson'], h.env, 60_000);
+    await cli.waitForLine(/"type":"step-started","step":"preflight"/);
+    cli.kill(sig);
+    const r = await cli.done;
+    expect(r.code, r.stderr).toBe(code);
+    expect(r.stderr).toContain(`${sig} received: stopping`);
+    expect(r.stderr).not.toContain('interrupted before anything changed');
     expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
   });
 });
