@@ -23,6 +23,9 @@ export const ROUTES = {
   getAccount: { gateway: 'web', method: 'GET', path: '/v1/account/get_account' },
   createAccount: { gateway: 'web', method: 'POST', path: '/v1/account/create_account' },
   createApiKey: { gateway: 'web', method: 'POST', path: '/v1/account/create_api_key' },
+  // Query: organizationId (required), environmentIds, searchKeyword (a match on the name), disabled
+  // (pkg/account/api/api_key.go ListAPIKeys; the keys come back obfuscated).
+  listApiKeys: { gateway: 'web', method: 'GET', path: '/v1/account/list_api_keys' },
   // web-api.swagger.yaml, tag Feature: POST creates, PATCH updates (enabled, archived).
   createFeature: { gateway: 'web', method: 'POST', path: '/v1/feature' },
   updateFeature: { gateway: 'web', method: 'PATCH', path: '/v1/feature' },
@@ -68,6 +71,16 @@ export const MAX_NAME_LENGTH = 50;
  * account with role Organization_OWNER (pkg/environment/api/organization.go createOrganization).
  */
 export const DEFAULT_PROJECT = { name: 'Default Project', urlCode: 'default' } as const;
+
+/**
+ * How an API key is disabled (the installer never does it; it tells the user): UpdateAPIKey,
+ * `PATCH /v1/account/update_api_key` with {id, environmentId, disabled: true}
+ * (proto/account/service.proto UpdateAPIKeyRequest; pkg/account/api/api_key.go UpdateAPIKey, which
+ * needs an organization ADMIN). The console lists an environment's keys at /<environment url
+ * code>/api-keys (ui/dashboard/src/components/navigation/index.tsx).
+ */
+export const DISABLE_API_KEY = { method: 'PATCH', path: '/v1/account/update_api_key' } as const;
+export const consoleApiKeysPath = (environmentUrlCode: string) => `/${environmentUrlCode}/api-keys`;
 
 /** Enum spellings used in JSON (proto enum names). */
 export const ORGANIZATION_ROLE_ADMIN = 'Organization_ADMIN';

@@ -8,8 +8,8 @@ import { StepFailed, type InstallContext, type Step } from '../install/engine.js
 import { resourcePath, type KubeClient } from '../kube/client.js';
 import type { Secret } from '../kube/types.js';
 import { withImagePolicy } from '../plan/images.js';
-import { secretNamesFor } from '../plan/values.js';
-import { bootstrapSpec, locate, readKeyCommand, runBootstrap, sdkKeyName } from './bootstrap.js';
+import { endpointsFor, secretNamesFor } from '../plan/values.js';
+import { bootstrapSpec, earlierKeyNote, locate, readKeyCommand, runBootstrap, sdkKeyName } from './bootstrap.js';
 import type { BootstrapState } from './state.js';
 import { BucketeerClient, BucketeerError } from './client.js';
 import { secretKeyStore } from './keys.js';
@@ -75,7 +75,8 @@ export const bootstrapStep: Step = {
       const r = await runBootstrap(client, spec, secretKeyStore(ctx.kube, spec.namespace, spec.secretName, ctx.signal), (m) => api.progress(m));
       state.result = r;
       if (r.created.length) ctx.applied.push(`Bucketeer: ${r.created.join(', ')}`);
-      return r.created.length ? `created ${r.created.length}: ${r.created.map((c) => c.replace(/ \(bucketeer-install-(client|server)[^)]*\)$/, '')).join(', ')}` : 'all present, nothing created';
+      const earlier = r.earlierKeys.length ? `; ${r.earlierKeys.length} earlier SDK key${r.earlierKeys.length === 1 ? '' : 's'} still active in Bucketeer` : '';
+      return r.created.length ? `created ${r.created.length}: ${r.created.map((c) => c.replace(/ \(bucketeer-install-(client|server)[^)]*\)$/, '')).join(', ')}${earlier}` : 'all present, nothing created';
     } catch (e) {
       if (e instanceof Unreachable) {
         state.unreachable = unreachableDetail(e);
@@ -145,6 +146,7 @@ export function bootstrapSummary(a: Answers, state: BootstrapState | undefined):
   return [
     `organization ${r.organization.name} (${r.organization.urlCode}), project ${r.project.name}, environments ${r.environments.map((e) => e.name).join(', ')}, SDK keys in secret ${r.secretName}`,
     `  read a key: ${readKeyCommand(a.kubernetes.namespace, r.secretName, sdkKeyName(r.environments[0].urlCode, 'client'))}`,
+    ...r.earlierKeys.map((k) => `  ${earlierKeyNote(k, endpointsFor(a).webURL)}`),
     ...smokeSummary(state),
   ];
 }

@@ -3,7 +3,10 @@
 // - pkg/environment/api/organization.go: create_organization also creates "Default Project"
 //   (url code default), Development/Production and the owner's OWNER account;
 // - pkg/account/api/api_key.go: create_api_key returns the key; later listings obfuscate it, so
-//   the Secret is the record;
+//   the Secret is the record; list_api_keys filters by organization, environments, disabled and
+//   name; UpdateAPIKey (PATCH /v1/account/update_api_key, proto/account/service.proto
+//   UpdateAPIKeyRequest {id, environmentId, disabled}) is how a key is disabled;
+// - ui/dashboard/src/components/navigation/index.tsx: the console lists keys at /<env>/api-keys;
 // - pkg/rpc/auth.go: web auth is "bearer <token>"; pkg/api/api/api_grpc.go: the SDK key is the bare
 //   `authorization` value and get_evaluation needs an SDK_CLIENT key.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -101,6 +104,56 @@ describe('bootstrap', () => {
     fake.state.accounts.length = 0;
     await runBootstrap(client, spec, memoryStore());
     expect(fake.state.accounts).toEqual([expect.objectContaining({ email: 'admin@example.com', organizationRole: 'Organization_ADMIN' })]);
+  });
+
+  describe('a key missing from the Secret is created anew; the earlier one stays enabled and is named', () => {
+    async function afterLosing(slot: string) {
+      const spec = bootstrapSpec(answers());
+      const store = memoryStore();
+      const first = await runBootstrap(client, spec, store);
+      const lost = store.data[slot];
+      delete store.data[slot];
+      const earlier = fake.state.apiKeys.find((k) => k.apiKey === lost)!;
+      return { spec, store, first, earlier };
+    }
+
+    it('names the earlier key, its id and how to disable it, and leaves it enabled', async () => {
+      const { spec, store, first, earlier } = await afterLosing('production-client');
+      const production = first.environments.find((e) => e.urlCode === 'production')!;
+      const progress: string[] = [];
+      const r = await runBootstrap(client, spec, store, (m) => progress.push(m));
+      expect(r.created).toEqual([expect.stringMatching(/^client SDK key for production \(bucketeer-install-client-\d{14}\)$/)]);
+      expect(store.data['production-client']).toBe(fake.state.apiKeys.find((k) => /^bucketeer-install-client-\d{14}$/.test(k.name))!.apiKey);
+      expect(r.earlierKeys).toEqual([{ environment: { id: production.id, urlCode: 'production' }, role: 'client', id: earlier.id, name: 'bucketeer-install-client' }]);
+      // Not disabled: an app may still use a copy. Nothing but creating and listing was sent.
+      expect(earlier.disabled).toBe(false);
+      expect(fake.calls.every((c) => c.method !== 'PATCH')).toBe(true);
+      const note = progress.find((m) => m.startsWith('the earlier client SDK key'));
+      expect(note).toBe(
+        `the earlier client SDK key bucketeer-install-client (id ${earlier.id}) of environment production is still active in Bucketeer: ` +
+          'a new key replaced it in the Secret, but an app may still use a copy. Once none does, disable it in the console ' +
+          `(https://b.example.com/production/api-keys) or with PATCH /v1/account/update_api_key {"id":"${earlier.id}","environmentId":"${production.id}","disabled":true}`,
+      );
+      // The key itself is never in the note.
+      expect(note).not.toContain(earlier.apiKey);
+    });
+
+    it('an earlier key already disabled is not named', async () => {
+      const { spec, store, earlier } = await afterLosing('development-server');
+      earlier.disabled = true;
+      const r = await runBootstrap(client, spec, store);
+      expect(r.created).toEqual([expect.stringMatching(/^server SDK key for development \(bucketeer-install-server-\d{14}\)$/)]);
+      expect(r.earlierKeys).toEqual([]);
+    });
+
+    it('when listing the keys fails, the new key is still stored and the earlier one named without its id', async () => {
+      const { spec, store } = await afterLosing('production-server');
+      fake.setFault({ kind: 'status', status: 503, route: 'listApiKeys' });
+      const r = await runBootstrap(client, spec, store);
+      expect(store.data['production-server']).toMatch(/^[0-9a-f]{64}$/);
+      expect(r.earlierKeys).toEqual([expect.objectContaining({ role: 'server', name: 'bucketeer-install-server', lookupFailed: expect.stringMatching(/list_api_keys: HTTP 503/) })]);
+      expect(r.earlierKeys[0].id).toBeUndefined();
+    });
   });
 
   it('a wrong service token fails with HTTP 401 and Bucketeer\'s message', async () => {

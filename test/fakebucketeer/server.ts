@@ -102,7 +102,7 @@ export interface FakeOrganization { id: string; name: string; urlCode: string; o
 export interface FakeProject { id: string; name: string; urlCode: string; organizationId: string; creatorEmail: string }
 export interface FakeEnvironment { id: string; name: string; urlCode: string; projectId: string; organizationId: string }
 export interface FakeAccount { email: string; organizationId: string; organizationRole: string; environmentRoles: { environmentId: string; role: string }[] }
-export interface FakeApiKey { id: string; name: string; role: string; apiKey: string; environmentId: string; maintainer: string }
+export interface FakeApiKey { id: string; name: string; role: string; apiKey: string; environmentId: string; maintainer: string; disabled: boolean }
 export interface FakeFeature { id: string; environmentId: string; name: string; enabled: boolean; archived: boolean; version: number; variations: { id: string; value: string; name: string }[]; onVariation: string; offVariation: string }
 
 export interface FakeCall { gateway: 'web' | 'api'; method: string; path: string; route?: RouteName; status: number; authHeader?: string }
@@ -159,6 +159,7 @@ export async function startFakeBucketeer(opts: FakeOptions): Promise<FakeBuckete
     if (!raw) throw new Reply(401, GRPC_CODE.unauthenticated, 'gateway: missing APIKey');
     const key = state.apiKeys.find((k) => k.apiKey === raw);
     if (!key) throw new Reply(401, GRPC_CODE.unauthenticated, 'gateway: invalid APIKey');
+    if (key.disabled) throw new Reply(403, GRPC_CODE.permissionDenied, 'gateway: disabled APIKey');
     if (!roles.includes(key.role)) throw new Reply(403, GRPC_CODE.permissionDenied, 'gateway: bad role');
     return key;
   }
@@ -256,9 +257,31 @@ export async function startFakeBucketeer(opts: FakeOptions): Promise<FakeBuckete
         if (!b.name) throw invalid('account: api key name must be specified');
         env(b.environmentId);
         if (state.apiKeys.some((k) => k.environmentId === b.environmentId && k.name === b.name)) throw new Reply(409, GRPC_CODE.alreadyExists, 'account: api key already exists');
-        const k: FakeApiKey = { id: id(), name: b.name, role: b.role ?? 'UNKNOWN', apiKey: randomBytes(32).toString('hex'), environmentId: b.environmentId, maintainer: b.maintainer ?? 'service-token' };
+        const k: FakeApiKey = { id: id(), name: b.name, role: b.role ?? 'UNKNOWN', apiKey: randomBytes(32).toString('hex'), environmentId: b.environmentId, maintainer: b.maintainer ?? 'service-token', disabled: false };
         state.apiKeys.push(k);
         return { apiKey: { id: k.id, name: k.name, role: k.role, apiKey: k.apiKey, maintainer: k.maintainer, disabled: false } };
+      }
+      case 'listApiKeys': {
+        // pkg/account/api/api_key.go ListAPIKeys: organizationId required; environmentIds, disabled and
+        // searchKeyword (on the name) filter; the keys come back obfuscated.
+        const oid = q.get('organizationId');
+        if (!oid) throw invalid('account: invalid list api key request');
+        const envIds = q.getAll('environmentIds');
+        const disabled = q.get('disabled');
+        const kw = q.get('searchKeyword')?.toLowerCase();
+        const list = state.apiKeys.filter(
+          (k) =>
+            state.environments.some((e) => e.id === k.environmentId && e.organizationId === oid) &&
+            (envIds.length === 0 || envIds.includes(k.environmentId)) &&
+            (disabled === null || String(k.disabled) === disabled) &&
+            (!kw || k.name.toLowerCase().includes(kw)),
+        );
+        const obfuscated = (key: string) => `${key.slice(0, 4)}${'*'.repeat(8)}${key.slice(-4)}`;
+        return {
+          apiKeys: list.map((k) => ({ id: k.id, name: k.name, role: k.role, disabled: k.disabled, maintainer: k.maintainer, apiKey: obfuscated(k.apiKey), environmentName: state.environments.find((e) => e.id === k.environmentId)?.name ?? '' })),
+          cursor: String(list.length),
+          totalCount: String(list.length),
+        };
       }
       case 'createFeature': {
         // pkg/feature/api/validation.go validateCreateFeatureRequest
