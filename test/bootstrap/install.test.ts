@@ -75,6 +75,34 @@ describe.skipIf(!helm)('install with bootstrap and smoke test (kubesim + fake Bu
     expect((h.sim.objects.get('secret', NS, 'bucketeer-sdk-keys') as unknown as { data: object }).data).toEqual(secret.data);
   }, 180_000);
 
+  // Bucketeer never shows a key again (pkg/account/api/api_key.go obfuscates listings), so a key
+  // lost from the Secret is created anew; the earlier one stays enabled (an app may use a copy)
+  // and is named with how to disable it: UpdateAPIKey (proto/account/service.proto) or the console.
+  it('an SDK key lost from the Secret: the next install creates another and names the earlier one, still active, with how to disable it', async () => {
+    const secret = h.sim.objects.get('secret', NS, 'bucketeer-sdk-keys') as unknown as { data: Record<string, string> };
+    const lost = Buffer.from(secret.data['production-server'], 'base64').toString('utf8');
+    const earlier = fake.state.apiKeys.find((k) => k.apiKey === lost)!;
+    const production = fake.state.environments.find((e) => e.id === earlier.environmentId)!;
+    const { ['production-server']: _lost, ...kept } = secret.data;
+    h.sim.objects.put({ ...(secret as unknown as Parameters<typeof h.sim.objects.put>[0]), data: kept });
+
+    const r = await runInstall(h, { namespace: NS });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/created 1: server SDK key for production; 1 earlier SDK key still active in Bucketeer/);
+    const note = r.stdout.split('\n').find((l) => l.startsWith('  the earlier server SDK key'));
+    expect(note).toBe(
+      `  the earlier server SDK key bucketeer-install-server (id ${earlier.id}) of environment production is still active in Bucketeer: ` +
+        'a new key replaced it in the Secret, but an app may still use a copy. Once none does, disable it in the console ' +
+        `(https://bucketeer.example.com/production/api-keys) or with PATCH /v1/account/update_api_key {"id":"${earlier.id}","environmentId":"${production.id}","disabled":true}`,
+    );
+    expect(earlier.disabled).toBe(false);
+    const now = (h.sim.objects.get('secret', NS, 'bucketeer-sdk-keys') as unknown as { data: Record<string, string> }).data;
+    const replacement = Buffer.from(now['production-server'], 'base64').toString('utf8');
+    expect(replacement).not.toBe(lost);
+    expect(fake.state.apiKeys.find((k) => k.apiKey === replacement)?.name).toMatch(/^bucketeer-install-server-\d{14}$/);
+    for (const k of [lost, replacement]) expect(r.stdout + r.stderr).not.toContain(k);
+  }, 180_000);
+
   it('a smoke test failure exits 1 naming the step, the HTTP status and Bucketeer\'s message', async () => {
     fake.setFault({ kind: 'status', status: 503, route: 'registerEvents' });
     try {
