@@ -5,6 +5,7 @@
 // it is now, which of the installer's objects exist already, and the chart values (secrets masked).
 import { stringify } from 'yaml';
 import type { Answers } from '../answers/schema.js';
+import type { Check } from '../checks/types.js';
 import { helmTemplate } from '../helm/template.js';
 import { isKnownKind, resourcePath } from '../kube/client.js';
 import { buildPlan } from '../plan/index.js';
@@ -28,6 +29,8 @@ export interface InstallPreview extends InstallPlan {
   /** The chart values with every secret masked. */
   values: Values;
   notes: string[];
+  /** The preflight's checks, every outcome (a right only a real run needs warns here). */
+  preflight: Check[];
 }
 
 export async function installPreview(ctx: InstallContext, pre: PreflightResult, skipPrepare: readonly PrepareStepName[]): Promise<InstallPreview> {
@@ -70,6 +73,7 @@ export async function installPreview(ctx: InstallContext, pre: PreflightResult, 
     existing,
     values: plan.values,
     notes,
+    preflight: pre.checks,
   };
 }
 

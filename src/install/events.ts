@@ -4,7 +4,7 @@
 import type { Check } from '../checks/types.js';
 import { CliError } from '../errors.js';
 import { STATUS_COLOR, STATUS_MARK } from '../checks/marks.js';
-import { renderText, useColor } from '../checks/render.js';
+import { checkLines, renderText, useColor } from '../checks/render.js';
 import { summarize } from '../checks/types.js';
 
 export type StepId = string;
@@ -12,9 +12,12 @@ export type StepId = string;
 export type InstallEvent =
   | { type: 'step-started'; step: StepId; title: string }
   | { type: 'progress'; step: StepId; message: string }
-  /** status 'warn': finished, but something could not be verified (the detail says what). */
-  | { type: 'step-finished'; step: StepId; detail?: string; status?: 'warn' }
-  | { type: 'failed'; step: StepId; resource?: string; reason: string }
+  /**
+   * status 'warn': finished, but something could not be verified (the detail, or a check that
+   * warned, says what). `checks`: what a checking step (preflight) checked, every outcome.
+   */
+  | { type: 'step-finished'; step: StepId; detail?: string; status?: 'warn'; checks?: Check[] }
+  | { type: 'failed'; step: StepId; resource?: string; reason: string; checks?: Check[] }
   | { type: 'log'; step: StepId; line: string };
 
 /** The last line of `--output ndjson`. */
@@ -22,7 +25,10 @@ export interface ResultEvent {
   type: 'result';
   status: 'ok' | 'failed' | 'interrupted';
   exitCode: number;
+  /** The health checks after the install (empty when the run stopped before them). */
   checks: Check[];
+  /** The read-only checks before the first change (cluster, permissions, middleware, identity), every outcome. */
+  preflight: Check[];
   /** What the run changed in the cluster (created, reused, applied). */
   applied: string[];
   error?: { message: string; hint?: string };
@@ -77,6 +83,10 @@ export function textSink(err: NodeJS.WritableStream, opts: { tty: boolean; color
     err.write(`${text}\n`);
     if (opts.tty && running.size) draw();
   };
+  // A step's checks that did not pass, one line each under the step's line (passes stay quiet).
+  const checksBelow = (checks: Check[] | undefined) => {
+    for (const c of checks ?? []) if (c.status === 'warn' || c.status === 'fail') for (const l of checkLines(c, opts)) line(`  ${l}`);
+  };
   const settle = (step: string) => {
     running.delete(step);
     if (latest === step) latest = undefined;
@@ -119,10 +129,13 @@ export function textSink(err: NodeJS.WritableStream, opts: { tty: boolean; color
         case 'step-finished':
           settle(e.step);
           line(`${e.status === 'warn' ? paint(STATUS_COLOR.warn, STATUS_MARK.warn) : paint(STATUS_COLOR.pass, STATUS_MARK.pass)} ${titles.get(e.step) ?? e.step}${e.detail ? paint('90', ` (${e.detail})`) : ''}`);
+          checksBelow(e.checks);
           break;
         case 'failed':
           settle(e.step);
           line(`${paint(STATUS_COLOR.fail, STATUS_MARK.fail)} ${titles.get(e.step) ?? e.step}: ${e.resource ? `${e.resource}: ` : ''}${e.reason}`);
+          // The failure the line names is not repeated; its hint ends the error message.
+          checksBelow(e.checks?.filter((c) => !(c.status === 'fail' && c.title === e.resource && c.detail === e.reason)));
           break;
       }
     },
@@ -134,7 +147,7 @@ export function resultEvent(
   status: ResultEvent['status'],
   exitCode: number,
   checks: Check[],
-  run: { applied?: string[]; error?: Error; release: NonNullable<ResultEvent['release']> },
+  run: { applied?: string[]; preflight?: Check[]; error?: Error; release: NonNullable<ResultEvent['release']> },
 ): ResultEvent {
   const e = run.error;
   return {
@@ -142,6 +155,7 @@ export function resultEvent(
     status,
     exitCode,
     checks,
+    preflight: run.preflight ?? [],
     applied: run.applied ?? [],
     ...(e ? { error: { message: e.message, ...(e instanceof CliError && e.hint ? { hint: e.hint } : {}) } } : {}),
     release: run.release,
@@ -160,9 +174,24 @@ export function progressFor(output: RunOutput, io: { stdout: NodeJS.WritableStre
   return { text: output === 'text' ? sink : undefined, emit: sink.emit };
 }
 
-/** The closing result event, bound to what the run knows when it ends (what was applied, the release). */
-export function resultReporter(now: () => { applied?: string[]; release: NonNullable<ResultEvent['release']> }) {
+/** The closing result event, bound to what the run knows when it ends (what was applied, the preflight, the release). */
+export function resultReporter(now: () => { applied?: string[]; preflight?: Check[]; release: NonNullable<ResultEvent['release']> }) {
   return (status: ResultEvent['status'], exitCode: number, checks: Check[], error?: Error): ResultEvent => resultEvent(status, exitCode, checks, { ...now(), error });
+}
+
+/**
+ * Passes every event on and keeps the checks the run's checking steps reported (preflight, and
+ * upgrade's preflight of the answers), for the result's `preflight`.
+ */
+export function recordingChecks(emit: Emit): { emit: Emit; checks: () => Check[] } {
+  const byId = new Map<string, Check>();
+  return {
+    emit: (e) => {
+      if ((e.type === 'step-finished' || e.type === 'failed') && e.checks) for (const c of e.checks) byId.set(c.id, c);
+      emit(e);
+    },
+    checks: () => [...byId.values()],
+  };
 }
 
 /** A document on stdout: indented for json, one line for ndjson. */

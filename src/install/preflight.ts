@@ -1,6 +1,7 @@
 // Preflight: everything install needs from the environment, checked before anything changes.
 // Checks are data (src/checks); a failure becomes one EnvironmentError (exit 3) whose message is
-// the cause and whose hint is the command that fixes it.
+// the cause and whose hint is the command that fixes it. What warns is reported with the step
+// (text: a line per check; ndjson and json: the checks themselves) and does not stop the run.
 import type { Answers } from '../answers/schema.js';
 import type { SecretSources } from '../answers/secrets.js';
 import type { Check } from '../checks/types.js';
@@ -44,6 +45,11 @@ export interface PreflightOptions {
   secretSources?: SecretSources;
   /** Tests: GCP endpoint and auth client for the Workload Identity check. */
   gcp?: Partial<GcpProbeOptions>;
+  /**
+   * --dry-run: nothing is written, so rights only a real run needs (create, patch) warn with what
+   * it needs instead of failing; the rights the dry run itself uses (reads) still fail.
+   */
+  dryRun?: boolean;
 }
 
 export interface PreflightResult {
@@ -60,9 +66,20 @@ export async function runInstallPreflight(o: PreflightOptions): Promise<Prefligh
   // Generous enough for a loaded or far-away API server; short enough to fail fast when it is gone.
   const timeoutMs = o.requestTimeoutMs ?? 10_000;
   const result: PreflightResult = { checks: [] };
-  const [{ checks }, middleware] = await Promise.all([runChecks(preflightChecks(o, result, timeoutMs), { signal: o.signal }), middlewareChecks(o, timeoutMs)]);
-  result.checks = [...checks, ...middleware];
+  const [{ checks }, fromAnswers] = await Promise.all([runChecks(clusterChecks(o, result, () => ({ timeoutMs, signal: o.signal })), { signal: o.signal }), answersChecks(o, timeoutMs)]);
+  result.checks = [...checks, ...fromAnswers];
   return result;
+}
+
+/** The checks of what the answers point at: Workload Identity, then the external MySQL and Redis. */
+async function answersChecks(o: PreflightOptions, timeoutMs: number): Promise<Check[]> {
+  const [{ checks: identity }, middleware] = await Promise.all([runChecks(workloadIdentityChecks(o, timeoutMs), { signal: o.signal }), middlewareChecks(o, timeoutMs)]);
+  return [...identity, ...middleware];
+}
+
+/** Whether the answers name anything answersChecks would check (external MySQL or Redis, Workload Identity). */
+export function answersHaveChecks(answers: Answers, namespace: string): boolean {
+  return answers.database.mode !== 'in-cluster' || answers.redis.mode !== 'in-cluster' || workloadIdentityOf(answers, namespace) !== undefined;
 }
 
 /** The MySQL and Redis the answers name, as Bucketeer v2.3.0 would connect, and their cloud settings. */
@@ -82,12 +99,6 @@ async function middlewareChecks(o: PreflightOptions, timeoutMs: number): Promise
     answersMiddlewareChecks(a, o.env, timeoutMs, o.signal),
   ]);
   return [...direct, ...cloud];
-}
-
-/** install's preflight as data; each check records what it learned in `result` for the steps. */
-function preflightChecks(o: PreflightOptions, result: PreflightResult, timeoutMs: number): CheckSpec[] {
-  const request = () => ({ timeoutMs, signal: o.signal });
-  return [...clusterChecks(o, result, request), ...workloadIdentityChecks(o, timeoutMs)];
 }
 
 /**
@@ -179,10 +190,11 @@ function clusterChecks(o: PreflightOptions, result: PreflightResult, request: ()
           if (!(e instanceof CliError) || e.exitCode !== 3) throw e;
           result.namespaceExists = true;
         }
-        const wanted: { verb: string; group: string; resource: string; namespace?: string }[] = [];
-        if (!result.namespaceExists) wanted.push({ verb: 'create', group: '', resource: 'namespaces' });
-        for (const r of INSTALL_RESOURCES) for (const verb of INSTALL_VERBS) wanted.push({ verb, ...r, namespace: ns });
-        wanted.push({ verb: 'get', group: '', resource: 'secrets', namespace: ns });
+        // `write`: a right only a real run uses (a dry run reads).
+        const wanted: { verb: string; group: string; resource: string; namespace?: string; write: boolean }[] = [];
+        if (!result.namespaceExists) wanted.push({ verb: 'create', group: '', resource: 'namespaces', write: true });
+        for (const r of INSTALL_RESOURCES) for (const verb of INSTALL_VERBS) wanted.push({ verb, ...r, namespace: ns, write: true });
+        wanted.push({ verb: 'get', group: '', resource: 'secrets', namespace: ns, write: false });
         let answers;
         try {
           answers = await Promise.all(wanted.map((w) => kube.canI(w.verb, w.resource, { group: w.group, namespace: w.namespace, ...request() }).then((a) => ({ ...w, ...a }))));
@@ -193,16 +205,27 @@ function clusterChecks(o: PreflightOptions, result: PreflightResult, request: ()
         if (denied.length === 0) {
           return { status: 'pass', detail: `allowed to ${INSTALL_VERBS.join('/')} ${INSTALL_RESOURCES.map((r) => r.resource).join(', ')} in ${ns}${result.namespaceExists ? '' : ', and to create the namespace'}` };
         }
-        const first = denied[0];
-        const list = denied.map((d) => `${d.verb} ${d.resource}${d.namespace ? '' : ' (cluster-wide)'}`).join(', ');
+        const hintFor = (first: (typeof denied)[number]) =>
+          first.namespace || denied.length > 1
+            ? `ask a cluster admin to run: kubectl create rolebinding bucketeer-install --clusterrole=admin --user=<you> -n ${ns}${result.namespaceExists ? '' : ` (and kubectl create namespace ${ns})`}; check with: ${kube.kubectl(`auth can-i ${first.verb} ${first.resource} -n ${ns}`)}`
+            : `ask a cluster admin to run: kubectl create namespace ${ns}`;
+        const facts = { denied: denied.map((d) => ({ verb: d.verb, resource: d.resource, group: d.group, reason: d.reason })) };
+        const rights = (ds: typeof denied, where: (d: (typeof denied)[number]) => string) => ds.map((d) => `${d.verb} ${d.resource}${where(d)}`).join(', ');
+        const blocking = o.dryRun ? denied.filter((d) => !d.write) : denied;
+        if (blocking.length === 0) {
+          return {
+            status: 'warn',
+            detail: `a real run needs: ${rights(denied, (d) => (d.namespace ? ` in ${ns}` : ' (cluster-wide)'))} (context ${kube.context} may not; this dry run only reads)`,
+            hint: hintFor(denied[0]),
+            facts,
+          };
+        }
+        const first = blocking[0];
         return {
           status: 'fail',
-          detail: `context ${kube.context} may not ${list}${first.namespace ? ` in namespace ${ns}` : ''}`,
-          hint:
-            first.namespace || denied.length > 1
-              ? `ask a cluster admin to run: kubectl create rolebinding bucketeer-install --clusterrole=admin --user=<you> -n ${ns}${result.namespaceExists ? '' : ` (and kubectl create namespace ${ns})`}; check with: ${kube.kubectl(`auth can-i ${first.verb} ${first.resource} -n ${ns}`)}`
-              : `ask a cluster admin to run: kubectl create namespace ${ns}`,
-          facts: { denied: denied.map((d) => ({ verb: d.verb, resource: d.resource, group: d.group, reason: d.reason })) },
+          detail: `context ${kube.context} may not ${rights(blocking, (d) => (d.namespace ? '' : ' (cluster-wide)'))}${first.namespace ? ` in namespace ${ns}` : ''}`,
+          hint: hintFor(first),
+          facts,
         };
       },
     },
@@ -211,26 +234,54 @@ function clusterChecks(o: PreflightOptions, result: PreflightResult, request: ()
 
 /**
  * The preflight step of install and upgrade: announced, run, and asserted. When a fatal check
- * fails, a 'failed' event names the first failed check before the EnvironmentError (exit 3) is
- * thrown, so both commands print and fail the same way for the same checks. The caller emits
- * `preflightFinished` once whatever else it checks read-only has passed too.
+ * fails, a 'failed' event names the first failed check and carries every check before the
+ * EnvironmentError (exit 3) is thrown, so both commands print and fail the same way for the same
+ * checks. The caller emits `preflightFinished` once whatever else it checks read-only has passed
+ * too, or `preflightFailed` when that fails.
  */
 export async function preflightStep(o: PreflightOptions, emit: Emit): Promise<PreflightResult & { helm: HelmInfo }> {
   emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
   const pre = await runInstallPreflight(o);
+  assertStep('preflight', pre, emit);
+  return pre;
+}
+
+/** The preflight step's end: the helm and Kubernetes versions found, and every check (a line each in text for those that warned). */
+export function preflightFinished(pre: PreflightResult & { helm: HelmInfo }): InstallEvent {
+  return { type: 'step-finished', step: 'preflight', detail: `helm ${pre.helm.version}, Kubernetes ${pre.serverVersion?.gitVersion}`, ...checksOutcome(pre.checks) };
+}
+
+/** The preflight step's end when a later read-only check (after the preflight checks passed) failed. */
+export function preflightFailed(pre: PreflightResult, reason: string): InstallEvent {
+  return { type: 'failed', step: 'preflight', reason, checks: pre.checks };
+}
+
+/**
+ * upgrade's preflight of the answers it will apply (read from the cluster or --answers, so known
+ * only after the cluster preflight): install's checks of the external MySQL and Redis and of
+ * Workload Identity, failing the same way (exit 3, the same message). Nothing to check (in-cluster
+ * middleware, no Workload Identity): no step.
+ */
+export async function answersPreflightStep(o: PreflightOptions & { answers: Answers }, emit: Emit): Promise<void> {
+  if (!answersHaveChecks(o.answers, o.namespace)) return;
+  const step = 'preflight-answers';
+  emit({ type: 'step-started', step, title: 'Preflight of the answers (MySQL, Redis, Workload Identity)' });
+  const r: PreflightResult = { checks: await answersChecks(o, o.requestTimeoutMs ?? 10_000) };
+  assertStep(step, r, emit);
+  emit({ type: 'step-finished', step, ...checksOutcome(r.checks) });
+}
+
+const checksOutcome = (checks: Check[]): { checks: Check[]; status?: 'warn' } => (checks.some((c) => c.status === 'warn') ? { checks, status: 'warn' } : { checks });
+
+/** assertPreflight, with a 'failed' event naming the first failed check (and carrying every check) before the error. */
+function assertStep(step: string, pre: PreflightResult, emit: Emit): asserts pre is PreflightResult & { helm: HelmInfo } {
   try {
     assertPreflight(pre);
   } catch (e) {
     const failed = pre.checks.find((c) => c.status === 'fail');
-    emit({ type: 'failed', step: 'preflight', resource: failed?.title, reason: failed?.detail ?? (e as Error).message });
+    emit({ type: 'failed', step, resource: failed?.title, reason: failed?.detail ?? (e as Error).message, checks: pre.checks });
     throw e;
   }
-  return pre;
-}
-
-/** The preflight step's end: the helm and Kubernetes versions found. */
-export function preflightFinished(pre: PreflightResult & { helm: HelmInfo }): InstallEvent {
-  return { type: 'step-finished', step: 'preflight', detail: `helm ${pre.helm.version}, Kubernetes ${pre.serverVersion?.gitVersion}` };
 }
 
 /** Throws the first failure as an EnvironmentError (all failures listed when there are several). */

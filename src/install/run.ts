@@ -18,8 +18,8 @@ import { KubeClient } from '../kube/client.js';
 import { DEFAULT_TIMEOUT_MS } from '../settings.js';
 import { runSteps, type InstallContext, type Step } from './engine.js';
 import { createRunContext, localSecretSources, resolveRunSecrets, runSecretSources } from './context.js';
-import { progressFor, resultReporter, writeFailure, writeJson, type Emit, type InstallEvent, type RunOutput } from './events.js';
-import { preflightFinished, preflightStep, type PreflightResult } from './preflight.js';
+import { progressFor, recordingChecks, resultReporter, writeFailure, writeJson, type Emit, type InstallEvent, type RunOutput } from './events.js';
+import { preflightFailed, preflightFinished, preflightStep, type PreflightResult } from './preflight.js';
 import { withoutSecretEnv } from './child-env.js';
 import { withLeftovers } from './leftovers.js';
 import { releaseLockOf } from './lock.js';
@@ -115,7 +115,7 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
       (helm) => resolveChartVersion({ helm, env: childEnv }, o.answers.release.chart, o.answers.release.version, chartRead.signal).then(() => undefined, (e: unknown) => e ?? new Error('chart read failed')),
       () => undefined, // no usable helm: the preflight says so
     );
-    const pre = await preflightStep({ kube, env: childEnv, namespace, requestTimeoutMs: Math.min(10_000, timeoutMs), signal: o.signal, answers: o.answers, secretSources }, o.emit).catch((e: unknown) => {
+    const pre = await preflightStep({ kube, env: childEnv, namespace, requestTimeoutMs: Math.min(10_000, timeoutMs), signal: o.signal, answers: o.answers, secretSources, dryRun: o.dryRun !== undefined }, o.emit).catch((e: unknown) => {
       stopChartRead();
       throw e;
     });
@@ -131,7 +131,7 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
       if (chartError) throw chartError;
     } catch (e) {
       stopChartRead();
-      o.emit({ type: 'failed', step: 'preflight', reason: (e as Error).message });
+      o.emit(preflightFailed(pre, (e as Error).message));
       throw e;
     } finally {
       o.signal.removeEventListener('abort', stopChartRead);
@@ -290,11 +290,14 @@ export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<n
     throw new UsageError('install changes the cluster and there is no terminal to confirm on', 'pass --yes to confirm without a prompt (as with apt-get -y)');
   }
 
-  const { text, emit } = progressFor(mode, io);
+  const progress = progressFor(mode, io);
+  const { text } = progress;
+  // The preflight's checks, for the result document.
+  const preflight = recordingChecks(progress.emit);
   let currentStep: string | undefined;
   const trackingEmit: Emit = (e) => {
     if (e.type === 'step-started') currentStep = e.step;
-    emit(e);
+    preflight.emit(e);
   };
 
   const interrupt = io.interrupts({
@@ -306,6 +309,7 @@ export async function runInstall(o: InstallRunOptions, io: ServiceIO): Promise<n
   let ctxRef: InstallContext | undefined;
   const result = resultReporter(() => ({
     applied: ctxRef?.applied,
+    preflight: preflight.checks(),
     release: { name: answers.release.name, namespace: answers.kubernetes.namespace, revision: ctxRef?.state.revision, chartVersion: answers.release.version },
   }));
 

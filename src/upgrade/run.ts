@@ -12,10 +12,10 @@ import type { ServiceIO } from '../io.js';
 import { helmTemplate } from '../helm/template.js';
 import { smokeStep, smokeSummary } from '../bootstrap/steps.js';
 import { StepFailed, runSteps, type InstallContext, type Step, type StepList } from '../install/engine.js';
-import { progressFor, resultReporter, writeFailure, writeJson, type Emit, type ResultEvent, type RunOutput } from '../install/events.js';
+import { progressFor, recordingChecks, resultReporter, writeFailure, writeJson, type Emit, type ResultEvent, type RunOutput } from '../install/events.js';
 import { installPrepareLanes } from '../install/prepare.js';
 import type { PrepareStepName } from '../prepare/types.js';
-import { preflightFinished, preflightStep } from '../install/preflight.js';
+import { answersPreflightStep, preflightFinished, preflightStep } from '../install/preflight.js';
 import { helmGetValues, helmRollback, lastGoodRevision, PENDING, releaseHistory, type HelmTarget, type HistoryEntry } from '../install/release.js';
 import { checkLocalSecretRefs } from '../install/run.js';
 import { createRunContext, localSecretSources, resolveRunSecrets, runSecretSources, STORED_ANSWERS } from '../install/context.js';
@@ -273,7 +273,10 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
   // The stored answers live in the namespace, so only the flags and the answers file can name it.
   const { namespace, release, kubeContext: context } = resolveTarget(flags, flags.answersFile?.answers);
 
-  const { text, emit } = progressFor(flags.output, cmd);
+  const { text, emit: progress } = progressFor(flags.output, cmd);
+  // The preflight's checks, for the result document.
+  const preflight = recordingChecks(progress);
+  const emit = preflight.emit;
 
   const interrupt = cmd.interrupts({
     stopProgress: () => text?.stop(),
@@ -287,12 +290,14 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
   let plan: UpgradePlan | undefined;
   const result = resultReporter(() => ({
     applied: ctx?.applied,
+    preflight: preflight.checks(),
     release: { name: release, namespace, revision: ctx?.state.revision, chartVersion: plan?.answers.release.version ?? '' },
   }));
   // json prints one document: the result, with the plan once it was built (ndjson printed it as its own line).
   const withPlan = (r: ResultEvent): ResultEvent | (ResultEvent & { plan: PlanData }) => (flags.output === 'json' && plan ? { ...r, plan: planData(plan) } : r);
   try {
-    const pre = await preflightStep({ kube, env: childEnv, namespace, requestTimeoutMs: Math.min(10_000, flags.timeoutMs), signal: interrupt.signal }, emit);
+    const requestTimeoutMs = Math.min(10_000, flags.timeoutMs);
+    const pre = await preflightStep({ kube, env: childEnv, namespace, requestTimeoutMs, signal: interrupt.signal, dryRun: flags.dryRun }, emit);
     emit(preflightFinished(pre));
     const kubeArgs = kube.helmKubeArgs();
     const t: HelmTarget = { helm: pre.helm, env: childEnv, release, namespace, kubeArgs };
@@ -301,6 +306,9 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
     plan = await planUpgrade({ kube, t, flags, env: cmd.env, cwd: cmd.cwd, signal: interrupt.signal });
     t.env = withoutSecretEnv(childEnv, plan.answers, plan.stored?.answers);
     emit({ type: 'step-finished', step: 'plan', detail: `${plan.valueChanges.length} value changes, ${plan.resources.added.length + plan.resources.removed.length + plan.resources.changed.length} resource changes` });
+    // The MySQL, Redis and Workload Identity of the answers just settled, as install checks them, before the diff is shown.
+    const secretSources = runSecretSources(localSecretSources(cmd.env, plan.answersPath, cmd.cwd), kube, namespace, interrupt.signal);
+    await answersPreflightStep({ kube, env: t.env, namespace, requestTimeoutMs, signal: interrupt.signal, answers: plan.answers, secretSources }, emit);
     text?.stop();
     if (flags.output === 'text') cmd.stdout.write(describePlan(plan, kube.context));
     else if (flags.output === 'ndjson') writeJson(cmd.stdout, 'ndjson', { type: 'plan', ...planData(plan) });
