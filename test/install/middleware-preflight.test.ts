@@ -3,14 +3,15 @@
 // Bucketeer's connections, read upstream at v2.3.0: pkg/storage/v2/mysql/client.go (a DSN with
 // only collation=utf8mb4_bin: no TLS) and pkg/redis/v3/redis.go (no TLS config; WithPassword has
 // no caller, so no AUTH).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import type { Check } from '../../src/checks/types.js';
 import { runCli } from '../helpers/cli.js';
 import { mariadbMissing, opensslMissing, redisMissing, startMariadb, startRedis, type Peer } from '../prepare/peers.js';
 import { motoAvailable, startMoto } from '../probes/peers.js';
-import { helm, runInstall, startHarness, type Harness } from './helpers.js';
+import { example, fixtureChart, helm, helmHistory, runInstall, startCli, startHarness, type Harness } from './helpers.js';
 
 const gap = redisMissing() ?? mariadbMissing() ?? opensslMissing() ?? (helm ? undefined : 'helm not found');
 if (gap) console.warn(`SKIPPING middleware preflight acceptance: ${gap}`);
@@ -75,6 +76,11 @@ describe.skipIf(!!gap)('middleware Bucketeer cannot use: doctor --pre fails, ins
     writeFileSync(files.auth, answersYaml({ mysqlPort: noMysql, redisPort: authRedis.port }));
     writeFileSync(files.tls, answersYaml({ mysqlPort: noMysql, redisPort: tlsRedis.port }));
     writeFileSync(files.mysql, answersYaml({ mysqlPort: strictDb.port, redisPort: plainRedis.port }));
+    // An installed release's answers, moved to the Redis that requires AUTH (the rest in-cluster).
+    const moved = parse(readFileSync(example('in-cluster'), 'utf8'));
+    moved.redis = { mode: 'external', addr: `127.0.0.1:${authRedis.port}` };
+    files.upgradeAuth = join(h.dir, 'upgrade-auth.yaml');
+    writeFileSync(files.upgradeAuth, stringify(moved));
   });
   afterAll(async () => {
     await Promise.all([h?.close(), strictDb?.stop(), authRedis?.stop(), tlsRedis?.stop(), plainRedis?.stop()]);
@@ -121,6 +127,35 @@ describe.skipIf(!!gap)('middleware Bucketeer cannot use: doctor --pre fails, ins
     expect(r.stderr).toContain('preflight:');
     expect(r.stderr).toContain(cause);
     expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
+  });
+
+  // upgrade reads its answers from the cluster or --answers, so these checks run once they are
+  // settled (after the plan is built), before anything changes: the same exit 3 and message.
+  it('upgrade to answers whose Redis requires AUTH stops before any change (exit 3, as install); the release history is unchanged', async () => {
+    const ns = 'mw-upgrade';
+    const i = await runInstall(h, { namespace: ns });
+    expect(i.code, i.stderr).toBe(0);
+    const history = await helmHistory(h, ns);
+    expect(history?.length).toBe(1);
+    const upgrade = (extra: string[]) =>
+      startCli(['upgrade', '--yes', '--answers', files.upgradeAuth, '--chart', fixtureChart, '--kube-context', 'kubesim', '--kubeconfig', h.sim.kubeconfigPath, '--namespace', ns, ...extra], h.env).done;
+    const r = await upgrade([]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/^Error: preflight: .*requires AUTH/m);
+    expect(r.stderr).toContain('Bucketeer v2.3.0 never sends a password (pkg/redis/v3/redis.go)');
+    // install's message for the same Redis, word for word.
+    const install = await runInstall(h, { namespace: 'mw-upgrade-install', answers: files.upgradeAuth });
+    expect(install.code).toBe(3);
+    const errorLine = (stderr: string) => stderr.split('\n').find((l) => l.startsWith('Error: '));
+    expect(errorLine(r.stderr)).toBe(errorLine(install.stderr));
+
+    const j = await upgrade(['-o', 'json']);
+    expect(j.code).toBe(3);
+    const doc = JSON.parse(j.stdout) as { status: string; exitCode: number; applied: string[]; preflight: Check[] };
+    expect(doc).toMatchObject({ status: 'failed', exitCode: 3, applied: [] });
+    expect(doc.preflight.find((c) => c.id === 'redis.transport')).toMatchObject({ status: 'fail', detail: expect.stringContaining('requires AUTH') });
+    expect(doc.preflight.find((c) => c.id === 'preflight.rbac')?.status).toBe('pass');
+    expect(await helmHistory(h, ns)).toEqual(history);
   });
 });
 
