@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { BIGQUERY_PERMISSIONS, PUBSUB_PERMISSIONS, WORKLOAD_SERVICE_ACCOUNTS } from '../../src/probes/gcp-identity.js';
 import { startGcpIamFake, type GcpIamState } from '../probes/peers.js';
+import type { Check } from '../../src/checks/types.js';
 import { example, helm, runInstall, startHarness, type Harness } from './helpers.js';
 
 const GSA = 'bucketeer@my-bucketeer-proj.iam.gserviceaccount.com'; // the gcp example's
@@ -70,5 +71,33 @@ describe.skipIf(!helm)('install: GKE Workload Identity in preflight', () => {
     const r = await runInstall(h, { namespace: ns, answers, env, extra: skipPrepare });
     expect(r.code, r.stderr).toBe(0);
     expect(h.sim.objects.get('serviceaccount', ns, 'subscriber')?.metadata?.annotations?.['iam.gke.io/gcp-service-account']).toBe(GSA);
+  });
+
+  // A preflight check that warns does not stop the install, and is shown: a line under the
+  // preflight step in text, the check in -o json's `preflight`.
+  it('permissions that cannot be read (no impersonation, project policy denied): a warning in text and -o json; the install goes ahead (exit 0)', async () => {
+    const ns = 'wi-unread';
+    state.serviceAccountPolicies[GSA] = { bindings: [{ role: 'roles/iam.workloadIdentityUser', members: WORKLOAD_SERVICE_ACCOUNTS.map((k) => member(ns, k)) }] };
+    state.impersonation[GSA] = false;
+    try {
+      const r = await runInstall(h, { namespace: ns, answers, env, extra: skipPrepare });
+      expect(r.code, r.stderr).toBe(0);
+      const lines = r.stderr.split('\n');
+      expect(lines).toContainEqual(expect.stringMatching(/^! Preflight \(helm /));
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^  ! permissions of ${GSA.replace(/[.]/g, '\\.')}: could not determine: the identity in use may not impersonate it`)));
+      expect(lines).toContainEqual(expect.stringMatching(/^ {6}let the identity in use test it: gcloud iam service-accounts add-iam-policy-binding /));
+      // The bindings passed: no line for them.
+      expect(r.stderr).not.toContain('Workload Identity bindings on');
+
+      const j = await runInstall(h, { namespace: ns, answers, env, extra: [...skipPrepare, '-o', 'json'] });
+      expect(j.code, j.stderr).toBe(0);
+      const doc = JSON.parse(j.stdout) as { status: string; checks: Check[]; preflight: Check[] };
+      expect(doc.status).toBe('ok');
+      expect(doc.preflight.find((c) => c.id === 'preflight.identity.permissions')).toMatchObject({ status: 'warn', facts: { method: 'none' } });
+      expect(doc.preflight.find((c) => c.id === 'preflight.identity.binding')?.status).toBe('pass');
+      expect(doc.checks.length).toBeGreaterThan(0);
+    } finally {
+      state.impersonation[GSA] = true;
+    }
   });
 });
