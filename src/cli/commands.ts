@@ -47,7 +47,7 @@ export const commands: CommandSpec[] = [
     name: 'install',
     summary: 'install Bucketeer (the wizard on a terminal; --answers FILE for no prompts)',
     usage: 'bucketeer-install install [--answers FILE] [flags]',
-    flags: [f.answers, f.yes, { name: 'dry-run', type: 'boolean', description: 'run preflight and print the plan (values, objects, prepare steps), change nothing' }, f.kubeContext, f.kubeconfig, f.namespace, f.release, f.chart, f.chartVersion, f.timeout, f.healthWindow, outputFlag('install'), f.skipPrepare, f.recreateSubscriptions, f.force, f.skipBootstrap, f.skipSmoke],
+    flags: [f.answers, f.yes, { name: 'dry-run', type: 'boolean', description: 'run preflight and print the plan (values, objects, prepare steps), change nothing; read rights suffice (missing write rights warn)' }, f.kubeContext, f.kubeconfig, f.namespace, f.release, f.chart, f.chartVersion, f.timeout, f.healthWindow, outputFlag('install'), f.skipPrepare, f.recreateSubscriptions, f.force, f.skipBootstrap, f.skipSmoke],
     examples: [
       { command: 'bucketeer-install', description: 'the wizard (on a terminal)' },
       { command: 'bucketeer-install install --answers bucketeer.yaml -y --timeout 15m', description: 'install from an answers file, no prompt' },
@@ -70,7 +70,7 @@ export const commands: CommandSpec[] = [
       f.namespace,
       f.release,
       f.yes,
-      { name: 'dry-run', type: 'boolean', description: 'print the values diff, resource diff and restarts, change nothing (no --yes needed)' },
+      { name: 'dry-run', type: 'boolean', description: 'print the values diff, resource diff and restarts, change nothing (no --yes needed; read rights suffice)' },
       { ...f.force, description: 'allow a downgrade to an older chart version or fewer Redis Streams partitions; a Redis maxmemory-policy other than noeviction becomes a warning' },
       f.skipPrepare,
       f.recreateSubscriptions,
