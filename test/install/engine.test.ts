@@ -1,5 +1,5 @@
 // The step engine's concurrent lanes (the prepare steps run side by side) and how the text sink
-// shows steps that run at the same time.
+// shows steps that run at the same time, and the checks of a checking step (preflight).
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runSteps, StepFailed, type InstallContext, type Step } from '../../src/install/engine.js';
@@ -122,5 +122,27 @@ describe('text progress with steps side by side', () => {
     // The spinner goes on for the step still running.
     expect(text().slice(text().lastIndexOf('✓ Prepare database\n'))).toMatch(/Prepare redis$/);
     sink.stop();
+  });
+
+  it("a checking step's checks: those that did not pass, a line each under the step's line with their hints; the failure the line names is not repeated", () => {
+    const { sink, text } = collect(false);
+    const pass = { category: 'preflight', id: 'preflight.helm', title: 'helm', status: 'pass' as const, detail: 'v4.1.4' };
+    const warn = { category: 'preflight', id: 'preflight.rbac', title: 'permissions', status: 'warn' as const, detail: 'a real run needs: create secrets in ns', hint: 'ask a cluster admin' };
+    const fail = { category: 'redis', id: 'redis.transport', title: 'Redis', status: 'fail' as const, detail: 'requires AUTH', hint: 'turn AUTH off' };
+    sink.emit({ type: 'step-started', step: 'preflight', title: 'Preflight' });
+    sink.emit({ type: 'step-finished', step: 'preflight', detail: 'helm v4.1.4', status: 'warn', checks: [pass, warn] });
+    sink.emit({ type: 'step-started', step: 'again', title: 'Preflight of the answers' });
+    sink.emit({ type: 'failed', step: 'again', resource: 'Redis', reason: 'requires AUTH', checks: [pass, warn, fail] });
+    expect(text().split('\n')).toEqual([
+      '• Preflight',
+      '! Preflight (helm v4.1.4)',
+      '  ! permissions: a real run needs: create secrets in ns',
+      '      ask a cluster admin',
+      '• Preflight of the answers',
+      '✗ Preflight of the answers: Redis: requires AUTH',
+      '  ! permissions: a real run needs: create secrets in ns',
+      '      ask a cluster admin',
+      '',
+    ]);
   });
 });
