@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { example, fixtureChart, helm, helmHistory, installArgs, ndjson, runInstall, SECRET_ENV, startCli, useHarness } from './helpers.js';
+import { example, fixtureChart, helm, helmHistory, installArgs, installedRelease, ndjson, runInstall, SECRET_ENV, startCli, useHarness } from './helpers.js';
 
 describe.skipIf(!helm)('--dry-run', () => {
   const h = useHarness();
@@ -80,10 +80,7 @@ describe.skipIf(!helm)('--dry-run', () => {
 
   it('upgrade --dry-run without a terminal or --yes: values diff, resource diff, restarts; helm history unchanged', async () => {
     const ns = 'dry-upgrade';
-    const i = await runInstall(h, { namespace: ns });
-    expect(i.code, i.stderr).toBe(0);
-    const history = await helmHistory(h, ns);
-    expect(history?.length).toBe(1);
+    const history = await installedRelease(h, ns);
 
     const a = parse(readFileSync(example('in-cluster'), 'utf8'));
     a.messaging.partitions = 24;

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { binPath, type CliResult } from '../helpers/cli.js';
 import { helmBin, repoRoot } from '../helpers/tools.js';
 import { startKubesim, type Kubesim, type KubesimOptions } from '../kubesim/server.js';
@@ -148,6 +148,20 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 90_
 
 export function runInstall(h: Harness, a: InstallArgs, timeoutMs?: number) {
   return startCli(installArgs(h, a), { ...h.env, ...a.env }, timeoutMs).done;
+}
+
+/** `upgrade` of the release in `namespace` against the fixture chart on the simulator; `extra` adds --yes or --dry-run, --answers, -o. */
+export function upgradeArgs(h: Harness, namespace: string, extra: string[] = []): string[] {
+  return ['upgrade', '--chart', fixtureChart, '--kube-context', 'kubesim', '--kubeconfig', h.sim.kubeconfigPath, '--namespace', namespace, ...extra];
+}
+
+/** Installs the in-cluster example in `namespace` (it must succeed) and returns its helm history: one revision. */
+export async function installedRelease(h: Harness, namespace: string): Promise<HelmRevision[]> {
+  const r = await runInstall(h, { namespace });
+  expect(r.code, r.stderr).toBe(0);
+  const history = await helmHistory(h, namespace);
+  expect(history?.length).toBe(1);
+  return history!;
 }
 
 /** Runs the real helm against the simulator (for assertions: history, status). */

@@ -11,7 +11,7 @@ import type { Check } from '../../src/checks/types.js';
 import { runCli } from '../helpers/cli.js';
 import { mariadbMissing, opensslMissing, redisMissing, startMariadb, startRedis, type Peer } from '../prepare/peers.js';
 import { motoAvailable, startMoto } from '../probes/peers.js';
-import { example, fixtureChart, helm, helmHistory, runInstall, startCli, startHarness, type Harness } from './helpers.js';
+import { example, helm, helmHistory, installedRelease, runInstall, startCli, startHarness, upgradeArgs, type Harness } from './helpers.js';
 
 const gap = redisMissing() ?? mariadbMissing() ?? opensslMissing() ?? (helm ? undefined : 'helm not found');
 if (gap) console.warn(`SKIPPING middleware preflight acceptance: ${gap}`);
@@ -133,12 +133,8 @@ describe.skipIf(!!gap)('middleware Bucketeer cannot use: doctor --pre fails, ins
   // settled (after the plan is built), before anything changes: the same exit 3 and message.
   it('upgrade to answers whose Redis requires AUTH stops before any change (exit 3, as install); the release history is unchanged', async () => {
     const ns = 'mw-upgrade';
-    const i = await runInstall(h, { namespace: ns });
-    expect(i.code, i.stderr).toBe(0);
-    const history = await helmHistory(h, ns);
-    expect(history?.length).toBe(1);
-    const upgrade = (extra: string[]) =>
-      startCli(['upgrade', '--yes', '--answers', files.upgradeAuth, '--chart', fixtureChart, '--kube-context', 'kubesim', '--kubeconfig', h.sim.kubeconfigPath, '--namespace', ns, ...extra], h.env).done;
+    const history = await installedRelease(h, ns);
+    const upgrade = (extra: string[]) => startCli(upgradeArgs(h, ns, ['--yes', '--answers', files.upgradeAuth, ...extra]), h.env).done;
     const r = await upgrade([]);
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/^Error: preflight: .*requires AUTH/m);

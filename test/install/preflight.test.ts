@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kubeconfigYaml } from '../kubesim/server.js';
 import type { Check } from '../../src/checks/types.js';
-import { fixtureChart, helm, helmHistory, installArgs, ndjson, runInstall, startCli, useHarness } from './helpers.js';
+import { withFaults } from '../helpers/kubesim.js';
+import { fixtureChart, helm, helmHistory, installArgs, installedRelease, ndjson, runInstall, startCli, upgradeArgs, useHarness } from './helpers.js';
 
 /** A loopback port nobody listens on. */
 async function closedPort(): Promise<number> {
@@ -96,11 +97,12 @@ describe.skipIf(!helm)('install: preflight', () => {
 
   // A read-only identity (CI reviewing a change): a dry run writes nothing, so the rights only a
   // real run uses warn, naming them; the run goes on, exits 0 and shows the warning in every format.
+  const dryInstall = (ns: string, extra: string[] = []) => startCli([...installArgs(h, { namespace: ns }), '--dry-run', ...extra], h.env).done;
+
   it('install --dry-run without write rights: a warning naming what a real run needs, in text, -o json and -o ndjson; exit 0, nothing written', async () => {
     const ns = 'pre-dry-ro';
-    h.sim.setFault('rbac/deny=create:secrets,patch:deployments');
-    try {
-      const r = await startCli([...installArgs(h, { namespace: ns }), '--dry-run'], h.env).done;
+    await withFaults(h.sim, ['rbac/deny=create:secrets,patch:deployments'], async () => {
+      const r = await dryInstall(ns);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain('Install plan (dry run: nothing was changed)');
       const lines = r.stderr.split('\n');
@@ -111,29 +113,26 @@ describe.skipIf(!helm)('install: preflight', () => {
       // Checks that passed print no line.
       expect(r.stderr).not.toMatch(/✓ helm:/);
 
-      const j = await startCli([...installArgs(h, { namespace: ns }), '--dry-run', '-o', 'json'], h.env).done;
+      const j = await dryInstall(ns, ['-o', 'json']);
       expect(j.code, j.stderr).toBe(0);
       const plan = JSON.parse(j.stdout) as { type: string; preflight: Check[] };
       expect(plan.type).toBe('plan');
       expect(plan.preflight.find((c) => c.id === 'preflight.rbac')).toMatchObject({ status: 'warn', facts: { denied: [{ verb: 'create', resource: 'secrets' }, { verb: 'patch', resource: 'deployments' }] } });
       expect(plan.preflight.find((c) => c.id === 'preflight.helm')?.status).toBe('pass');
 
-      const n = await startCli([...installArgs(h, { namespace: ns }), '--dry-run', '-o', 'ndjson'], h.env).done;
+      const n = await dryInstall(ns, ['-o', 'ndjson']);
       expect(n.code, n.stderr).toBe(0);
       const finished = ndjson(n.stdout).find((e) => e.type === 'step-finished' && e.step === 'preflight') as { status?: string; checks: Check[] } | undefined;
       expect(finished).toMatchObject({ status: 'warn' });
       expect(finished!.checks.map((c) => `${c.id} ${c.status}`)).toEqual(expect.arrayContaining(['preflight.rbac warn', 'preflight.cluster pass']));
-    } finally {
-      h.sim.clearFaults();
-    }
+    });
     expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
   });
 
   it('install --dry-run without a read right it uses (get secrets): exit 3 naming it; a real run without write rights still fails', async () => {
     const ns = 'pre-dry-noread';
-    h.sim.setFault('rbac/deny=get:secrets,create:secrets');
-    try {
-      const r = await startCli([...installArgs(h, { namespace: ns }), '--dry-run', '-o', 'json'], h.env).done;
+    await withFaults(h.sim, ['rbac/deny=get:secrets,create:secrets'], async () => {
+      const r = await dryInstall(ns, ['-o', 'json']);
       expect(r.code).toBe(3);
       const doc = JSON.parse(r.stdout) as { error: { message: string }; preflight: Check[] };
       expect(doc.error.message).toBe(`preflight: permissions: context kubesim may not get secrets in namespace ${ns}`);
@@ -141,49 +140,36 @@ describe.skipIf(!helm)('install: preflight', () => {
       const real = await runInstall(h, { namespace: ns });
       expect(real.code).toBe(3);
       expect(real.stderr).toContain(`preflight: permissions: context kubesim may not create secrets, get secrets in namespace ${ns}`);
-    } finally {
-      h.sim.clearFaults();
-    }
+    });
     expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
   });
 
   it('upgrade --dry-run without write rights: the same warning, exit 0, the result carries the preflight checks; helm history unchanged', async () => {
     const ns = 'pre-dry-upgrade';
-    const i = await runInstall(h, { namespace: ns });
-    expect(i.code, i.stderr).toBe(0);
-    const history = await helmHistory(h, ns);
-    const upgrade = (extra: string[]) => startCli(['upgrade', '--dry-run', '--chart', fixtureChart, '--kube-context', 'kubesim', '--kubeconfig', h.sim.kubeconfigPath, '--namespace', ns, ...extra], h.env).done;
-    h.sim.setFault('rbac/deny=patch:deployments');
-    try {
-      const r = await upgrade([]);
+    const history = await installedRelease(h, ns);
+    const upgrade = (extra: string[]) => startCli(upgradeArgs(h, ns, extra), h.env).done;
+    await withFaults(h.sim, ['rbac/deny=patch:deployments'], async () => {
+      const r = await upgrade(['--dry-run']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr.split('\n')).toContain(`  ! permissions: a real run needs: patch deployments in ${ns} (context kubesim may not; this dry run only reads)`);
       expect(r.stdout).toContain('Dry run: nothing was changed.');
-      const j = await upgrade(['-o', 'json']);
+      const j = await upgrade(['--dry-run', '-o', 'json']);
       expect(j.code, j.stderr).toBe(0);
       const doc = JSON.parse(j.stdout) as { dryRun: boolean; checks: Check[]; preflight: Check[] };
       expect(doc).toMatchObject({ type: 'result', status: 'ok', dryRun: true, checks: [] });
       expect(doc.preflight.find((c) => c.id === 'preflight.rbac')).toMatchObject({ status: 'warn', detail: expect.stringContaining('a real run needs: patch deployments') });
       // Without --dry-run the same identity is refused before any change.
-      const real = await startCli(['upgrade', '--yes', '--chart', fixtureChart, '--kube-context', 'kubesim', '--kubeconfig', h.sim.kubeconfigPath, '--namespace', ns], h.env).done;
-      expect(real.code).toBe(3);
-    } finally {
-      h.sim.clearFaults();
-    }
+      expect((await upgrade(['--yes'])).code).toBe(3);
+    });
     expect(await helmHistory(h, ns)).toEqual(history);
   });
 
   it('a failed preflight: -o json carries every preflight check (the failed one and those that passed), `checks` stays the health checks', async () => {
-    h.sim.setFault('rbac/deny=create:secrets');
-    try {
-      const r = await runInstall(h, { namespace: 'pre-fail-json', extra: ['-o', 'json'] });
-      expect(r.code).toBe(3);
-      const doc = JSON.parse(r.stdout) as { checks: Check[]; preflight: Check[] };
-      expect(doc.checks).toEqual([]);
-      expect(Object.fromEntries(doc.preflight.map((c) => [c.id, c.status]))).toMatchObject({ 'preflight.helm': 'pass', 'preflight.cluster': 'pass', 'preflight.version': 'pass', 'preflight.rbac': 'fail' });
-    } finally {
-      h.sim.clearFaults();
-    }
+    const r = await withFaults(h.sim, ['rbac/deny=create:secrets'], () => runInstall(h, { namespace: 'pre-fail-json', extra: ['-o', 'json'] }));
+    expect(r.code).toBe(3);
+    const doc = JSON.parse(r.stdout) as { checks: Check[]; preflight: Check[] };
+    expect(doc.checks).toEqual([]);
+    expect(Object.fromEntries(doc.preflight.map((c) => [c.id, c.status]))).toMatchObject({ 'preflight.helm': 'pass', 'preflight.cluster': 'pass', 'preflight.version': 'pass', 'preflight.rbac': 'fail' });
   });
 
   it('an unknown context: exit 3 listing the contexts the kubeconfig has', async () => {
