@@ -5,6 +5,7 @@
 import type { LoadedAnswers } from '../answers/load.js';
 import { applyOverrides } from '../answers/overrides.js';
 import type { Answers } from '../answers/schema.js';
+import type { SecretSources } from '../answers/secrets.js';
 import { renderText, useColor } from '../checks/render.js';
 import { summarize } from '../checks/types.js';
 import { CancelledAtPrompt, CliError, Interrupted, OperationFailed, UsageError, exitCodeOf, signalExitCode } from '../errors.js';
@@ -90,6 +91,8 @@ export interface UpgradePlan {
   /** Values helm held that the installer did not produce; carried over. */
   handSet: Values;
   inlineSecrets: InlineSecrets;
+  /** Where the answers' secret references are read (the environment, files, the cluster's Secrets). */
+  secretSources: SecretSources;
   /** Set when the deployed warehouse location was kept (keepDeployedWarehouse). */
   warehouseNote?: string;
 }
@@ -199,7 +202,8 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
   const sources = localSecretSources(s.env, answersPath, s.cwd);
   await checkLocalSecretRefs(answers, sources);
   // The diff is against the password the in-cluster MySQL was created with.
-  const inlineSecrets = await resolveRunSecrets(answers, runSecretSources(sources, kube, t.namespace, signal), { kube, signal, differentDbPassword: 'ignored' });
+  const secretSources = runSecretSources(sources, kube, t.namespace, signal);
+  const inlineSecrets = await resolveRunSecrets(answers, secretSources, { kube, signal, differentDbPassword: 'ignored' });
   const plan = buildPlan(answers, { inlineSecrets });
 
   const handSet = handSetFromStored(deployedValues, stored);
@@ -234,6 +238,7 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
     restarts: deploymentsToRestart(oldObjects, newObjects).deployments,
     handSet,
     inlineSecrets,
+    secretSources,
   };
 }
 
@@ -307,8 +312,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
     t.env = withoutSecretEnv(childEnv, plan.answers, plan.stored?.answers);
     emit({ type: 'step-finished', step: 'plan', detail: `${plan.valueChanges.length} value changes, ${plan.resources.added.length + plan.resources.removed.length + plan.resources.changed.length} resource changes` });
     // The MySQL, Redis and Workload Identity of the answers just settled, as install checks them, before the diff is shown.
-    const secretSources = runSecretSources(localSecretSources(cmd.env, plan.answersPath, cmd.cwd), kube, namespace, interrupt.signal);
-    await answersPreflightStep({ kube, env: t.env, namespace, requestTimeoutMs, signal: interrupt.signal, answers: plan.answers, secretSources }, emit);
+    await answersPreflightStep({ kube, env: t.env, namespace, requestTimeoutMs, signal: interrupt.signal, answers: plan.answers, secretSources: plan.secretSources }, emit);
     text?.stop();
     if (flags.output === 'text') cmd.stdout.write(describePlan(plan, kube.context));
     else if (flags.output === 'ndjson') writeJson(cmd.stdout, 'ndjson', { type: 'plan', ...planData(plan) });
