@@ -395,7 +395,8 @@ function applyEvent(p: Extract<Phase, { name: 'installing' }>, e: InstallEvent):
     }
     case 'step-finished': {
       const i = at(e.step);
-      if (i >= 0) steps[i] = { ...steps[i], status: e.status === 'warn' ? 'warn' : 'done', message: undefined };
+      const notes = e.checks?.filter((c) => c.status === 'warn' || c.status === 'fail');
+      if (i >= 0) steps[i] = { ...steps[i], status: e.status === 'warn' ? 'warn' : 'done', message: undefined, ...(notes?.length ? { notes } : {}) };
       return { ...p, steps };
     }
     case 'failed': {

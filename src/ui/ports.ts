@@ -56,7 +56,8 @@ export interface InstallRequest {
 export type InstallEvent =
   | { type: 'step-started'; step: string; title: string }
   | { type: 'progress'; step: string; message: string }
-  | { type: 'step-finished'; step: string; status?: 'warn' }
+  /** checks: what a checking step (preflight) checked, every outcome. */
+  | { type: 'step-finished'; step: string; status?: 'warn'; checks?: Check[] }
   /** resource: what failed, e.g. "Deployment bucketeer/api" or "helm release bucketeer". */
   | { type: 'failed'; step: string; resource?: string; reason: string }
   /** One line of helm (or kubectl) output; secrets must already be redacted. */

@@ -32,6 +32,17 @@ function expectFits(s: Session) {
 }
 
 const OK_EVENTS: InstallEvent[] = [
+  // A preflight that warns lists what warned, with its hint, under its line.
+  { type: 'step-started', step: 'preflight', title: 'Preflight' },
+  {
+    type: 'step-finished',
+    step: 'preflight',
+    status: 'warn',
+    checks: [
+      { category: 'preflight', id: 'preflight.helm', title: 'helm', status: 'pass', detail: 'v4.1.4' },
+      { category: 'preflight', id: 'gcp.workload-identity', title: 'Workload Identity binding', status: 'warn', detail: 'could not read the policy', hint: 'grant roles/iam.securityReviewer to read it' },
+    ],
+  },
   { type: 'step-started', step: 'secrets', title: 'Create the generated Secrets' },
   { type: 'step-finished', step: 'secrets' },
   // Finished without verifying everything: drawn with the warning mark, not a tick.
@@ -118,6 +129,9 @@ describe('wizard profiles', () => {
     // The install screen showed steps and helm's last lines.
     expect(s.frames().some((f) => f.includes('helm upgrade --install bucketeer') && f.includes('STATUS: deployed'))).toBe(true);
     expect(s.frames().some((f) => /! Prepare redis/.test(f) && /✓ Create the generated Secrets/.test(f))).toBe(true);
+    const preflight = s.frames().find((f) => f.includes('! Preflight'));
+    expect(preflight).toMatch(/! Preflight\n\s+! Workload Identity binding · could not read the policy\n\s+grant roles\/iam.securityReviewer to read it/);
+    expect(preflight).not.toContain('v4.1.4');
     expectFits(s);
   });
 

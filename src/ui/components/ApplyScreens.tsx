@@ -12,6 +12,8 @@ export interface StepState {
   title: string;
   status: 'running' | 'done' | 'warn' | 'failed';
   message?: string;
+  /** A checking step's checks that did not pass (a preflight warning), listed under its line. */
+  notes?: Check[];
 }
 
 export interface Failure {
@@ -60,19 +62,35 @@ export function InstallScreen(props: { target: string; started: number; steps: S
   return (
     <Frame section={`Installing into ${props.target}`} progress={elapsed} keys={props.confirmQuit ? undefined : 'Ctrl-C stop (asks first)'}>
       {props.steps.map((s) => (
-        <Box key={s.step}>
-          {s.status === 'running' ? (
-            <Text color="cyan">
-              <Spinner type="dots" />
+        <Box key={s.step} flexDirection="column">
+          <Box>
+            {s.status === 'running' ? (
+              <Text color="cyan">
+                <Spinner type="dots" />
+              </Text>
+            ) : (
+              <Mark status={s.status === 'done' ? 'pass' : s.status === 'warn' ? 'warn' : 'fail'} />
+            )}
+            <Text wrap="truncate-end">
+              {' '}
+              {s.title}
+              {s.status === 'running' && s.message ? <Text dimColor> · {s.message}</Text> : null}
             </Text>
-          ) : (
-            <Mark status={s.status === 'done' ? 'pass' : s.status === 'warn' ? 'warn' : 'fail'} />
-          )}
-          <Text wrap="truncate-end">
-            {' '}
-            {s.title}
-            {s.status === 'running' && s.message ? <Text dimColor> · {s.message}</Text> : null}
-          </Text>
+          </Box>
+          {(s.notes ?? []).map((c) => (
+            <Box key={c.id} marginLeft={2} flexDirection="column">
+              <Text wrap="wrap">
+                <Mark status={c.status} /> {c.title}
+                {c.detail ? <Text dimColor> · {c.detail}</Text> : null}
+              </Text>
+              {c.hint ? (
+                <Text dimColor wrap="wrap">
+                  {'  '}
+                  {c.hint}
+                </Text>
+              ) : null}
+            </Box>
+          ))}
         </Box>
       ))}
       {props.log.length ? (
