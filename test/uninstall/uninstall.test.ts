@@ -173,6 +173,56 @@ describe.skipIf(!helm)('uninstall', () => {
     expect(p.stdout).toMatch(/Namespace un-two kept: it still holds/);
   });
 
+  it("an install made by an earlier version (Secrets without the instance label, servers selecting on <release>-mysql, claims with the selector's labels only): install again keeps the servers' immutable selectors, and --purge deletes them by exact name, not bucketeer-foo's", async () => {
+    const ns = 'un-legacy';
+    const i = await runInstall(h, { namespace: ns });
+    expect(i.code, i.stderr).toBe(0);
+    type Obj = { apiVersion?: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; spec?: Record<string, any> };
+    const put = (o: Obj) => h.sim.objects.put(o as never);
+    const withoutInstance = ({ 'app.kubernetes.io/instance': _drop, ...rest }: Record<string, string> = {}) => rest;
+    // Rewrite bucketeer's objects as an earlier version made them.
+    for (const name of ['bucketeer-service-cert', 'bucketeer-oauth-key', 'bucketeer-service-token', 'bucketeer-mysql']) {
+      const secret = h.sim.objects.get('secret', ns, name) as Obj;
+      put({ ...secret, metadata: { ...secret.metadata, labels: withoutInstance(secret.metadata.labels) } });
+    }
+    for (const [server, app] of [['bucketeer-mysql', 'mysql'], ['bucketeer-redis', 'redis']]) {
+      const old = { 'app.kubernetes.io/name': app, 'app.kubernetes.io/instance': server };
+      const labelled = { ...old, 'app.kubernetes.io/managed-by': 'bucketeer-install' };
+      for (const kind of ['configmap', 'service', 'statefulset']) {
+        for (const o of h.sim.objects.list(kind, ns, `app.kubernetes.io/name=${app},app.kubernetes.io/instance=bucketeer`) as Obj[]) {
+          const spec = kind === 'service' ? { ...o.spec, selector: old }
+            : kind === 'statefulset' ? { ...o.spec, selector: { matchLabels: old }, template: { ...o.spec!.template, metadata: { labels: old } }, volumeClaimTemplates: o.spec!.volumeClaimTemplates.map((t: Obj) => ({ ...t, metadata: { name: t.metadata.name } })) }
+            : o.spec;
+          put({ ...o, metadata: { ...o.metadata, labels: labelled }, ...(spec ? { spec } : {}) });
+        }
+      }
+      const claim = h.sim.objects.get('pvc', ns, `data-${server}-0`) as Obj;
+      put({ ...claim, metadata: { ...claim.metadata, labels: old } });
+    }
+    expect(h.sim.objects.list('statefulset', ns, 'app.kubernetes.io/instance=bucketeer')).toEqual([]);
+    // Objects bucketeer-foo's earlier install left beside it, by the same rules.
+    put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bucketeer-foo-oauth-key', namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'bucketeer-install' } } as Obj['metadata'], type: 'Opaque' } as Obj);
+    put({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data-bucketeer-foo-mysql-0', namespace: ns, labels: { 'app.kubernetes.io/name': 'mysql', 'app.kubernetes.io/instance': 'bucketeer-foo-mysql' } } as Obj['metadata'], spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
+
+    // A StatefulSet's selector and claim templates cannot change (the simulator refuses, as the API
+    // server does): the second install applies the servers with what is deployed.
+    const again = await runInstall(h, { namespace: ns });
+    expect(again.code, again.stderr).toBe(0);
+    const sts = h.sim.objects.get('statefulset', ns, 'bucketeer-mysql') as Obj;
+    expect(sts.spec!.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'mysql', 'app.kubernetes.io/instance': 'bucketeer-mysql' });
+    expect(sts.metadata.labels).toMatchObject({ 'app.kubernetes.io/instance': 'bucketeer' });
+    expect((h.sim.objects.get('service', ns, 'bucketeer-mysql') as Obj).spec!.selector).toEqual({ 'app.kubernetes.io/name': 'mysql', 'app.kubernetes.io/instance': 'bucketeer-mysql' });
+
+    const p = await uninstall(ns, ['--purge', '--yes']);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout).toMatch(/Deleted \d+ objects bucketeer-install created: .*PersistentVolumeClaim\/data-bucketeer-mysql-0/);
+    expect(pvcs(ns)).toEqual(['data-bucketeer-foo-mysql-0']);
+    expect(h.sim.objects.get('secret', ns, 'bucketeer-foo-oauth-key')).toBeDefined();
+    for (const kind of ['secret', 'configmap', 'service', 'statefulset']) {
+      expect(h.sim.objects.list(kind, ns).map((o) => o.metadata.name).filter((n) => n.startsWith('bucketeer') && !n.startsWith('bucketeer-foo')), kind).toEqual([]);
+    }
+  });
+
   it('--purge keeps a namespace the installer created when something else lives in it', async () => {
     const ns = 'un-shared';
     const i = await runInstall(h, { namespace: ns });
