@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAnswersFile } from '../../src/answers/load.js';
 import type { Answers } from '../../src/answers/schema.js';
+import { jobTransport } from '../../src/bootstrap/job-transport.js';
+import { secretKeyStore } from '../../src/bootstrap/keys.js';
 import { storedAnswersConfigMap } from '../../src/install/stored-answers.js';
+import type { KubeClient } from '../../src/kube/client.js';
 import type { KubeObject, StatefulSet } from '../../src/kube/types.js';
 import { keepDeployedSelectors, type Manifest } from '../../src/plan/in-cluster.js';
 import { buildPlan } from '../../src/plan/index.js';
@@ -42,6 +45,17 @@ describe('installer objects are labelled with the installer and the release', ()
     const objects = installerObjects(a);
     if (name === 'in-cluster') expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim')).toHaveLength(2);
     for (const o of objects) expect(o.metadata.labels, `${o.kind}/${o.metadata.name}`).toMatchObject(installerLabels('bkt'));
+  });
+
+  it('the SDK key Secret bootstrap writes and the call Jobs it starts', async () => {
+    const applied: Labelled[] = [];
+    // Only apply is reached: the stub records the object, then refuses it (the call Job ends there).
+    const kube = { apply: async (_path: string, obj: Labelled) => { applied.push(obj); if (obj.kind === 'Job') throw new Error('stub: no cluster'); return obj; } } as unknown as KubeClient;
+    await secretKeyStore(kube, 'ns1', 'bkt-sdk-keys', 'bkt').write({ 'dev-client': 'k' });
+    const call = { route: { gateway: 'web', method: 'GET', path: '/v1/x' }, authSecret: { name: 's', key: 'token' }, timeoutMs: 1000 } as never;
+    await jobTransport(kube, 'ns1', { release: 'bkt', serviceCertSecret: 'bkt-service-cert' }).call(call).catch(() => undefined);
+    expect(applied.map((o) => o.kind)).toEqual(['Secret', 'Job']);
+    for (const o of applied) expect(o.metadata.labels, `${o.kind}/${o.metadata.name}`).toMatchObject(installerLabels('bkt'));
   });
 
   it("the in-cluster servers select their pods by the release, so their claims carry it (the StatefulSet controller copies the selector's labels onto them)", () => {
