@@ -49,7 +49,7 @@ export function jobTransport(kube: KubeClient, namespace: string, o: JobTranspor
       const job = {
         apiVersion: 'batch/v1',
         kind: 'Job',
-        metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'bucketeer-install', 'app.kubernetes.io/component': CALL_LABEL } },
+        metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'bucketeer-install', 'app.kubernetes.io/instance': o.release, 'app.kubernetes.io/component': CALL_LABEL } },
         spec: {
           backoffLimit: 0,
           ttlSecondsAfterFinished: 300,

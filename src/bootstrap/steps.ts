@@ -72,7 +72,7 @@ export const bootstrapStep: Step = {
     const state = (ctx.state.bootstrap ??= {});
     const client = await bucketeerClient(ctx.kube, a, ctx.signal, (m) => api.progress(m));
     try {
-      const r = await runBootstrap(client, spec, secretKeyStore(ctx.kube, spec.namespace, spec.secretName, ctx.signal), (m) => api.progress(m));
+      const r = await runBootstrap(client, spec, secretKeyStore(ctx.kube, spec.namespace, spec.secretName, a.release.name, ctx.signal), (m) => api.progress(m));
       state.result = r;
       if (r.created.length) ctx.applied.push(`Bucketeer: ${r.created.join(', ')}`);
       const earlier = r.earlierKeys.length ? `; ${r.earlierKeys.length} earlier SDK key${r.earlierKeys.length === 1 ? '' : 's'} still active in Bucketeer` : '';
@@ -95,7 +95,7 @@ export async function smokeChecks(kube: KubeClient, a: Answers, opts: { signal?:
   const first = spec.environments[0];
   const env = environments.find((e) => e.urlCode === first.urlCode);
   if (!env) throw new NotBootstrapped(`environment ${first.name} of organization ${spec.organization.urlCode} not found: bootstrap has not run`);
-  const keys = await secretKeyStore(kube, spec.namespace, spec.secretName, opts.signal).read();
+  const keys = await secretKeyStore(kube, spec.namespace, spec.secretName, a.release.name, opts.signal).read();
   const clientKey = keys[sdkKeyName(env.urlCode, 'client')];
   if (!clientKey) throw new StepFailed(`secret/${spec.secretName}`, `has no key ${sdkKeyName(env.urlCode, 'client')}`, 'run install again: bootstrap creates the missing SDK keys');
   return runSmoke(client, { environmentId: env.id, environmentName: env.name, clientKey, clientKeySecret: { name: spec.secretName, key: sdkKeyName(env.urlCode, 'client') }, evaluationWaitMs: opts.evaluationWaitMs, signal: opts.signal });

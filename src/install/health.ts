@@ -8,6 +8,7 @@ import type { Endpoints, Job, Pod, Service } from '../kube/types.js';
 import { deploymentReady, findProblems, isPodReady, jobState, lastWarning, podProblem, podsOf, takeSnapshot, type Snapshot } from './diagnose.js';
 
 import { SERVICES } from '../chart/facts.js';
+import { madeForRelease } from '../plan/ownership.js';
 
 /** One Deployment per service, named after it. */
 export const BUCKETEER_DEPLOYMENTS = SERVICES;
@@ -107,7 +108,7 @@ export async function serviceEndpointChecks(kube: KubeClient, namespace: string,
   const services = (await kube.list<Service>(resourcePath('Service', namespace), { signal })).filter(
     (s) =>
       s.spec?.selector && Object.keys(s.spec.selector).length > 0 &&
-      (s.metadata.annotations?.['meta.helm.sh/release-name'] === release || (s.metadata.labels?.['app.kubernetes.io/managed-by'] === 'bucketeer-install' && s.metadata.labels?.['app.kubernetes.io/instance']?.startsWith(`${release}-`))),
+      (s.metadata.annotations?.['meta.helm.sh/release-name'] === release || madeForRelease(s, release)),
   );
   return Promise.all(
     services.map(async (s): Promise<Check> => {

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { Interrupted, OperationFailed } from '../errors.js';
 import { isAlreadyExists, type KubeClient } from '../kube/client.js';
 import type { KubeObject } from '../kube/types.js';
+import { installerLabels } from '../plan/ownership.js';
 import type { InstallContext, Step } from './engine.js';
 
 export const LEASE_DURATION_SECONDS = 30;
@@ -92,7 +93,7 @@ export async function acquireReleaseLock(kube: KubeClient, o: LockOptions): Prom
         lease = await kube.create<Lease>(leasePath(o.namespace), {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
-          metadata: { name, namespace: o.namespace, labels: { 'app.kubernetes.io/managed-by': 'bucketeer-install', 'app.kubernetes.io/instance': o.release } },
+          metadata: { name, namespace: o.namespace, labels: installerLabels(o.release) },
           spec: { holderIdentity: holder, leaseDurationSeconds: durationSeconds, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
         } as Lease, { signal: o.signal });
         createdFresh = !toldWaiting;

@@ -4,7 +4,7 @@ import { setMaxListeners } from 'node:events';
 import type { Answers } from '../answers/schema.js';
 import { demoSignInChecks } from '../doctor/values.js';
 import { buildPlan, MASKED_SECRETS } from '../plan/index.js';
-import { mysqlName } from '../plan/in-cluster.js';
+import { keepDeployedSelectors, mysqlName } from '../plan/in-cluster.js';
 import { generateOAuthKey, generateServiceCert, serviceCertSans, signServiceToken, type Material } from '../plan/material.js';
 import { endpointsFor, planValues, secretNamesFor, type Values } from '../plan/values.js';
 import { Interrupted } from '../errors.js';
@@ -196,7 +196,12 @@ export const inClusterStep: Step = {
   async run(ctx) {
     const plan = ctx.plan!;
     const namespace = ns(ctx);
-    for (const m of plan.inCluster) {
+    const deployed = new Map<string, StatefulSet>();
+    for (const name of inClusterSets(ctx)) {
+      const sts = await ctx.kube.get<StatefulSet>(resourcePath('StatefulSet', namespace, name), { signal: ctx.signal });
+      if (sts) deployed.set(name, sts);
+    }
+    for (const m of keepDeployedSelectors(plan.inCluster, deployed)) {
       if (!isKnownKind(m.kind)) throw new Error(`in-cluster manifest of unexpected kind ${m.kind}`);
       const path = resourcePath(m.kind, namespace, m.metadata.name);
       const existed = await ctx.kube.get(path, { signal: ctx.signal });

@@ -16,9 +16,9 @@ import { parseAnswers } from '../answers/load.js';
 import type { Answers } from '../answers/schema.js';
 import { resourcePath, type KubeClient } from '../kube/client.js';
 import type { ConfigMap } from '../kube/types.js';
+import { installerLabels } from '../plan/ownership.js';
 
 export const STORED_ANSWERS_FORMAT = '1';
-export const MANAGED_BY = 'bucketeer-install';
 
 export const storedAnswersName = (release: string) => `${release}-bucketeer-install`;
 
@@ -38,7 +38,7 @@ export function storedAnswersConfigMap(namespace: string, release: string, s: St
     metadata: {
       name: storedAnswersName(release),
       namespace,
-      labels: { 'app.kubernetes.io/managed-by': MANAGED_BY, 'app.kubernetes.io/instance': release, 'app.kubernetes.io/part-of': 'bucketeer' },
+      labels: { ...installerLabels(release), 'app.kubernetes.io/part-of': 'bucketeer' },
       annotations: { 'bucketeer.io/purpose': 'answers used by bucketeer-install (secret references only), read by upgrade and doctor' },
     },
     data: {

@@ -86,7 +86,7 @@ export interface Deployment extends KubeObject {
 }
 
 export interface StatefulSet extends KubeObject {
-  spec?: { replicas?: number; selector?: LabelSelector };
+  spec?: { replicas?: number; selector?: LabelSelector; volumeClaimTemplates?: { metadata?: { name?: string; labels?: Record<string, string> } }[] };
   status?: { observedGeneration?: number; replicas?: number; readyReplicas?: number; currentReplicas?: number; updatedReplicas?: number; availableReplicas?: number };
 }
 

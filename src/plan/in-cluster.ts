@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { mysqlWarehouseDatabase, type Answers } from '../answers/schema.js';
+import type { StatefulSet } from '../kube/types.js';
 import { memBytes, SIZING } from './sizing.js';
 
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
@@ -54,8 +55,10 @@ export function renderTemplate(file: string, vars: Record<string, unknown>): Man
     .map((d) => fill(d, vars) as Manifest);
 }
 
-export const mysqlName = (a: Answers) => `${a.release.name}-mysql`;
-export const redisName = (a: Answers) => `${a.release.name}-redis`;
+/** The in-cluster servers of a release: the name of each one's StatefulSet, Service and (MySQL) Secret. */
+export const inClusterServerNames = (release: string) => ({ mysql: `${release}-mysql`, redis: `${release}-redis` });
+export const mysqlName = (a: Answers) => inClusterServerNames(a.release.name).mysql;
+export const redisName = (a: Answers) => inClusterServerNames(a.release.name).redis;
 
 /**
  * The init script for the warehouse database: created and granted to the user at first start,
@@ -87,6 +90,7 @@ export function inClusterManifests(answers: Answers): { mysql: Manifest[]; redis
       answers.database.mode === 'in-cluster'
         ? renderTemplate('mysql.yaml', {
             name: mysqlName(answers),
+            release: answers.release.name,
             namespace: ns,
             database: answers.database.name,
             user: answers.database.user,
@@ -97,7 +101,43 @@ export function inClusterManifests(answers: Answers): { mysql: Manifest[]; redis
         : [],
     redis:
       answers.redis.mode === 'in-cluster'
-        ? renderTemplate('redis.yaml', { name: redisName(answers), namespace: ns, storage: answers.redis.storage, resources: sizing.redis, maxmemory: redisMaxmemoryBytes(answers) })
+        ? renderTemplate('redis.yaml', { name: redisName(answers), release: answers.release.name, namespace: ns, storage: answers.redis.storage, resources: sizing.redis, maxmemory: redisMaxmemoryBytes(answers) })
         : [],
   };
+}
+
+type Labels = Record<string, string>;
+interface StatefulSetSpec {
+  selector?: { matchLabels?: Labels };
+  template?: { metadata?: { labels?: Labels }; [k: string]: unknown };
+  volumeClaimTemplates?: { metadata?: { name?: string; labels?: Labels }; [k: string]: unknown }[];
+  [k: string]: unknown;
+}
+
+/**
+ * The manifests to apply when some of the servers' StatefulSets are deployed already. A
+ * StatefulSet's selector and claim templates cannot change once it exists, and earlier versions
+ * selected on `app.kubernetes.io/instance: <server name>`: a deployed server keeps its selector
+ * (in the StatefulSet, its pod labels and its Service) and its claim templates' labels, so the
+ * API server accepts the apply and the Service still finds the pods.
+ */
+export function keepDeployedSelectors(manifests: Manifest[], deployed: ReadonlyMap<string, StatefulSet>): Manifest[] {
+  return manifests.map((m) => {
+    const sts = deployed.get(m.metadata.name);
+    const selector = sts?.spec?.selector?.matchLabels;
+    if (!selector) return m;
+    if (m.kind === 'Service') return { ...m, spec: { ...(m.spec as object), selector } };
+    if (m.kind !== 'StatefulSet') return m;
+    const spec = m.spec as StatefulSetSpec;
+    const deployedClaimLabels = (name?: string) => sts?.spec?.volumeClaimTemplates?.find((t) => t.metadata?.name === name)?.metadata?.labels;
+    return {
+      ...m,
+      spec: {
+        ...spec,
+        selector: { ...spec.selector, matchLabels: selector },
+        template: { ...spec.template, metadata: { ...spec.template?.metadata, labels: { ...spec.template?.metadata?.labels, ...selector } } },
+        volumeClaimTemplates: spec.volumeClaimTemplates?.map((t) => ({ ...t, metadata: { ...t.metadata, labels: deployedClaimLabels(t.metadata?.name) } })),
+      },
+    };
+  });
 }

@@ -7,6 +7,7 @@ import { generateMaterial, randomPassword, type Material } from './material.js';
 import { assertInlineSecretsSafe, MASK, planValues, secretNamesFor, type InlineSecrets, type Values } from './values.js';
 import { everyInlineSecret } from '../chart/facts.js';
 import { withImagePolicy } from './images.js';
+import { installerLabels } from './ownership.js';
 
 export interface Plan {
   answers: Answers;
@@ -55,14 +56,14 @@ export function secretOverlay(masked: unknown, real: unknown): Values | undefine
   return JSON.stringify(masked) === JSON.stringify(real) ? undefined : (real as Values);
 }
 
-function secretManifest(name: string, namespace: string, type: string, data: Record<string, string> | undefined, purpose: string): Manifest {
+function secretManifest(name: string, namespace: string, release: string, type: string, data: Record<string, string> | undefined, purpose: string): Manifest {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: {
       name,
       namespace,
-      labels: { 'app.kubernetes.io/managed-by': 'bucketeer-install' },
+      labels: installerLabels(release),
       annotations: { 'bucketeer.io/purpose': purpose },
     },
     type,
@@ -81,24 +82,25 @@ export interface PlanOptions {
 
 export function buildPlan(answers: Answers, opts: PlanOptions = {}): Plan {
   const ns = answers.kubernetes.namespace;
+  const rel = answers.release.name;
   const values = planValues(answers, MASKED_SECRETS);
   const real = opts.inlineSecrets ? planValues(answers, opts.inlineSecrets) : undefined;
   const names = secretNamesFor(answers);
   const m = opts.material;
   const secrets: Manifest[] = [];
   if (!answers.existingSecrets.serviceCert) {
-    secrets.push(secretManifest(names.serviceCert, ns, 'kubernetes.io/tls', m?.serviceCert && { 'tls.crt': m.serviceCert.crt, 'tls.key': m.serviceCert.key, 'ca.crt': m.serviceCert.caCrt }, 'service TLS certificate (all four services)'));
+    secrets.push(secretManifest(names.serviceCert, ns, rel, 'kubernetes.io/tls', m?.serviceCert && { 'tls.crt': m.serviceCert.crt, 'tls.key': m.serviceCert.key, 'ca.crt': m.serviceCert.caCrt }, 'service TLS certificate (all four services)'));
   }
   if (!answers.existingSecrets.oauthKey) {
-    secrets.push(secretManifest(names.oauthKey, ns, 'Opaque', m?.oauthKey && { 'public.pem': m.oauthKey.publicPem, 'private.pem': m.oauthKey.privatePem }, 'OAuth RSA key pair'));
+    secrets.push(secretManifest(names.oauthKey, ns, rel, 'Opaque', m?.oauthKey && { 'public.pem': m.oauthKey.publicPem, 'private.pem': m.oauthKey.privatePem }, 'OAuth RSA key pair'));
   }
   if (!answers.existingSecrets.serviceToken) {
-    secrets.push(secretManifest(names.serviceToken, ns, 'Opaque', m?.serviceToken ? { token: m.serviceToken } : undefined, 'service token (RS256 JWT)'));
+    secrets.push(secretManifest(names.serviceToken, ns, rel, 'Opaque', m?.serviceToken ? { token: m.serviceToken } : undefined, 'service token (RS256 JWT)'));
   }
   const ic = inClusterManifests(answers);
   if (answers.database.mode === 'in-cluster') {
     secrets.push(
-      secretManifest(mysqlName(answers), ns, 'Opaque', opts.inlineSecrets && { password: opts.inlineSecrets.dbPassword, 'root-password': opts.mysqlRootPassword ?? randomPassword() }, 'in-cluster MySQL passwords'),
+      secretManifest(mysqlName(answers), ns, rel, 'Opaque', opts.inlineSecrets && { password: opts.inlineSecrets.dbPassword, 'root-password': opts.mysqlRootPassword ?? randomPassword() }, 'in-cluster MySQL passwords'),
     );
   }
   return {

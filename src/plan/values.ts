@@ -30,12 +30,19 @@ export interface SecretNames {
 
 export const MASK = '********';
 
+/** The names of the Secrets the installer generates for a release (when existingSecrets names none). */
+export const generatedSecretNames = (release: string): SecretNames => ({
+  serviceCert: `${release}-service-cert`,
+  oauthKey: `${release}-oauth-key`,
+  serviceToken: `${release}-service-token`,
+});
+
 export function secretNamesFor(answers: Answers): SecretNames {
-  const rel = answers.release.name;
+  const generated = generatedSecretNames(answers.release.name);
   return {
-    serviceCert: answers.existingSecrets.serviceCert ?? `${rel}-service-cert`,
-    oauthKey: answers.existingSecrets.oauthKey ?? `${rel}-oauth-key`,
-    serviceToken: answers.existingSecrets.serviceToken ?? `${rel}-service-token`,
+    serviceCert: answers.existingSecrets.serviceCert ?? generated.serviceCert,
+    oauthKey: answers.existingSecrets.oauthKey ?? generated.oauthKey,
+    serviceToken: answers.existingSecrets.serviceToken ?? generated.serviceToken,
   };
 }
 

@@ -6,6 +6,7 @@
 import type { Answers } from '../answers/schema.js';
 import type { Check } from '../checks/types.js';
 import { mysqlName, type Manifest } from '../plan/in-cluster.js';
+import { installerLabels } from '../plan/ownership.js';
 import { endpointsFor } from '../plan/values.js';
 import { withImagePolicy } from '../plan/images.js';
 import { parseFactLog } from './protocol.js';
@@ -151,9 +152,8 @@ export function postgresPasswordSecret(a: Answers): SecretKeyRef | undefined {
 
 const labels = (a: Answers, step: string) => ({
   'app.kubernetes.io/name': 'bucketeer-prepare',
-  'app.kubernetes.io/instance': a.release.name,
   'app.kubernetes.io/component': `prepare-${step}`,
-  'app.kubernetes.io/managed-by': 'bucketeer-install',
+  ...installerLabels(a.release.name),
 });
 
 /** The Secret for passwords that came from env vars or files; stringData is 0600 material. */

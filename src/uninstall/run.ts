@@ -1,24 +1,27 @@
 // `bucketeer-install uninstall`: helm uninstall of the release, then, with --purge, every object
-// the installer created itself. The installer labels each object it creates with
-// app.kubernetes.io/managed-by=bucketeer-install (the namespace it created, the Secrets it
-// generated, the in-cluster MySQL/Redis with their PVC templates, the prepare Jobs and
-// ConfigMaps, the stored answers), so they are found by that label. Without --purge those stay
-// (the data: PVCs, Secrets, stored answers) and each is listed with the command that deletes it.
-// Cloud resources (databases, Redis, topics, datasets) are never deleted; they are named.
+// the installer created itself for this release. Each carries app.kubernetes.io/managed-by=
+// bucketeer-install and app.kubernetes.io/instance=<release> (the Secrets it generated, the
+// in-cluster MySQL/Redis and their claims, the prepare Jobs and ConfigMaps, the stored answers);
+// those earlier versions made with less are known by their exact names (src/plan/ownership.ts).
+// Never by a name prefix: another release's objects in the namespace are not touched, as helm
+// uninstall never touches them. Without --purge those stay (the data: PVCs, Secrets, stored
+// answers) and each is listed with the command that deletes it. Cloud resources (databases,
+// Redis, topics, datasets) are never deleted; they are named.
 import type { Answers } from '../answers/schema.js';
 import { ExitCode, Interrupted, OperationFailed, UsageError, signalExitCode } from '../errors.js';
 import { detectHelm } from '../helm/binary.js';
 import type { ServiceIO } from '../io.js';
 import { acquireReleaseLock, type ReleaseLock } from '../install/lock.js';
 import { helmUninstall, releaseHistory, type HelmTarget } from '../install/release.js';
-import { MANAGED_BY, readStoredAnswers, storedAnswersName } from '../install/stored-answers.js';
+import { readStoredAnswers, storedAnswersName } from '../install/stored-answers.js';
 import { KubeClient, pluralOf, resourcePath } from '../kube/client.js';
 import type { KubeObject } from '../kube/types.js';
 import { buildPlan } from '../plan/index.js';
+import { inClusterClaimNames, MANAGED_BY, MANAGED_BY_LABEL, madeForRelease } from '../plan/ownership.js';
 import { onDemandSubscriptions, runningSubscriptions } from '../plan/topics.js';
 import { resolveTarget } from '../resolve.js';
 
-export const MANAGED_SELECTOR = `app.kubernetes.io/managed-by=${MANAGED_BY}`;
+export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
 
 export interface UninstallOptions {
   release?: string;
@@ -49,36 +52,22 @@ const SHORT: Record<Found['kind'], string> = {
   Namespace: 'namespace',
 };
 
-/**
- * Whether an installer object belongs to this release: its instance label is the release or
- * `<release>-...` (the in-cluster servers are `<release>-mysql`/`-redis`); an object without one
- * (the generated Secrets) is named `<release>-...`.
- */
-function ofRelease(o: KubeObject, release: string): boolean {
-  const instance = o.metadata.labels?.['app.kubernetes.io/instance'];
-  const name = instance ?? o.metadata.name;
-  return name === release || name.startsWith(`${release}-`);
-}
-
-/** The installer's objects of the release in the namespace, read only. */
+/** The installer's objects of the release in the namespace (by exact label or exact name, never by prefix), read only. */
 async function findInstallerObjects(kube: KubeClient, namespace: string, release: string, signal: AbortSignal): Promise<Found[]> {
   const found: Found[] = [];
-  const seen = new Set<string>();
   const add = (kind: PurgeKind, o: KubeObject) => {
-    const key = `${kind}/${o.metadata.name}`;
-    if (seen.has(key) || o.metadata.deletionTimestamp) return;
-    seen.add(key);
+    if (o.metadata.deletionTimestamp || found.some((f) => f.kind === kind && f.name === o.metadata.name)) return;
     found.push({ kind, name: o.metadata.name });
   };
   for (const kind of PURGE_KINDS) {
     const items = await kube.list(resourcePath(kind, namespace), { labelSelector: MANAGED_SELECTOR, signal });
-    for (const o of items) if (ofRelease(o, release)) add(kind, o);
+    for (const o of items) if (madeForRelease(o, release)) add(kind, o);
   }
-  // Claims of the in-cluster servers made before their templates carried the label: they have
-  // only the StatefulSet's selector labels.
-  for (const instance of [`${release}-mysql`, `${release}-redis`]) {
-    const claims = await kube.list(resourcePath('PersistentVolumeClaim', namespace), { labelSelector: `app.kubernetes.io/instance=${instance}`, signal });
-    for (const o of claims) add('PersistentVolumeClaim', o);
+  // Claims of the in-cluster servers made before their templates carried the installer's label:
+  // they have only the StatefulSet's selector labels, and their exact names.
+  for (const name of inClusterClaimNames(release)) {
+    const claim = await kube.get(resourcePath('PersistentVolumeClaim', namespace, name), { signal });
+    if (claim && madeForRelease(claim, release)) add('PersistentVolumeClaim', claim);
   }
   return found;
 }
@@ -129,7 +118,7 @@ export async function runUninstall(o: UninstallOptions, io: ServiceIO): Promise<
     const hook = await kube.get(resourcePath('Job', namespace, `${release}-migrate`), { signal });
     const hookJob = hook?.metadata.annotations?.['helm.sh/hook'] ? hook.metadata.name : undefined;
     const nsObject = await kube.get(resourcePath('Namespace', undefined, namespace), { signal });
-    const nsCreatedByInstaller = nsObject?.metadata.labels?.['app.kubernetes.io/managed-by'] === MANAGED_BY;
+    const nsCreatedByInstaller = nsObject?.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY;
 
     const where = `namespace ${namespace} (context ${kube.context})`;
     if (!latest && !o.purge) {

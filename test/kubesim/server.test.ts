@@ -110,6 +110,26 @@ describe('kubesim API', () => {
     expect(second.body.data).toEqual({ a: '10', other: 'kept' });
   });
 
+  it("refuses a change to a StatefulSet's selector or claim templates (422, the API server's message) and accepts one to its template", async () => {
+    const path = '/apis/apps/v1/namespaces/default/statefulsets/db?fieldManager=me';
+    const sts = (instance: string, claimLabels?: Record<string, string>, image = 'mysql:8') => ({
+      apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' },
+      spec: {
+        replicas: 1, serviceName: 'db',
+        selector: { matchLabels: { app: instance } },
+        template: { metadata: { labels: { app: instance } }, spec: { containers: [{ name: 'db', image }] } },
+        volumeClaimTemplates: [{ metadata: { name: 'data', labels: claimLabels }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+      },
+    });
+    expect((await api('PATCH', path, sts('db'), 'application/apply-patch+yaml')).status).toBe(201);
+    const selector = await api('PATCH', path, sts('other'), 'application/apply-patch+yaml');
+    expect(selector.body).toMatchObject({ kind: 'Status', code: 422, reason: 'Invalid', message: expect.stringContaining('spec: Forbidden: updates to statefulset spec for fields other than') });
+    expect((await api('PATCH', path, sts('db', { x: 'y' }), 'application/apply-patch+yaml')).body).toMatchObject({ code: 422 });
+    const image = await api('PATCH', path, sts('db', undefined, 'mysql:8.4'), 'application/apply-patch+yaml');
+    expect(image.status).toBe(200);
+    expect(image.body.spec.template.spec.containers[0].image).toBe('mysql:8.4');
+  });
+
   it('decodes protobuf Secrets the way helm sends release storage', async () => {
     const res = await api('POST', '/api/v1/namespaces/default/secrets', protobufSecret('pb', { release: 'H4sI' }, { owner: 'helm' }), 'application/vnd.kubernetes.protobuf');
     expect(res.status).toBe(201);

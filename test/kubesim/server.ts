@@ -14,7 +14,7 @@ import { decodeProtobufObject, isProtobufEnvelope, UnsupportedProtobufKind } fro
 import { apiVersionOf, ResourceRegistry, versionInfo, type ResourceType } from './resources.js';
 import { toTable, wantsTable } from './table.js';
 import {
-  ObjectStore, parseFieldSelector, parseLabelSelector, typeKey, type KubeObject, type StoreEvent,
+  ObjectStore, parseFieldSelector, parseLabelSelector, stableStringify, typeKey, type KubeObject, type StoreEvent,
 } from './store.js';
 
 export type { Fault } from './faults.js';
@@ -279,6 +279,7 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
       }
       result = sanitize(rt, next);
       result.metadata = { ...result.metadata, name: existing.metadata.name, namespace: existing.metadata.namespace };
+      if (rt.kind === 'StatefulSet') refuseImmutableStatefulSetChange(existing, result);
       if (rt.subresources?.includes('status')) {
         if (existing.status === undefined) delete result.status;
         else result.status = existing.status;
@@ -286,6 +287,21 @@ export async function startKubesim(opts: KubesimOptions = {}): Promise<Kubesim> 
     }
     if (dryRun) return { ...result, metadata: { ...result.metadata, uid: existing.metadata.uid } };
     return store.put(registry.storageType(rt), result);
+  }
+
+  /**
+   * As the API server's validation: of a StatefulSet's spec only replicas, ordinals, template,
+   * updateStrategy, persistentVolumeClaimRetentionPolicy and minReadySeconds may change. Checked
+   * here for the selector and the claim templates, the fields an apply is likely to change.
+   */
+  function refuseImmutableStatefulSetChange(existing: KubeObject, next: KubeObject): void {
+    const same = (a: unknown, b: unknown) => stableStringify(a ?? null) === stableStringify(b ?? null);
+    if (same(existing.spec?.selector, next.spec?.selector) && same(existing.spec?.volumeClaimTemplates, next.spec?.volumeClaimTemplates)) return;
+    throw new ApiError(
+      422,
+      'Invalid',
+      `StatefulSet.apps "${existing.metadata.name}" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden`,
+    );
   }
 
   function toScale(rt: ResourceType, obj: KubeObject): KubeObject {
