@@ -130,10 +130,12 @@ export class StepFailed extends OperationFailed {
 /**
  * Steps that may run at the same time: each lane runs its steps in order, the lanes side by side
  * (the prepare Jobs of different servers, the release-state read). The first failing lane stops
- * the others; the group then fails with that lane's error.
+ * the others; the group then fails with that lane's error. With `settle`, a failing lane lets the
+ * others finish (their outcome is still reported) before the group fails with the first error.
  */
 export interface ConcurrentSteps {
   concurrent: Step[][];
+  settle?: boolean;
 }
 
 export type StepList = (Step | ConcurrentSteps)[];
@@ -141,7 +143,7 @@ export type StepList = (Step | ConcurrentSteps)[];
 export async function runSteps(steps: StepList, ctx: InstallContext, emit: Emit): Promise<void> {
   for (const item of steps) {
     if (ctx.signal.aborted) throw new Interrupted();
-    if ('concurrent' in item) await runConcurrently(item.concurrent, ctx, emit);
+    if ('concurrent' in item) await runConcurrently(item.concurrent, ctx, emit, item.settle ?? false);
     else await runStep(item, ctx, emit);
   }
 }
@@ -171,7 +173,7 @@ async function runStep(step: Step, ctx: InstallContext, emit: Emit, stoppedBy?: 
   }
 }
 
-async function runConcurrently(lanes: Step[][], ctx: InstallContext, emit: Emit): Promise<void> {
+async function runConcurrently(lanes: Step[][], ctx: InstallContext, emit: Emit, settle: boolean): Promise<void> {
   const group = new AbortController();
   const signal = AbortSignal.any([ctx.signal, group.signal]);
   setMaxListeners(0, signal);
@@ -180,8 +182,10 @@ async function runConcurrently(lanes: Step[][], ctx: InstallContext, emit: Emit)
   const laneCtx = new Proxy(ctx, { get: (target, key, receiver) => (key === 'signal' ? signal : Reflect.get(target, key, receiver)) });
   let firstFailure: { step: string; error: unknown } | undefined;
   const stoppedBy = () => (ctx.signal.aborted ? undefined : firstFailure?.step);
+  // Settled groups fail with the failure of the earliest lane, whatever finished first.
+  const failures: { lane: number; error: unknown }[] = [];
   await Promise.all(
-    lanes.map(async (lane) => {
+    lanes.map(async (lane, index) => {
       let current = '';
       try {
         for (const step of lane) {
@@ -190,7 +194,9 @@ async function runConcurrently(lanes: Step[][], ctx: InstallContext, emit: Emit)
           await runStep(step, laneCtx, emit, stoppedBy);
         }
       } catch (error) {
-        if (!firstFailure && !signal.aborted) {
+        if (signal.aborted) return;
+        failures.push({ lane: index, error });
+        if (!firstFailure && !settle) {
           firstFailure = { step: current, error };
           group.abort();
         }
@@ -199,4 +205,5 @@ async function runConcurrently(lanes: Step[][], ctx: InstallContext, emit: Emit)
   );
   if (ctx.signal.aborted) throw new Interrupted();
   if (firstFailure) throw firstFailure.error;
+  if (failures.length) throw failures.sort((a, b) => a.lane - b.lane)[0].error;
 }

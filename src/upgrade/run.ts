@@ -11,7 +11,7 @@ import { summarize } from '../checks/types.js';
 import { CancelledAtPrompt, CliError, Interrupted, OperationFailed, UsageError, exitCodeOf, signalExitCode } from '../errors.js';
 import type { ServiceIO } from '../io.js';
 import { helmTemplate } from '../helm/template.js';
-import { smokeStep, smokeSummary } from '../bootstrap/steps.js';
+import { smokeSummary } from '../bootstrap/steps.js';
 import { StepFailed, runSteps, type InstallContext, type Step, type StepList } from '../install/engine.js';
 import { progressFor, recordingChecks, resultReporter, writeFailure, writeJson, type Emit, type ResultEvent, type RunOutput } from '../install/events.js';
 import { installPrepareLanes } from '../install/prepare.js';
@@ -22,7 +22,7 @@ import { checkLocalSecretRefs } from '../install/run.js';
 import { createRunContext, localSecretSources, resolveRunSecrets, runSecretSources, STORED_ANSWERS } from '../install/context.js';
 import { resolveTarget } from '../resolve.js';
 import { everyInlineSecret, RESTART_ANNOTATION } from '../chart/facts.js';
-import { handSetFromStored, handSetStep, healthStep, helmStep, inClusterReadyStep, inClusterStep, releaseStateStep, secretsStep, storeAnswersStep } from '../install/steps.js';
+import { handSetFromStored, handSetStep, healthAndSmoke, helmStep, inClusterReadyStep, inClusterStep, releaseStateStep, secretsStep, storeAnswersStep } from '../install/steps.js';
 import { readStoredAnswers, storedAnswersName, type StoredAnswers } from '../install/stored-answers.js';
 import { deploymentReady } from '../install/diagnose.js';
 import { KubeClient, resourcePath } from '../kube/client.js';
@@ -349,7 +349,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
     // The prepare steps too: an ordering change on existing subscriptions is refused here unless
     // --recreate-subscriptions, before helm touches anything.
     const prepareLanes = await installPrepareLanes({ skip: flags.skipPrepare, force: flags.force, recreateSubscriptions: flags.recreateSubscriptions });
-    const steps: StepList = [lockStep('upgrade', flags.timeoutMs), releaseStateStep, secretsStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes] }, handSetStep, helmStep, restartStep(plan.restarts), healthStep, ...(flags.skipSmoke ? [] : [smokeStep]), storeAnswersStep];
+    const steps: StepList = [lockStep('upgrade', flags.timeoutMs), releaseStateStep, secretsStep, inClusterStep, { concurrent: [[inClusterReadyStep], ...prepareLanes] }, handSetStep, helmStep, restartStep(plan.restarts), healthAndSmoke({ bootstrap: false, smoke: !flags.skipSmoke }), storeAnswersStep];
     try {
       await runSteps(steps, ctx, emit);
     } catch (err) {

@@ -58,6 +58,26 @@ describe('runSteps with concurrent lanes', () => {
     expect(events.map((e) => e.step)).not.toContain('helm');
   });
 
+  it('a settled group lets the other lanes finish after one fails, then fails with the earliest lane\'s error', async () => {
+    const events: InstallEvent[] = [];
+    const bootstrapFails: Step = { id: 'bootstrap', title: 'Bootstrap', run: async () => { await sleep(10); throw new StepFailed('web', 'service token refused'); } };
+    const healthFails: Step = { id: 'health', title: 'Health checks', run: async (ctx) => { await sleep(80, ctx.signal); throw new StepFailed('pod/api', 'restarted'); } };
+    const ctx = context(new AbortController().signal);
+    // The health lane keeps its window although bootstrap failed first; its error, the first lane's, is thrown.
+    const err = await runSteps([{ concurrent: [[healthFails], [bootstrapFails, waiting('smoke', 1)]], settle: true }, waiting('after', 1)], ctx, (e) => events.push(e)).catch((e) => e);
+    expect((err as StepFailed).reason).toBe('restarted');
+    expect(events).toContainEqual({ type: 'failed', step: 'bootstrap', resource: 'web', reason: 'service token refused' });
+    expect(events).toContainEqual({ type: 'failed', step: 'health', resource: 'pod/api', reason: 'restarted' });
+    expect(events.map((e) => e.step)).not.toContain('smoke');
+    expect(events.map((e) => e.step)).not.toContain('after');
+
+    // Only the second lane failing: the first still finishes, and the group fails with the second's error.
+    const events2: InstallEvent[] = [];
+    const err2 = await runSteps([{ concurrent: [[waiting('health', 60)], [bootstrapFails]], settle: true }], context(new AbortController().signal), (e) => events2.push(e)).catch((e) => e);
+    expect((err2 as StepFailed).reason).toBe('service token refused');
+    expect(events2).toContainEqual({ type: 'step-finished', step: 'health', detail: 'health done' });
+  });
+
   it('an interrupt stops every lane as interrupted', async () => {
     const events: InstallEvent[] = [];
     const ac = new AbortController();
