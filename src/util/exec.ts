@@ -1,5 +1,5 @@
-// One way to run subprocesses: zx with argument arrays (zx quotes each element), a timeout, and
-// cancellation. Never build a shell string from user input.
+// One way to run subprocesses: a binary and an argument array, never a shell (so nothing is ever
+// parsed from user input), with a timeout and cancellation.
 import { EnvironmentError, Interrupted } from '../errors.js';
 
 export interface ExecResult {
@@ -76,40 +76,54 @@ export async function exec(bin: string, args: readonly string[], opts: ExecOptio
 }
 
 async function run(bin: string, args: readonly string[], opts: ExecOptions): Promise<ExecResult> {
-  const { $ } = await import('zx');
+  const { spawn } = await import('node:child_process');
   // A Ctrl-C that lands just before the spawn must not let the child run unsupervised.
   if (opts.signal?.aborted) throw new Interrupted();
-  const p = $({
-    nothrow: true,
-    quiet: true,
-    verbose: false,
-    env: opts.env ?? process.env,
-    input: opts.input,
-    timeout: opts.timeoutMs,
-    timeoutSignal: 'SIGTERM',
-  })`${bin} ${args}`;
-  if (opts.onOutput) {
-    p.stdout.on('data', (d: Buffer) => opts.onOutput!(d.toString(), 'stdout'));
-    p.stderr.on('data', (d: Buffer) => opts.onOutput!(d.toString(), 'stderr'));
-  }
-  // Cancellation is ours, not zx's signal option: listening here, right after the spawn, means an
-  // abort just before it cannot be missed (helm would otherwise run on to its --timeout).
-  const onAbort = () => void p.kill('SIGTERM').catch(() => undefined);
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  if (opts.signal?.aborted) onAbort();
-  let out;
-  try {
-    out = await p;
-  } catch (err) {
-    // zx rejects (even with nothrow) when the binary cannot be spawned.
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new EnvironmentError(`${bin} not found`, `install ${bin} or put it on PATH`);
-    throw err;
-  } finally {
-    opts.signal?.removeEventListener('abort', onAbort);
-  }
-  if (out.exitCode === null && opts.timeoutMs) {
-    return { stdout: out.stdout, stderr: `${out.stderr}\ntimed out after ${Math.round(opts.timeoutMs / 1000)}s`, exitCode: 124 };
-  }
-  return { stdout: out.stdout, stderr: out.stderr, exitCode: out.exitCode ?? (out.signal ? 128 : 1) };
+  return new Promise<ExecResult>((resolve, reject) => {
+    // No shell: a shell adds nothing to an argument array, and bash would source ~/.bashrc when its
+    // standard input is a socket (as Node's pipes are) and SHLVL is unset, or $BASH_ENV always.
+    const child = spawn(bin, [...args], { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let timedOut = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout.push(d);
+      opts.onOutput?.(d.toString(), 'stdout');
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr.push(d);
+      opts.onOutput?.(d.toString(), 'stderr');
+    });
+    // A child that exits without reading its input closes the pipe: not an error of ours.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.input);
+    const stop = () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    };
+    const timer = opts.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          stop();
+        }, opts.timeoutMs)
+      : undefined;
+    // Cancellation: listening right after the spawn means an abort just before it cannot be missed
+    // (helm would otherwise run on to its --timeout).
+    opts.signal?.addEventListener('abort', stop, { once: true });
+    if (opts.signal?.aborted) stop();
+    const done = () => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', stop);
+    };
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      done();
+      reject(err.code === 'ENOENT' ? new EnvironmentError(`${bin} not found`, `install ${bin} or put it on PATH`) : err);
+    });
+    child.on('close', (code, signal) => {
+      done();
+      const out = Buffer.concat(stdout).toString('utf8');
+      const err = Buffer.concat(stderr).toString('utf8');
+      if (timedOut) resolve({ stdout: out, stderr: `${err}\ntimed out after ${Math.round(opts.timeoutMs! / 1000)}s`, exitCode: 124 });
+      else resolve({ stdout: out, stderr: err, exitCode: code ?? (signal ? 128 : 1) });
+    });
+  });
 }
