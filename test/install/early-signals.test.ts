@@ -39,15 +39,17 @@ describe.skipIf(!helm)('a signal before install installs its handler', () => {
     { sig: 'SIGTERM' as const, ms, code: 143 },
     { sig: 'SIGINT' as const, ms, code: 130 },
   ]);
-  it.each(later)('$sig $ms ms later: exit $code, never a death by signal, no namespace', async ({ sig, ms, code }) => {
+  it.each(later)('$sig $ms ms later: exit $code, never a death by signal; what it says matches what it left', async ({ sig, ms, code }) => {
     const ns = `early-${sig.toLowerCase()}-${ms}`;
     const r = await signalAfter(ns, sig, ms);
     expect(r.code, r.stderr).toBe(code);
-    // Either handler may have caught it, depending on how far the run got: the entry's says nothing
-    // changed, the command's says it is stopping (and what it applied, checked below: nothing).
+    // Either handler may have caught it, depending on how far the run got (a fast machine is past
+    // the preflight within a few hundred ms): the entry's says nothing changed, the command's says
+    // it is stopping and lists what it applied, if anything.
     expect(r.stderr, r.stderr).toMatch(new RegExp(`${sig} received: (interrupted before anything changed|stopping)`));
-    expect(r.stderr).not.toMatch(/applied so far/);
-    expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
+    const namespace = h.sim.objects.get('namespace', undefined, ns);
+    if (/applied so far/.test(r.stderr)) expect(r.stderr).toContain(`namespace ${ns} created`);
+    else expect(namespace, r.stderr).toBeUndefined();
   });
 
   // The entry's handler steps aside for the command's: a signal after that is the command's, for
