@@ -74,7 +74,7 @@ export const commands: CommandSpec[] = [
       { ...f.force, description: 'allow a downgrade to an older chart version or fewer Redis Streams partitions; a Redis maxmemory-policy other than noeviction becomes a warning' },
       f.skipPrepare,
       f.recreateSubscriptions,
-      { ...f.skipSmoke, description: 'do not run the smoke test after the health checks (a failing smoke test rolls the upgrade back)' },
+      { ...f.skipSmoke, description: 'do not run the smoke test beside the health checks (a failing smoke test rolls the upgrade back)' },
       f.timeout,
       f.healthWindow,
       outputFlag('upgrade'),

@@ -56,7 +56,7 @@ export interface UpgradeOptions {
   force: boolean;
   skipPrepare: PrepareStepName[];
   recreateSubscriptions: boolean;
-  /** --skip-smoke: leave out the smoke test after the health checks. */
+  /** --skip-smoke: leave out the smoke test beside the health checks. */
   skipSmoke: boolean;
   timeoutMs: number;
   healthWindowMs: number;

@@ -135,7 +135,7 @@ describe.skipIf(!helm)('install with bootstrap and smoke test (kubesim + fake Bu
     }
   }, 180_000);
 
-  it('upgrade runs the smoke test after the health checks', async () => {
+  it('upgrade runs the smoke test beside the health window', async () => {
     const r = await startCli(['upgrade', '--yes', '--chart', fixtureChart, '--kube-context', 'kubesim', '--kubeconfig', h.sim.kubeconfigPath, '--namespace', NS, '--timeout', '60s', '--health-window', '1s'], h.env).done;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/smoke test passed: flag created, evaluated with the client SDK key, event registered, flag archived/);
