@@ -11,22 +11,13 @@ import { detectHelm, type HelmInfo } from '../helm/binary.js';
 import { resourcePath, type KubeClient } from '../kube/client.js';
 import type { ServerVersion } from '../kube/types.js';
 import { kubernetesSupported, MIN_KUBERNETES_TEXT } from '../chart/facts.js';
+import { describeRights, INSTALL_RIGHTS } from '../plan/rights.js';
 import { BINDING_ID, PERMISSIONS_ID, workloadIdentityOf } from '../probes/gcp-identity.js';
 import type { GcpProbeOptions } from '../probes/gcp.js';
 import type { Emit, InstallEvent } from './events.js';
 
 const DOC = 'https://github.com/bucketeer-io/bucketeer-install#install';
 
-/** What the install creates or changes in the namespace: the resources (plural) of each API group ('' is the core group), as a Role lists them. */
-const INSTALL_RESOURCES_BY_GROUP: Record<string, string[]> = {
-  '': ['secrets', 'configmaps', 'services', 'serviceaccounts'],
-  apps: ['deployments', 'statefulsets'],
-  batch: ['jobs', 'cronjobs'],
-  'networking.k8s.io': ['ingresses'],
-};
-/** The same, as (group, plural) pairs. */
-export const INSTALL_RESOURCES: { group: string; resource: string }[] = Object.entries(INSTALL_RESOURCES_BY_GROUP).flatMap(([group, resources]) => resources.map((resource) => ({ group, resource })));
-export const INSTALL_VERBS = ['create', 'patch'];
 
 export interface PreflightOptions {
   kube: KubeClient;
@@ -193,7 +184,7 @@ function clusterChecks(o: PreflightOptions, result: PreflightResult, request: ()
         // `write`: a right only a real run uses (a dry run reads).
         const wanted: { verb: string; group: string; resource: string; namespace?: string; write: boolean }[] = [];
         if (!result.namespaceExists) wanted.push({ verb: 'create', group: '', resource: 'namespaces', write: true });
-        for (const r of INSTALL_RESOURCES) for (const verb of INSTALL_VERBS) wanted.push({ verb, ...r, namespace: ns, write: true });
+        for (const r of INSTALL_RIGHTS) for (const verb of r.verbs) wanted.push({ verb, group: r.group, resource: r.resource, namespace: ns, write: true });
         wanted.push({ verb: 'get', group: '', resource: 'secrets', namespace: ns, write: false });
         let answers;
         try {
@@ -203,7 +194,7 @@ function clusterChecks(o: PreflightOptions, result: PreflightResult, request: ()
         }
         const denied = answers.filter((a) => !a.allowed);
         if (denied.length === 0) {
-          return { status: 'pass', detail: `allowed to ${INSTALL_VERBS.join('/')} ${INSTALL_RESOURCES.map((r) => r.resource).join(', ')} in ${ns}${result.namespaceExists ? '' : ', and to create the namespace'}` };
+          return { status: 'pass', detail: `allowed to ${describeRights()} in ${ns}${result.namespaceExists ? '' : ', and to create the namespace'}` };
         }
         const hintFor = (first: (typeof denied)[number]) =>
           first.namespace || denied.length > 1

@@ -16,11 +16,11 @@ import { parseAnswers } from '../answers/load.js';
 import type { Answers } from '../answers/schema.js';
 import { resourcePath, type KubeClient } from '../kube/client.js';
 import type { ConfigMap } from '../kube/types.js';
-import { installerLabels } from '../plan/ownership.js';
+import { installerLabels, storedAnswersName } from '../plan/ownership.js';
 
 export const STORED_ANSWERS_FORMAT = '1';
 
-export const storedAnswersName = (release: string) => `${release}-bucketeer-install`;
+export { storedAnswersName };
 
 export interface StoredAnswers {
   answers: Answers;

@@ -17,6 +17,9 @@ export const MANAGED_BY = 'bucketeer-install';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
 
+/** The ConfigMap that keeps a release's answers (secrets as references) for upgrade and doctor. */
+export const storedAnswersName = (release: string) => `${release}-bucketeer-install`;
+
 /** The labels of every object the installer creates for a release. */
 export const installerLabels = (release: string): Record<string, string> => ({ [MANAGED_BY_LABEL]: MANAGED_BY, [INSTANCE_LABEL]: release });
 

@@ -6,7 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Answers } from '../answers/schema.js';
 import { sdkKeysSecretName } from '../bootstrap/bootstrap.js';
 import { ATLAS_REVISIONS } from '../chart/facts.js';
-import { storedAnswersName } from '../install/stored-answers.js';
+import { storedAnswersName } from './ownership.js';
 import { databaseProgramFor } from '../prepare/database.js';
 import { prepareCredentialsName, prepareJob } from '../prepare/job.js';
 import { pubsubPlan } from '../prepare/messaging.js';

@@ -12,7 +12,7 @@ import { classifyKubeContext } from './detect.js';
 import { oneLine } from './runner.js';
 import type { KubernetesFacts, Probe, ProbeContext, ProbeOutput } from './types.js';
 // One list of what the install creates, shared with the install's own preflight.
-import { INSTALL_RESOURCES } from '../install/preflight.js';
+import { INSTALL_RIGHTS } from '../plan/rights.js';
 import { platformById, platformOfCluster, type PlatformId } from '../platforms/index.js';
 
 export interface KubernetesProbeOptions {
@@ -262,7 +262,7 @@ export function kubernetesProbes(opts: KubernetesProbeOptions): Probe[] {
     { id: 'kubernetes.rbac', title: 'Permissions in the release namespace', checkTitle: `Permissions in namespace ${namespace}`, action: 'create selfsubjectaccessreviews' },
     async (l, ctx, check) => {
       const exists = (await l.kube.get(resourcePath('Namespace', undefined, namespace), within(ctx))) !== undefined;
-      const asks = [...(exists ? [] : [{ group: '', resource: 'namespaces', namespace: undefined as string | undefined }]), ...INSTALL_RESOURCES.map((n) => ({ ...n, namespace }))];
+      const asks = [...(exists ? [] : [{ group: '', resource: 'namespaces', namespace: undefined as string | undefined }]), ...INSTALL_RIGHTS.map((r) => ({ group: r.group, resource: r.resource, namespace }))];
       const answers = await Promise.all(asks.map((a) => l.kube.canI('create', a.resource, { group: a.group, namespace: a.namespace, ...within(ctx) }).then((r) => ({ ...a, allowed: r.allowed }))));
       const denied = answers.filter((a) => !a.allowed).map((a) => `${a.resource}${a.group ? `.${a.group}` : ''}`);
       return {

@@ -69,6 +69,15 @@ describe.skipIf(!helm)('install: preflight', () => {
     }
   });
 
+  it('no right to renew the release lock (update leases): exit 3 before the namespace is created, not after taking the lock', async () => {
+    await withFaults(h.sim, ['rbac/deny=update:leases'], async () => {
+      const r = await runInstall(h, { namespace: 'pre-lease' });
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/preflight: permissions: context kubesim may not update leases in namespace pre-lease/);
+      expect(h.sim.objects.get('namespace', undefined, 'pre-lease')).toBeUndefined();
+    });
+  });
+
   it('upgrade stops on the same failed check as install: the same failed line, error and exit code, in text and -o json', async () => {
     const ns = 'pre-same';
     const upgrade = (extra: string[]) =>
