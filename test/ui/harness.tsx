@@ -103,16 +103,21 @@ export const MYSQL_WAREHOUSE_DATABASE: readonly ScriptStep[] = [{ on: 'MySQL dat
  * default taken, from the first screen to the ingress questions (Redis Streams messaging, the
  * MySQL warehouse).
  */
+/** Redis Streams messaging from its partition count, then the MySQL warehouse as offered. */
+export const STREAMS_AND_MYSQL_WAREHOUSE: readonly ScriptStep[] = [
+  { on: 'Number of stream partitions' },
+  { on: 'Expected events per second' },
+  { on: 'Where should experiment events' },
+  ...MYSQL_WAREHOUSE_DATABASE,
+];
+
 export const IN_CLUSTER_TO_INGRESS: readonly ScriptStep[] = [
   ...KUBERNETES_AS_DETECTED,
   { on: 'Where does MySQL 8 live?' },
   { on: 'Where should the MySQL password come from?' },
   { on: 'Where does Redis' },
   { on: 'Which ordering should messaging be set up for?' },
-  { on: 'Number of stream partitions' },
-  { on: 'Expected events per second' },
-  { on: 'Where should experiment events' },
-  ...MYSQL_WAREHOUSE_DATABASE,
+  ...STREAMS_AND_MYSQL_WAREHOUSE,
 ];
 
 /** The console host typed (the API host defaults from it), TLS as offered. */

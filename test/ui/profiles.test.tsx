@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseAnswers } from '../../src/answers/load.js';
 import { renderToDir } from '../../src/render/files.js';
 import type { InstallEvent, WizardFact } from '../../src/ui/ports.js';
-import { cleanupAfterEach, COLUMNS, DEMO_ORGANIZATION, DEMO_SIGN_IN, fakeEngine, fakeProbes, GOOGLE_SIGN_IN_AND_ORGANIZATION, HOSTS, KEY, MYSQL_WAREHOUSE_DATABASE, play, ROWS, startWizard, type ScriptStep, type Session } from './harness.js';
+import { cleanupAfterEach, COLUMNS, DEMO_ORGANIZATION, DEMO_SIGN_IN, fakeEngine, fakeProbes, GOOGLE_SIGN_IN_AND_ORGANIZATION, HOSTS, KEY, play, ROWS, startWizard, STREAMS_AND_MYSQL_WAREHOUSE, type ScriptStep, type Session } from './harness.js';
 import { repoRoot } from '../helpers/tools.js';
 
 const example = (name: string) => parseAnswers(readFileSync(join(repoRoot, 'examples/answers', `${name}.yaml`), 'utf8'), name);
@@ -163,10 +163,7 @@ describe('wizard profiles', () => {
       { on: 'Type the MySQL password', type: 'typed-db-pass', shown: '*************' },
       { on: 'maxmemory-policy volatile-lru ✗ must be noeviction' },
       { on: 'Per partition' },
-      { on: 'Number of stream partitions' },
-      { on: 'Expected events per second' },
-      { on: 'Where should experiment events' },
-      ...MYSQL_WAREHOUSE_DATABASE,
+      ...STREAMS_AND_MYSQL_WAREHOUSE,
       ...HOSTS,
       { on: 'How will people sign in' },
       ...GOOGLE_SIGN_IN_AND_ORGANIZATION,
@@ -212,10 +209,7 @@ describe('wizard profiles', () => {
       { on: 'Type the MySQL password' },
       { on: 'no managed Redis found' },
       { on: 'Per partition' },
-      { on: 'Number of stream partitions' },
-      { on: 'Expected events per second' },
-      { on: 'Where should experiment events' },
-      ...MYSQL_WAREHOUSE_DATABASE,
+      ...STREAMS_AND_MYSQL_WAREHOUSE,
       ...HOSTS,
       { on: /❯ Demo sign-in/ },
       ...DEMO_SIGN_IN,
