@@ -15,7 +15,7 @@ import { DEFAULT_HEALTH_WINDOW_MS } from '../settings.js';
 import { version as installerVersion } from '../version.js';
 import type { InstallContext } from './engine.js';
 import { clusterSecretReader } from './steps.js';
-import { refuseChangedDbPassword } from './guards.js';
+import { changedDbPassword, refuseChangedDbPassword } from './guards.js';
 
 /** The answers path of answers read back from the cluster (upgrade without --answers). */
 export const STORED_ANSWERS = '(stored)';
@@ -37,20 +37,24 @@ export function runSecretSources(sources: SecretSources, kube: KubeClient, names
 
 /**
  * The inline secrets of a run, the in-cluster MySQL's password being the one it was created with
- * (its Secret, when it exists). A database.password in the answers that differs from it is ignored
- * by upgrade (which shows its plan against the deployed one) and refused by install, read-only,
- * before any change.
+ * (its Secret, when it exists). A database.password in the answers that differs from it is refused
+ * by install, read-only, before any change; upgrade keeps the deployed one (its stored answers may
+ * read the password from another machine's environment) and is told why (`onKept`).
  */
 export async function resolveRunSecrets(
   answers: Answers,
   sources: SecretSources,
-  o: { kube: KubeClient; signal: AbortSignal; differentDbPassword: 'ignored' | 'refused' },
+  o: { kube: KubeClient; signal: AbortSignal; differentDbPassword: 'refused' } | { kube: KubeClient; signal: AbortSignal; differentDbPassword: 'kept'; onKept: (note: string) => void },
 ): Promise<InlineSecrets> {
   const inlineSecrets = await resolveInlineSecrets(answers, sources);
   if (answers.database.mode !== 'in-cluster') return inlineSecrets;
   const existing = await o.kube.get<Secret>(resourcePath('Secret', answers.kubernetes.namespace, mysqlName(answers)), { signal: o.signal });
   const current = existing?.data?.password ? Buffer.from(existing.data.password, 'base64').toString('utf8') : undefined;
   if (o.differentDbPassword === 'refused') refuseChangedDbPassword(answers, inlineSecrets, current);
+  else {
+    const differs = changedDbPassword(answers, inlineSecrets, current);
+    if (differs) o.onKept(`${differs}: the deployed password is kept (the in-cluster MySQL cannot change it this way)`);
+  }
   return current ? { ...inlineSecrets, dbPassword: current } : inlineSecrets;
 }
 

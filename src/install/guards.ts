@@ -61,9 +61,12 @@ export function refuseWarehouseInMigrationDatabase(answers: Answers): void {
  * database.password in the answers that differs from it would lock the services out.
  */
 export function refuseChangedDbPassword(answers: Answers, answered: InlineSecrets, storedPassword: string | undefined): void {
-  if (answers.database.mode !== 'in-cluster' || !answers.database.password || storedPassword === undefined || storedPassword === answered.dbPassword) return;
-  throw new UsageError(
-    `database.password differs from the password the in-cluster MySQL was created with (Secret ${mysqlName(answers)} in ${answers.kubernetes.namespace})`,
-    `set it back to the stored one, or change the MySQL user's password first and then update that Secret`,
-  );
+  const differs = changedDbPassword(answers, answered, storedPassword);
+  if (differs) throw new UsageError(differs, `set it back to the stored one, or change the MySQL user's password first and then update that Secret`);
+}
+
+/** What is wrong when the answers' database.password differs from the in-cluster MySQL's; undefined when it does not. */
+export function changedDbPassword(answers: Answers, answered: InlineSecrets, storedPassword: string | undefined): string | undefined {
+  if (answers.database.mode !== 'in-cluster' || !answers.database.password || storedPassword === undefined || storedPassword === answered.dbPassword) return undefined;
+  return `database.password differs from the password the in-cluster MySQL was created with (Secret ${mysqlName(answers)} in ${answers.kubernetes.namespace})`;
 }

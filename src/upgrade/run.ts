@@ -95,6 +95,8 @@ export interface UpgradePlan {
   secretSources: SecretSources;
   /** Set when the deployed warehouse location was kept (keepDeployedWarehouse). */
   warehouseNote?: string;
+  /** Set when the answers' database.password differs from the in-cluster MySQL's, which is kept. */
+  databaseNote?: string;
 }
 
 function describePlan(p: UpgradePlan, context: string): string {
@@ -105,6 +107,7 @@ function describePlan(p: UpgradePlan, context: string): string {
     `  answers    ${p.answersPath === STORED_ANSWERS ? `stored in ConfigMap ${storedAnswersName(p.release)}` : p.answersPath}`,
   ];
   if (p.warehouseNote) lines.push(`  warehouse  ${p.warehouseNote}`);
+  if (p.databaseNote) lines.push(`  database   ${p.databaseNote}`);
   if (p.pending) lines.push(`  recovery   revision ${p.pending.revision} is ${p.pending.status}: it is rolled back to revision ${p.good.revision} first`);
   const extra = Object.keys(p.handSet).length;
   if (extra) lines.push(`  kept       values set outside bucketeer-install are carried over unchanged`);
@@ -133,6 +136,7 @@ function planData(p: UpgradePlan) {
     values: p.valueChanges,
     resources: p.resources,
     restart: [...p.restarts.keys()],
+    notes: [p.warehouseNote, p.databaseNote].filter((n): n is string => n !== undefined),
   };
 }
 type PlanData = ReturnType<typeof planData>;
@@ -203,7 +207,8 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
   await checkLocalSecretRefs(answers, sources);
   // The diff is against the password the in-cluster MySQL was created with.
   const secretSources = runSecretSources(sources, kube, t.namespace, signal);
-  const inlineSecrets = await resolveRunSecrets(answers, secretSources, { kube, signal, differentDbPassword: 'ignored' });
+  let databaseNote: string | undefined;
+  const inlineSecrets = await resolveRunSecrets(answers, secretSources, { kube, signal, differentDbPassword: 'kept', onKept: (note) => (databaseNote = note) });
   const plan = buildPlan(answers, { inlineSecrets });
 
   const handSet = handSetFromStored(deployedValues, stored);
@@ -223,6 +228,7 @@ async function planUpgrade(s: Session): Promise<UpgradePlan> {
   const newObjects = parseManifest(afterText);
   return {
     warehouseNote: kept.note,
+    databaseNote,
     release: t.release,
     namespace: t.namespace,
     answers,

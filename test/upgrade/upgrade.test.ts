@@ -127,6 +127,19 @@ describe.skipIf(!helm)('upgrade', () => {
     expect(h.sim.objects.get('deployment', ns, 'api')!.spec.template.metadata.annotations?.['bucketeer.io/restartedAt']).toBeUndefined();
   });
 
+  it('a database.password other than the in-cluster MySQL\'s: upgrade keeps the deployed one and says so in its plan (install refuses it)', async () => {
+    const ns = 'up-dbpass';
+    { const i = await runInstall(h, { namespace: ns }); expect(i.code, i.stderr).toBe(0); }
+    const env = { BUCKETEER_DB_PASSWORD: 'another-db-pass-on-this-machine' };
+    const text = await upgrade(ns, ['--dry-run'], env);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`  database   database.password differs from the password the in-cluster MySQL was created with (Secret bucketeer-mysql in ${ns}): the deployed password is kept`);
+    expect(text.stdout).not.toContain('operationalDatabase.mysql.pass');
+    const json = JSON.parse((await upgrade(ns, ['--dry-run', '-o', 'json'], env)).stdout);
+    expect(json.plan.notes).toEqual([expect.stringMatching(/^database.password differs .*: the deployed password is kept/)]);
+    for (const out of [text.stdout, text.stderr, JSON.stringify(json)]) expect(out).not.toContain(env.BUCKETEER_DB_PASSWORD);
+  });
+
   /** Every value of the Secrets in the namespace (helm's own release records aside): none may be printed. */
   const clusterSecretValues = (ns: string) =>
     h.sim.objects
