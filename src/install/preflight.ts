@@ -11,7 +11,7 @@ import { detectHelm, type HelmInfo } from '../helm/binary.js';
 import { resourcePath, type KubeClient } from '../kube/client.js';
 import type { ServerVersion } from '../kube/types.js';
 import { kubernetesSupported, MIN_KUBERNETES_TEXT } from '../chart/facts.js';
-import { describeRights, INSTALL_RIGHTS } from '../plan/rights.js';
+import { describeRights, INSTALL_RIGHTS, READ_RIGHTS } from '../plan/rights.js';
 import { BINDING_ID, PERMISSIONS_ID, workloadIdentityOf } from '../probes/gcp-identity.js';
 import type { GcpProbeOptions } from '../probes/gcp.js';
 import type { Emit, InstallEvent } from './events.js';
@@ -185,7 +185,7 @@ function clusterChecks(o: PreflightOptions, result: PreflightResult, request: ()
         const wanted: { verb: string; group: string; resource: string; namespace?: string; write: boolean }[] = [];
         if (!result.namespaceExists) wanted.push({ verb: 'create', group: '', resource: 'namespaces', write: true });
         for (const r of INSTALL_RIGHTS) for (const verb of r.verbs) wanted.push({ verb, group: r.group, resource: r.resource, namespace: ns, write: true });
-        wanted.push({ verb: 'get', group: '', resource: 'secrets', namespace: ns, write: false });
+        for (const r of READ_RIGHTS) for (const verb of r.verbs) wanted.push({ verb, group: r.group, resource: r.resource, namespace: ns, write: false });
         let answers;
         try {
           answers = await Promise.all(wanted.map((w) => kube.canI(w.verb, w.resource, { group: w.group, namespace: w.namespace, ...request() }).then((a) => ({ ...w, ...a }))));

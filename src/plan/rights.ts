@@ -23,6 +23,20 @@ const RULES: { group: string; resources: string[]; verbs: string[] }[] = [
 
 export const INSTALL_RIGHTS: NamespaceRight[] = RULES.flatMap((r) => r.resources.map((resource) => ({ group: r.group, resource, verbs: r.verbs })));
 
+/**
+ * What every run reads, a dry run included: helm's release records (Secrets, listed and read), the
+ * stored answers (a ConfigMap) and the Secrets the answers point at, and whether each object the
+ * plan names exists already (install --dry-run looks up its Secrets, ConfigMaps, Services,
+ * StatefulSets and Jobs).
+ */
+export const READ_RIGHTS: NamespaceRight[] = [
+  { group: '', resource: 'secrets', verbs: ['get', 'list'] },
+  { group: '', resource: 'configmaps', verbs: ['get'] },
+  { group: '', resource: 'services', verbs: ['get'] },
+  { group: 'apps', resource: 'statefulsets', verbs: ['get'] },
+  { group: 'batch', resource: 'jobs', verbs: ['get'] },
+];
+
 /** "create/patch secrets, configmaps, ...; create/update/delete leases", for a passing check's detail. */
 export function describeRights(rights: NamespaceRight[] = INSTALL_RIGHTS): string {
   const byVerbs = new Map<string, string[]>();

@@ -153,6 +153,16 @@ describe.skipIf(!helm)('install: preflight', () => {
     expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
   });
 
+  it('install --dry-run without the right to list Secrets (helm reads its release records so): exit 3 naming it, nothing created', async () => {
+    const ns = 'pre-dry-nolist';
+    await withFaults(h.sim, ['rbac/deny=list:secrets'], async () => {
+      const r = await dryInstall(ns, []);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toContain(`preflight: permissions: context kubesim may not list secrets in namespace ${ns}`);
+    });
+    expect(h.sim.objects.get('namespace', undefined, ns)).toBeUndefined();
+  });
+
   it('upgrade --dry-run without write rights: the same warning, exit 0, the result carries the preflight checks; helm history unchanged', async () => {
     const ns = 'pre-dry-upgrade';
     const history = await installedRelease(h, ns);
