@@ -3,7 +3,8 @@
 import type { Check } from '../checks/types.js';
 import { Interrupted } from '../errors.js';
 import { StepFailed } from '../install/engine.js';
-import { readStoredAnswers, storedAnswersName } from '../install/stored-answers.js';
+import { readStoredAnswers } from '../install/stored-answers.js';
+import { storedAnswersName } from '../plan/ownership.js';
 import type { KubeClient } from '../kube/client.js';
 import { BucketeerError } from './client.js';
 import { smokeChecks } from './steps.js';

@@ -76,12 +76,23 @@ export interface InstallContext {
      */
     handSet?: Values;
     /** The release lock, once taken (src/install/lock.ts); released when the run ends, however it ends. */
-    lock?: { holder: string; createdFresh: boolean; lostTo?: string; release(): Promise<void> };
+    lock?: ReleaseLock;
     /** The values of the last good revision, when already read (upgrade's plan): not read again. */
     deployedValues?: { revision: number; values: Record<string, unknown> };
     /** Bootstrap and smoke test outcome (src/bootstrap/steps.ts). */
     bootstrap?: BootstrapState;
   };
+}
+
+/** The release lock a run holds (a Lease, src/install/lock.ts). */
+export interface ReleaseLock {
+  holder: string;
+  /** This run created the Lease: no other run held it, and none was waited for or taken over. */
+  createdFresh: boolean;
+  /** Set when a renewal found the lease taken by another run (this run kept going). */
+  lostTo?: string;
+  /** Stops renewing and deletes the lease if it is still this run's. Never throws. */
+  release(): Promise<void>;
 }
 
 export interface CreatedObject {

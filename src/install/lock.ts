@@ -9,7 +9,9 @@ import { Interrupted, OperationFailed } from '../errors.js';
 import { isAlreadyExists, type KubeClient } from '../kube/client.js';
 import type { KubeObject } from '../kube/types.js';
 import { installerLabels } from '../plan/ownership.js';
-import type { InstallContext, Step } from './engine.js';
+import type { InstallContext, ReleaseLock, Step } from './engine.js';
+
+export type { ReleaseLock };
 
 export const LEASE_DURATION_SECONDS = 30;
 /** How long a second run waits for the lock before it refuses. */
@@ -25,16 +27,6 @@ export interface Lease extends KubeObject {
 
 /** MicroTime, as the Lease API wants it: RFC 3339 with microseconds. */
 const microTime = (d = new Date()) => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-
-export interface ReleaseLock {
-  holder: string;
-  /** This run created the Lease: no other run held it, and none was waited for or taken over. */
-  createdFresh: boolean;
-  /** Set when a renewal found the lease taken by another run (this run kept going). */
-  lostTo?: string;
-  /** Stops renewing and deletes the lease if it is still this run's. Never throws. */
-  release(): Promise<void>;
-}
 
 export interface LockOptions {
   namespace: string;

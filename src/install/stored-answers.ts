@@ -20,7 +20,6 @@ import { installerLabels, storedAnswersName } from '../plan/ownership.js';
 
 export const STORED_ANSWERS_FORMAT = '1';
 
-export { storedAnswersName };
 
 export interface StoredAnswers {
   answers: Answers;

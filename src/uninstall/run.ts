@@ -13,11 +13,11 @@ import { detectHelm } from '../helm/binary.js';
 import type { ServiceIO } from '../io.js';
 import { acquireReleaseLock, type ReleaseLock } from '../install/lock.js';
 import { helmUninstall, releaseHistory, type HelmTarget } from '../install/release.js';
-import { readStoredAnswers, storedAnswersName } from '../install/stored-answers.js';
+import { readStoredAnswers } from '../install/stored-answers.js';
 import { KubeClient, pluralOf, resourcePath } from '../kube/client.js';
 import type { KubeObject } from '../kube/types.js';
 import { buildPlan } from '../plan/index.js';
-import { inClusterClaimNames, MANAGED_BY, MANAGED_BY_LABEL, madeForRelease } from '../plan/ownership.js';
+import { inClusterClaimNames, MANAGED_BY, MANAGED_BY_LABEL, madeForRelease, storedAnswersName } from '../plan/ownership.js';
 import { onDemandSubscriptions, runningSubscriptions } from '../plan/topics.js';
 import { resolveTarget } from '../resolve.js';
 

@@ -23,7 +23,8 @@ import { createRunContext, localSecretSources, resolveRunSecrets, runSecretSourc
 import { resolveTarget } from '../resolve.js';
 import { everyInlineSecret, RESTART_ANNOTATION } from '../chart/facts.js';
 import { handSetFromStored, handSetStep, healthAndSmoke, helmStep, inClusterReadyStep, inClusterStep, releaseStateStep, secretsStep, storeAnswersStep } from '../install/steps.js';
-import { readStoredAnswers, storedAnswersName, type StoredAnswers } from '../install/stored-answers.js';
+import { readStoredAnswers, type StoredAnswers } from '../install/stored-answers.js';
+import { storedAnswersName } from '../plan/ownership.js';
 import { deploymentReady } from '../install/diagnose.js';
 import { KubeClient, resourcePath } from '../kube/client.js';
 import type { Deployment } from '../kube/types.js';
