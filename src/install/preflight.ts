@@ -19,6 +19,10 @@ import type { Emit, InstallEvent } from './events.js';
 const DOC = 'https://github.com/bucketeer-io/bucketeer-install#install';
 
 
+/** Budget of each preflight request to the cluster; a run's --timeout lowers it, never raises it. */
+const PREFLIGHT_REQUEST_TIMEOUT_MS = 10_000;
+export const preflightRequestTimeout = (runTimeoutMs: number) => Math.min(PREFLIGHT_REQUEST_TIMEOUT_MS, runTimeoutMs);
+
 export interface PreflightOptions {
   kube: KubeClient;
   env: NodeJS.ProcessEnv;
@@ -55,7 +59,7 @@ const hintOf = (e: unknown) => (e instanceof CliError ? e.hint : undefined);
 
 export async function runInstallPreflight(o: PreflightOptions): Promise<PreflightResult> {
   // Generous enough for a loaded or far-away API server; short enough to fail fast when it is gone.
-  const timeoutMs = o.requestTimeoutMs ?? 10_000;
+  const timeoutMs = o.requestTimeoutMs ?? PREFLIGHT_REQUEST_TIMEOUT_MS;
   const result: PreflightResult = { checks: [] };
   const [{ checks }, fromAnswers] = await Promise.all([runChecks(clusterChecks(o, result, () => ({ timeoutMs, signal: o.signal })), { signal: o.signal }), answersChecks(o, timeoutMs)]);
   result.checks = [...checks, ...fromAnswers];
@@ -257,7 +261,7 @@ export async function answersPreflightStep(o: PreflightOptions & { answers: Answ
   if (!answersHaveChecks(o.answers, o.namespace)) return;
   const step = 'preflight-answers';
   emit({ type: 'step-started', step, title: 'Preflight of the answers (MySQL, Redis, Workload Identity)' });
-  const r: PreflightResult = { checks: await answersChecks(o, o.requestTimeoutMs ?? 10_000) };
+  const r: PreflightResult = { checks: await answersChecks(o, o.requestTimeoutMs ?? PREFLIGHT_REQUEST_TIMEOUT_MS) };
   assertStep(step, r, emit);
   emit({ type: 'step-finished', step, ...checksOutcome(r.checks) });
 }

@@ -19,7 +19,7 @@ import { DEFAULT_TIMEOUT_MS } from '../settings.js';
 import { runSteps, type InstallContext, type Step } from './engine.js';
 import { createRunContext, localSecretSources, resolveRunSecrets, runSecretSources } from './context.js';
 import { progressFor, recordingChecks, resultReporter, writeFailure, writeJson, type Emit, type InstallEvent, type RunOutput } from './events.js';
-import { preflightFailed, preflightFinished, preflightStep, type PreflightResult } from './preflight.js';
+import { preflightFailed, preflightFinished, preflightRequestTimeout, preflightStep, type PreflightResult } from './preflight.js';
 import { withoutSecretEnv } from './child-env.js';
 import { withLeftovers } from './leftovers.js';
 import { releaseLockOf } from './lock.js';
@@ -115,7 +115,7 @@ export async function executeInstall(o: ExecuteOptions): Promise<InstallOutcome>
       (helm) => resolveChartVersion({ helm, env: childEnv }, o.answers.release.chart, o.answers.release.version, chartRead.signal).then(() => undefined, (e: unknown) => e ?? new Error('chart read failed')),
       () => undefined, // no usable helm: the preflight says so
     );
-    const pre = await preflightStep({ kube, env: childEnv, namespace, requestTimeoutMs: Math.min(10_000, timeoutMs), signal: o.signal, answers: o.answers, secretSources, dryRun: o.dryRun !== undefined }, o.emit).catch((e: unknown) => {
+    const pre = await preflightStep({ kube, env: childEnv, namespace, requestTimeoutMs: preflightRequestTimeout(timeoutMs), signal: o.signal, answers: o.answers, secretSources, dryRun: o.dryRun !== undefined }, o.emit).catch((e: unknown) => {
       stopChartRead();
       throw e;
     });

@@ -16,7 +16,7 @@ import { StepFailed, runSteps, type InstallContext, type Step, type StepList } f
 import { progressFor, recordingChecks, resultReporter, writeFailure, writeJson, type Emit, type ResultEvent, type RunOutput } from '../install/events.js';
 import { installPrepareLanes } from '../install/prepare.js';
 import type { PrepareStepName } from '../prepare/types.js';
-import { answersPreflightStep, preflightFinished, preflightStep } from '../install/preflight.js';
+import { answersPreflightStep, preflightFinished, preflightRequestTimeout, preflightStep } from '../install/preflight.js';
 import { helmGetValues, helmRollback, lastGoodRevision, PENDING, releaseHistory, type HelmTarget, type HistoryEntry } from '../install/release.js';
 import { checkLocalSecretRefs } from '../install/run.js';
 import { createRunContext, localSecretSources, resolveRunSecrets, runSecretSources, STORED_ANSWERS } from '../install/context.js';
@@ -308,7 +308,7 @@ export async function runUpgrade(flags: UpgradeOptions, cmd: ServiceIO): Promise
   // json prints one document: the result, with the plan once it was built (ndjson printed it as its own line).
   const withPlan = (r: ResultEvent): ResultEvent | (ResultEvent & { plan: PlanData }) => (flags.output === 'json' && plan ? { ...r, plan: planData(plan) } : r);
   try {
-    const requestTimeoutMs = Math.min(10_000, flags.timeoutMs);
+    const requestTimeoutMs = preflightRequestTimeout(flags.timeoutMs);
     const pre = await preflightStep({ kube, env: childEnv, namespace, requestTimeoutMs, signal: interrupt.signal, dryRun: flags.dryRun }, emit);
     emit(preflightFinished(pre));
     const kubeArgs = kube.helmKubeArgs();
